@@ -1,0 +1,26 @@
+/* mpsearch error contract.
+ *
+ * Every library function that can fail returns 0 on success and a negative
+ * code on failure: either -errno (for system errors) or one of the MPS_E*
+ * values below.  Constructors (`*_new`) return NULL and set errno instead.
+ * mps_strerror() turns any such code into words.  Library code never prints,
+ * never exits and never aborts an MPI job: the driver reports.
+ */
+#ifndef MPSEARCH_ERROR_H
+#define MPSEARCH_ERROR_H
+
+enum {
+	MPS_EUSAGE = -10000, /* bad command line */
+	MPS_EPATTERN,        /* pattern does not compile */
+	MPS_ECORRUPT,        /* a packed message or block failed validation */
+	MPS_EWORKER,         /* a unit killed two workers */
+	MPS_ETRUNC,          /* file changed size while being searched */
+	MPS_ELOOP,           /* recursive directory loop (-R) */
+	MPS_EPEER,           /* another MPI rank failed */
+	MPS_EOUTPUT,         /* writing results failed */
+};
+
+/* Words for a code returned by the library (negative) or errno (positive). */
+const char *mps_strerror(int code);
+
+#endif

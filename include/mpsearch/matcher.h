@@ -1,0 +1,58 @@
+/* Matcher: find the next line of a buffer that contains a match, and the
+ * match spans inside one line.  Literals, literal sets, -i, -w, -x and -E go
+ * through one Vectorscan/Hyperscan database compiled once; -P and patterns
+ * Hyperscan cannot take go through PCRE2 one line at a time. */
+#ifndef MPSEARCH_MATCHER_H
+#define MPSEARCH_MATCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "mpsearch/opts.h"
+
+struct mps_matcher;          /* compiled, read-only, shareable after fork */
+struct mps_matcher_scratch;  /* per process */
+
+struct mps_match_opts {
+	char *const *patterns;
+	size_t npatterns;
+	enum mps_syntax syntax;
+	bool ignore_case, word, line;
+};
+
+/* A half-open byte span inside a line. */
+struct mps_span {
+	size_t start, end;
+};
+
+/* Compile.  NULL on failure with errno set; a pattern error is described
+ * in err (errno = EINVAL). Free with mps_matcher_free. */
+struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o /* in */,
+				    char *err /* out */, size_t errlen);
+void mps_matcher_free(struct mps_matcher *m);
+
+/* Scratch for one process; NULL with errno on failure. */
+struct mps_matcher_scratch *mps_matcher_scratch_new(const struct mps_matcher *m /* in */);
+void mps_matcher_scratch_free(struct mps_matcher_scratch *s);
+
+/* Report the lines of buf[0, len) that match, in order.  buf starts at a
+ * line start; len ends just after a '\n' or at end of input.  For each
+ * matching line [ls, le) (le at its '\n' or at len) calls fn; a nonzero
+ * return from fn stops the scan and is returned.  Returns 0 when done, or
+ * a negative code. */
+typedef int (*mps_line_fn)(void *ctx, size_t ls, size_t le);
+int mps_matcher_lines(const struct mps_matcher *m /* in */,
+		      struct mps_matcher_scratch *s /* in, out */,
+		      const char *buf /* in */, size_t len, mps_line_fn fn, void *ctx);
+
+/* Does this single line (no '\n') match? 1 yes, 0 no, <0 error. */
+int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scratch *s,
+			     const char *line /* in */, size_t len);
+
+/* The non-overlapping, leftmost-longest match spans of one line (what
+ * grep -o prints), at most max of them stored in spans; returns how many
+ * there are (may exceed max), or <0. */
+int mps_matcher_spans(const struct mps_matcher *m, struct mps_matcher_scratch *s,
+		      const char *line /* in */, size_t len,
+		      struct mps_span *spans /* out */, size_t max);
+
+#endif

@@ -1,0 +1,45 @@
+/* Plan: cut files into units (a whole file or a byte range of a big one),
+ * and cut a unit list into contiguous, cost-balanced ranges for MPI ranks. */
+#ifndef MPSEARCH_PLAN_H
+#define MPSEARCH_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One unit of work.  A range [begin, end) owns the lines that start inside
+ * it; end == UINT64_MAX means "to end of file". */
+struct mps_unit {
+	uint64_t id;      /* position in output order, dense from 0 */
+	uint64_t file;    /* file index in output order */
+	uint64_t begin, end;
+	uint32_t part, nparts;
+	uint32_t flags;   /* MPS_UNIT_* */
+	char *path;       /* owned */
+	size_t pathlen;
+};
+
+enum { MPS_UNIT_STDIN = 1 };
+
+/* Cost model for the partitioner: bytes plus a fixed cost per unit that
+ * stands for open/stat/close (measured; see bench/RESULTS.md). */
+#define MPS_PLAN_UNIT_COST (64u << 10)
+
+/* Number of parts a file of `size` bytes is cut into for `chunk` (>0). */
+uint32_t mps_plan_nparts(uint64_t size, uint64_t chunk);
+
+/* Range of part `i` of `nparts` of a file of `size` bytes (the last part
+ * ends at UINT64_MAX so that a file that grew is read to its end). */
+void mps_plan_part(uint64_t size, uint32_t i, uint32_t nparts,
+		   uint64_t *begin /* out */, uint64_t *end /* out */);
+
+/* Split n units with the given costs into nranks contiguous ranges of
+ * about equal cost: rank r gets [first[r], first[r+1]).  first has nranks+1
+ * entries.  Ranks may get empty ranges when there are fewer units. */
+void mps_plan_partition(const uint64_t *cost /* in */, size_t n, int nranks,
+			size_t *first /* out */);
+
+uint64_t mps_plan_cost(const struct mps_unit *u /* in */, uint64_t file_size);
+
+void mps_unit_release(struct mps_unit *u /* in, out */);
+
+#endif

@@ -1,0 +1,72 @@
+/* Pool: forked worker processes, each pinned to its own core with hwloc,
+ * pulling units from a shared queue (one SOCK_SEQPACKET socket read by every
+ * worker), searching them and sending result blocks back through a pipe of
+ * their own.  The parent hands out results strictly in unit order.
+ *
+ * Process creation goes through a small "zygote" process forked first, so
+ * that a replacement for a dead worker is never forked from a process that
+ * has initialised MPI (a child inheriting a verbs/UCX context can corrupt
+ * memory).  Workers never call MPI and leave with _exit. */
+#ifndef MPSEARCH_POOL_H
+#define MPSEARCH_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "mpsearch/matcher.h"
+#include "mpsearch/plan.h"
+#include "mpsearch/search.h"
+#include "mpsearch/sink.h"
+
+struct mps_pool_opts {
+	long workers;          /* 0: one per core of the process's CPU set */
+	bool pin;
+	int local_rank, local_size; /* ranks sharing this node (1, 0 alone) */
+	const struct mps_matcher *matcher;  /* borrowed */
+	struct mps_search_opts search;
+};
+
+struct mps_worker_stats {
+	pid_t pid;
+	int core;              /* OS index of the core it is bound to, -1 none */
+	uint64_t units, bytes, selected;
+	double busy;           /* seconds spent searching */
+};
+
+/* One finished unit, valid until the next mps_pool_next call. */
+struct mps_result {
+	const struct mps_unit *unit;
+	const unsigned char *block;
+	size_t len;
+	struct mps_unit_summary summary;
+};
+
+struct mps_pool;
+
+/* Fork the workers (call before MPI_Init).  NULL with errno on failure. */
+struct mps_pool *mps_pool_new(const struct mps_pool_opts *o /* in */);
+
+/* Queue a unit (copied).  Units must come with ids 0, 1, 2, ... in order.
+ * Safe to call from one other thread while the owner calls mps_pool_next. */
+int mps_pool_submit(struct mps_pool *p /* in, out */, const struct mps_unit *u /* in */);
+/* No more units will be submitted. */
+int mps_pool_close(struct mps_pool *p /* in, out */);
+
+/* The next unit in order: 0 and *r filled, 1 when all units are done, <0 on
+ * failure. */
+int mps_pool_next(struct mps_pool *p /* in, out */, struct mps_result *r /* out */);
+
+/* Stop workers, reap them, collect their stats (up to max). Returns the
+ * number of workers; frees the pool. */
+int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st /* out */, int max);
+
+/* Workers the pool would start for these options (hwloc CPU set). */
+long mps_pool_default_workers(int local_rank, int local_size);
+
+/* Choose `n` distinct cores for the workers of local rank `lr` of `ls` from
+ * topology `topo` (an hwloc_topology_t) restricted to cpuset `set` (an
+ * hwloc_const_cpuset_t); writes OS indices of the cores' first PU to cores.
+ * Returns how many were chosen.  Pure, testable with synthetic topologies. */
+int mps_pool_pick_cores(void *topo, const void *set, int lr, int ls, int n, int *cores /* out */);
+
+#endif

@@ -1,0 +1,60 @@
+/* Print: the sinks of the pipeline's end.  A printer receives units in
+ * output order (a whole file, or the parts of a split file one after
+ * another), with their result blocks and summaries, and writes standard,
+ * count, files-with/without-matches, quiet or JSON output.  It holds back the
+ * parts of a split file until the last part is in (a NUL byte in any part
+ * drops the whole file), merges line numbers and context across parts, and
+ * applies -m over the whole file. */
+#ifndef MPSEARCH_PRINT_H
+#define MPSEARCH_PRINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mpsearch/opts.h"
+#include "mpsearch/plan.h"
+#include "mpsearch/sink.h"
+
+/* Where the library reports per-file problems (the driver prints them). */
+struct mps_diag {
+	/* a file or directory could not be searched; err is -errno or MPS_E* */
+	void (*error)(void *ctx, const char *path /* in */, int err);
+	/* a whole-run problem, already in words ("invalid pattern: ...") */
+	void (*message)(void *ctx, const char *msg /* in */);
+	/* --stats text, several lines */
+	void (*stats)(void *ctx, const char *text /* in */);
+	void *ctx;
+};
+
+struct mps_print_opts {
+	enum mps_output output;
+	bool only_matching, with_filename, line_number, null, color;
+	bool invert, text;
+	int64_t max_count, before, after;
+};
+
+/* Totals over a run (summed over workers and ranks). */
+struct mps_totals {
+	uint64_t files, files_matched, bytes, selected, matches, errors;
+	uint64_t listed; /* file names printed by -l / -L */
+};
+
+struct mps_printer;
+
+/* Write to fd (borrowed).  NULL with errno on failure. */
+struct mps_printer *mps_printer_new(const struct mps_print_opts *o /* in */, int fd,
+				    const struct mps_diag *d /* in */);
+/* Returns 0, 1 when nothing more is needed (-q found a line), or <0
+ * (-errno of a failed write, MPS_ECORRUPT for a bad block). */
+int mps_printer_unit(struct mps_printer *p /* in, out */, const struct mps_unit *u /* in */,
+		     const unsigned char *block /* in */, size_t len,
+		     const struct mps_unit_summary *sum /* in */);
+/* Flush; with --json print the summary message.  elapsed in seconds. */
+int mps_printer_finish(struct mps_printer *p /* in, out */, double elapsed);
+void mps_printer_totals(const struct mps_printer *p /* in */, struct mps_totals *t /* out */);
+void mps_printer_free(struct mps_printer *p);
+
+/* Helpers shared with the json printer and tests: write s as a JSON
+ * string value or {"text":..}/{"bytes":..} object. */
+int mps_json_data(struct mps_buf *b /* in, out */, const char *s /* in */, size_t n);
+
+#endif

@@ -1,0 +1,46 @@
+/* Search: read a file (or a byte range of it) into a reused buffer, find
+ * selected lines with the matcher, add line numbers and context, detect
+ * binary files, and push lines into a sink. */
+#ifndef MPSEARCH_SEARCH_H
+#define MPSEARCH_SEARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mpsearch/matcher.h"
+#include "mpsearch/sink.h"
+
+struct mps_search_opts {
+	bool invert;
+	int64_t max_count;   /* -1 none */
+	int64_t before, after;
+	bool text;           /* -a: NUL bytes do not make a file binary */
+	bool emit_lines;     /* false for -c/-l/-L/-q: count only */
+	bool spans;          /* attach match spans (-o, --json, --color) */
+	bool first_only;     /* -l/-L/-q: one selected line is enough */
+	size_t bufsize;      /* 0 = default */
+};
+
+struct mps_searcher;
+
+/* NULL with errno on failure.  The matcher is borrowed and must outlive the
+ * searcher.  Free with mps_searcher_free. */
+struct mps_searcher *mps_searcher_new(const struct mps_matcher *m /* in */,
+				      const struct mps_search_opts *o /* in */);
+void mps_searcher_free(struct mps_searcher *s);
+
+/* Flags for mps_searcher_run. */
+enum {
+	MPS_SEARCH_COUNT_LINES = 1, /* fill summary.lines (a part other than the last) */
+};
+
+/* Search the range [begin, end) of fd (begin 0 and end UINT64_MAX: the whole
+ * input, read sequentially, so pipes work).  Always calls sink->finish
+ * exactly once with the summary (read errors go into summary.err); returns
+ * 0, or the first nonzero value a sink callback returned. */
+int mps_searcher_run(struct mps_searcher *s /* in, out */, int fd, uint64_t begin, uint64_t end,
+		     unsigned flags, struct mps_sink *sink /* in */);
+
+/* Count '\n' in p[0, n) (exposed for tests and benchmarks). */
+size_t mps_count_newlines(const char *p /* in */, size_t n);
+
+#endif

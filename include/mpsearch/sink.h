@@ -1,0 +1,85 @@
+/* Sink and result blocks.
+ *
+ * The searcher pushes lines into a sink.  The one sink that matters is the
+ * block encoder: it turns a unit's lines into a self-contained, serialisable
+ * block of records, which is what workers send to their parent and what MPI
+ * ranks send to rank 0.  A block is a sequence of records; the unit's summary
+ * travels separately.  All integers are little-endian fixed width; a decoder
+ * validates every length before trusting it. */
+#ifndef MPSEARCH_SINK_H
+#define MPSEARCH_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mpsearch/matcher.h"
+
+enum mps_line_kind { MPS_LINE_SELECTED = 1, MPS_LINE_CONTEXT = 2 };
+
+/* One line handed to a sink; text is borrowed until the call returns and
+ * excludes the '\n'. lineno is relative to the unit's first owned line
+ * (1-based; context before it may be 0 or negative). */
+struct mps_line {
+	enum mps_line_kind kind;
+	int64_t lineno;
+	uint64_t offset;        /* absolute byte offset of the line in the file */
+	const char *text;
+	size_t len;
+	const struct mps_span *spans; /* match spans (only when asked for) */
+	size_t nspans;
+	bool owned;             /* starts inside the unit's range */
+};
+
+/* What a unit found, filled by the searcher. */
+struct mps_unit_summary {
+	uint64_t lines;         /* lines owned by the range (starts inside it) */
+	uint64_t selected;      /* owned selected lines (capped by -m) */
+	uint64_t matches;       /* spans counted when spans were asked for */
+	uint64_t bytes;         /* bytes read */
+	int32_t err;            /* 0, -errno or MPS_E* */
+	uint8_t binary;         /* a NUL byte was seen */
+};
+
+struct mps_sink {
+	int (*line)(struct mps_sink *s, const struct mps_line *l /* in */);
+	int (*finish)(struct mps_sink *s, const struct mps_unit_summary *sum /* in */);
+};
+
+/* Growable byte buffer.  Invariants: data is NULL only when alloc == 0;
+ * len <= alloc; it grows in place through mps_buf_reserve. */
+struct mps_buf {
+	unsigned char *data;
+	size_t len, alloc;
+};
+int mps_buf_reserve(struct mps_buf *b /* in, out */, size_t extra);
+int mps_buf_append(struct mps_buf *b /* in, out */, const void *p /* in */, size_t n);
+void mps_buf_release(struct mps_buf *b /* in, out */);
+
+/* Block encoder: a sink that appends records to out.  When out grows past
+ * flush_at bytes, flush (if set) is called with the buffer so far, which it
+ * must consume (set out->len = 0) or return an error. */
+struct mps_block_sink {
+	struct mps_sink base;
+	struct mps_buf *out;
+	size_t flush_at;
+	int (*flush)(void *ctx, struct mps_buf *out /* in, out */);
+	void *ctx;
+	struct mps_unit_summary summary; /* copied by finish */
+	bool finished;
+};
+void mps_block_sink_init(struct mps_block_sink *bs /* out */, struct mps_buf *out /* in */);
+
+/* Decode the record at *pos of block[0, len): fills l (text points into
+ * block, spans into *spans, an array of *cap entries the decoder grows with
+ * realloc; the caller frees it) and advances *pos.  Returns 1 when a record
+ * was decoded, 0 at the end, MPS_ECORRUPT or -ENOMEM. */
+int mps_block_next(const unsigned char *block /* in */, size_t len, size_t *pos /* in, out */,
+		   struct mps_line *l /* out */, struct mps_span **spans /* in, out */,
+		   size_t *cap /* in, out */);
+
+/* Fixed-size summary encoding (for pipes and MPI messages). */
+#define MPS_SUMMARY_WIRE 37
+void mps_summary_encode(const struct mps_unit_summary *s /* in */, unsigned char *wire /* out */);
+void mps_summary_decode(const unsigned char *wire /* in */, struct mps_unit_summary *s /* out */);
+
+#endif

@@ -1,0 +1,47 @@
+/* Walk: turn command-line operands into files, depth first, each
+ * directory's entries sorted byte-wise with a subdirectory compared as its
+ * name followed by '/', so files come out in the order of their paths. */
+#ifndef MPSEARCH_WALK_H
+#define MPSEARCH_WALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+struct mps_walk_opts {
+	bool deref;                       /* -R: follow symlinks met while walking */
+	char *const *include;             /* basename globs; NULL-free array */
+	size_t ninclude;
+	char *const *exclude;
+	size_t nexclude;
+	char *const *exclude_dir;
+	size_t nexclude_dir;
+};
+
+/* A file to search.  path is borrowed until the callback returns. */
+struct mps_walk_file {
+	const char *path;
+	size_t pathlen;
+	uint64_t size;
+	bool is_stdin;  /* the operand "-" */
+	bool regular;   /* a regular file (may be split into ranges) */
+};
+
+struct mps_walk_cb {
+	/* Called for each file in output order; a nonzero return stops the walk
+	 * and is returned by mps_walk_run. */
+	int (*file)(void *ctx, const struct mps_walk_file *f /* in */);
+	/* Called for an entry that cannot be read (err is -errno or MPS_E*). */
+	void (*error)(void *ctx, const char *path /* in */, int err);
+	void *ctx;
+};
+
+/* Walk operands in the given order.  Returns 0, or the callback's stop
+ * value.  Unreadable entries are reported through cb->error and skipped. */
+int mps_walk_run(const struct mps_walk_opts *o /* in */, char *const *paths /* in */,
+		 size_t npaths, const struct mps_walk_cb *cb /* in */);
+
+/* fnmatch-style glob test used for --include/--exclude (exposed for tests). */
+bool mps_walk_glob_match(const char *glob /* in */, const char *name /* in */);
+
+#endif

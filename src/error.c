@@ -1,0 +1,34 @@
+/* Words for error codes (see the contract in mpsearch/error.h). */
+#include "mpsearch/error.h"
+
+#include <limits.h>
+#include <string.h>
+
+const char *mps_strerror(int code)
+{
+	switch (code) {
+	case MPS_EUSAGE:
+		return "usage error";
+	case MPS_EPATTERN:
+		return "invalid pattern";
+	case MPS_ECORRUPT:
+		return "corrupt message";
+	case MPS_EWORKER:
+		return "worker process died twice on this unit";
+	case MPS_ETRUNC:
+		return "file changed while being searched";
+	case MPS_ELOOP:
+		return "recursive directory loop";
+	case MPS_EPEER:
+		return "another rank failed";
+	case MPS_EOUTPUT:
+		return "write error";
+	default:
+		break;
+	}
+	if (code == INT_MIN) /* -code would overflow */
+		return "unknown error";
+	/* glibc's strerror returns constant text for known errno values and a
+	 * thread-local buffer for unknown ones. */
+	return strerror(code < 0 ? -code : code);
+}

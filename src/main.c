@@ -1,0 +1,61 @@
+/* mpsearch: parse, run, report.  Everything else is in libmpsearch. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpsearch/mpsearch.h"
+
+static void report_error(void *ctx, const char *path, int err)
+{
+	(void)ctx;
+	if (err == MPS_ELOOP)
+		fprintf(stderr, "mpsearch: '%s': recursive directory loop\n", path);
+	else if (err == -ENOENT || err == -EACCES || err == -EPERM || err == -ENOTDIR ||
+		 err == -ENAMETOOLONG || err == -ELOOP)
+		fprintf(stderr, "mpsearch: cannot open '%s': %s\n", path, mps_strerror(err));
+	else
+		fprintf(stderr, "mpsearch: cannot read '%s': %s\n", path, mps_strerror(err));
+}
+
+static void report_message(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "mpsearch: %s\n", msg);
+}
+
+static void report_stats(void *ctx, const char *text)
+{
+	(void)ctx;
+	fputs(text, stderr);
+}
+
+int main(int argc, char **argv)
+{
+	struct mps_opts o;
+	char err[512];
+	int rc = mps_opts_parse(&o, argc, argv, isatty(STDIN_FILENO), isatty(STDOUT_FILENO), err,
+				sizeof(err));
+	if (rc == MPS_OPTS_HELP) {
+		fputs(mps_opts_usage(), stdout);
+		mps_opts_release(&o);
+		return 0;
+	}
+	if (rc == MPS_OPTS_VERSION) {
+		printf("mpsearch %s\n", MPSEARCH_VERSION);
+		mps_opts_release(&o);
+		return 0;
+	}
+	if (rc != MPS_OPTS_RUN) {
+		fprintf(stderr, "mpsearch: %s\nUsage: mpsearch [OPTIONS] PATTERN [PATH ...]\n"
+				"Try 'mpsearch --help' for more information.\n", err);
+		mps_opts_release(&o);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE write error */
+	struct mps_diag d = {report_error, report_message, report_stats, NULL};
+	int status = mps_run(&o, &d, &argc, &argv);
+	mps_opts_release(&o);
+	return status;
+}

@@ -1,0 +1,1000 @@
+/* Pool of forked worker processes, pinned with hwloc, pulling units from
+ * one shared SOCK_SEQPACKET queue and streaming result blocks back through
+ * a pipe each.  See pool.h for the process layout (parent, zygote,
+ * workers). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hwloc.h>
+
+#include "mpsearch/error.h"
+#include "mpsearch/pool.h"
+
+/* ---- wire formats ---- */
+
+enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
+#define FRAME_HEAD 16 /* u32 type, u32 len, u64 unit id */
+#define TASK_MAX (64u << 10)
+#define FLUSH_AT (256u << 10)
+#define HOLD_BUDGET (64u << 20)
+
+enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED };
+struct zmsg {
+	int op, idx, core, status;
+	pid_t pid;
+};
+
+struct task_head {
+	uint64_t id, file, begin, end;
+	uint32_t part, nparts, flags, pathlen;
+};
+
+/* ---- parent-side state ---- */
+
+enum slot_state { S_PENDING, S_SENT, S_RUNNING, S_DONE };
+
+struct slot {
+	struct mps_unit u;
+	enum slot_state st;
+	int attempts;
+	int worker;
+	struct mps_buf data;
+	struct mps_unit_summary sum;
+};
+
+struct worker {
+	pid_t pid;
+	int fd;           /* result pipe read end, -1 when closed */
+	int core;
+	bool alive;
+	struct mps_buf in; /* partial frames */
+	uint64_t unit;    /* running unit id */
+	bool running;
+	struct mps_worker_stats st;
+	bool have_stats;
+	bool spawning;
+};
+
+struct mps_pool {
+	struct mps_pool_opts o;
+	hwloc_topology_t topo;
+	int *cores;
+	int nworkers;
+	struct worker *w;
+	int tq;           /* task queue, parent end (non-blocking) */
+	int tq_child;     /* task queue, workers' end (closed in parent) */
+	int zfd;          /* zygote control socket */
+	pid_t zygote;
+	int wake[2];      /* submit() wakes the owner */
+	pthread_mutex_t mu;
+	/* unit table, ids [base, base + n) */
+	struct slot **slots;
+	size_t n, cap, head; /* head: index of the next unit to deliver */
+	uint64_t base;
+	bool base_set;
+	size_t send_next;    /* index of the next unit to send in order */
+	uint64_t *resend;    /* ids to send again after a worker died */
+	size_t nresend, resend_cap;
+	bool closed, tq_shut;
+	size_t held;         /* bytes of results held out of order */
+	struct slot *delivered;
+};
+
+/* ---- cores ---- */
+
+int mps_pool_pick_cores(void *topo_, const void *set_, int lr, int ls, int n, int *cores)
+{
+	hwloc_topology_t topo = topo_;
+	hwloc_const_cpuset_t set = set_;
+	int ncore = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+	hwloc_obj_type_t type = HWLOC_OBJ_CORE;
+	if (ncore <= 0) {
+		type = HWLOC_OBJ_PU;
+		ncore = hwloc_get_nbobjs_by_type(topo, type);
+	}
+	int *mine = calloc((size_t)(ncore > 0 ? ncore : 1), sizeof(int));
+	if (!mine)
+		return 0;
+	int k = 0;
+	for (int i = 0; i < ncore; i++) {
+		hwloc_obj_t o = hwloc_get_obj_by_type(topo, type, (unsigned)i);
+		if (o && hwloc_bitmap_intersects(o->cpuset, set))
+			mine[k++] = i;
+	}
+	/* An unbound rank sees the whole node: take this local rank's slice so
+	 * that ranks sharing the node do not pile onto the same cores. */
+	int lo = 0, hi = k;
+	if (ls > 1 && hwloc_bitmap_isincluded(hwloc_topology_get_allowed_cpuset(topo), set) &&
+	    k >= ls) {
+		lo = (int)((long)k * lr / ls);
+		hi = (int)((long)k * (lr + 1) / ls);
+	}
+	int got = 0;
+	for (int i = 0; i < n && hi > lo; i++) {
+		hwloc_obj_t o = hwloc_get_obj_by_type(topo, type, (unsigned)mine[lo + i % (hi - lo)]);
+		hwloc_cpuset_t c = hwloc_bitmap_dup(o->cpuset);
+		hwloc_bitmap_and(c, c, set);
+		hwloc_bitmap_singlify(c);
+		cores[got++] = hwloc_bitmap_first(c);
+		hwloc_bitmap_free(c);
+	}
+	free(mine);
+	return got;
+}
+
+static int count_slice(hwloc_topology_t topo, hwloc_const_cpuset_t set, int lr, int ls)
+{
+	int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+	int *tmp = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
+	if (!tmp)
+		return 1;
+	/* cores the slice holds: pick as many as exist, then count distinct */
+	int ncore = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+	int want = ncore > 0 ? ncore : n;
+	int got = mps_pool_pick_cores(topo, set, lr, ls, want, tmp);
+	int distinct = 0;
+	for (int i = 0; i < got; i++) {
+		bool seen = false;
+		for (int j = 0; j < i; j++)
+			seen |= tmp[j] == tmp[i];
+		distinct += !seen;
+	}
+	free(tmp);
+	return distinct > 0 ? distinct : 1;
+}
+
+long mps_pool_default_workers(int lr, int ls)
+{
+	hwloc_topology_t topo;
+	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
+		return 1;
+	hwloc_cpuset_t set = hwloc_bitmap_alloc();
+	if (hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS))
+		hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(topo));
+	long n = count_slice(topo, set, lr, ls);
+	hwloc_bitmap_free(set);
+	hwloc_topology_destroy(topo);
+	return n;
+}
+
+/* ---- I/O helpers ---- */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t k = write(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static int send_frame(int fd, uint32_t type, uint64_t id, const void *p, size_t len)
+{
+	unsigned char h[FRAME_HEAD];
+	uint32_t l32 = (uint32_t)len;
+	memcpy(h, &type, 4);
+	memcpy(h + 4, &l32, 4);
+	put64(h + 8, id);
+	int rc = write_all(fd, h, sizeof(h));
+	return rc ? rc : (len ? write_all(fd, p, len) : 0);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- worker ---- */
+
+struct wflush {
+	int fd;
+	uint64_t id;
+};
+
+static int worker_flush(void *ctx, struct mps_buf *out)
+{
+	struct wflush *f = ctx;
+	int rc = send_frame(f->fd, F_DATA, f->id, out->data, out->len);
+	out->len = 0;
+	return rc;
+}
+
+static long env_long(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+static void worker_main(struct mps_pool *p, int tq, int out, int core)
+{
+	signal(SIGPIPE, SIG_DFL);
+	if (core >= 0 && p->o.pin) {
+		hwloc_cpuset_t c = hwloc_bitmap_alloc();
+		hwloc_bitmap_only(c, (unsigned)core);
+		hwloc_set_cpubind(p->topo, c, HWLOC_CPUBIND_PROCESS);
+		hwloc_bitmap_free(c);
+	}
+	struct mps_searcher *s = mps_searcher_new(p->o.matcher, &p->o.search);
+	unsigned char *msg = malloc(TASK_MAX + sizeof(struct task_head) + 1);
+	if (!s || !msg)
+		_exit(3);
+	long abort_unit = env_long("MPSEARCH_TEST_ABORT_UNIT", -1);
+	long slow_ms = env_long("MPSEARCH_TEST_SLOW_MS", 0);
+	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
+	struct mps_buf buf = {0};
+	for (;;) {
+		ssize_t n = recv(tq, msg, TASK_MAX + sizeof(struct task_head), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		struct task_head th;
+		if ((size_t)n < sizeof(th))
+			_exit(4);
+		memcpy(&th, msg, sizeof(th));
+		if (sizeof(th) + th.pathlen != (size_t)n)
+			_exit(4);
+		char *path = (char *)msg + sizeof(th);
+		path[th.pathlen] = 0;
+		if (send_frame(out, F_BEGIN, th.id, NULL, 0))
+			_exit(5);
+		double t0 = now();
+		if (abort_unit >= 0 && (uint64_t)abort_unit == th.id) {
+			/* Test switch: die on this unit, once (a marker file remembers). */
+			const char *once = getenv("MPSEARCH_TEST_ABORT_ONCE");
+			if (!once || access(once, F_OK) != 0) {
+				if (once) {
+					int fd = open(once, O_CREAT | O_WRONLY, 0600);
+					if (fd >= 0)
+						close(fd);
+				}
+				raise(SIGKILL);
+			}
+		}
+		if (slow_ms > 0) {
+			struct timespec ts = {slow_ms / 1000, (slow_ms % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+		struct mps_block_sink bs;
+		struct wflush wf = {out, th.id};
+		buf.len = 0;
+		mps_block_sink_init(&bs, &buf);
+		bs.flush = worker_flush;
+		bs.ctx = &wf;
+		bs.flush_at = FLUSH_AT;
+		int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		int rc;
+		if (fd < 0) {
+			struct mps_unit_summary sum = {.err = -errno};
+			rc = bs.base.finish(&bs.base, &sum);
+		} else {
+			unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
+			rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
+			if (fd > 0)
+				close(fd);
+		}
+		if (rc < 0)
+			_exit(6); /* the pipe to the parent is gone */
+		if (buf.len && worker_flush(&wf, &buf))
+			_exit(6);
+		unsigned char w[MPS_SUMMARY_WIRE];
+		mps_summary_encode(&bs.summary, w);
+		if (send_frame(out, F_END, th.id, w, sizeof(w)))
+			_exit(6);
+		st.units++;
+		st.bytes += bs.summary.bytes;
+		st.selected += bs.summary.selected;
+		st.busy += now() - t0;
+	}
+	send_frame(out, F_STATS, 0, &st, sizeof(st));
+	_exit(0);
+}
+
+/* ---- zygote ---- */
+
+static int send_fd(int sock, const void *msg, size_t len, int fd)
+{
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	for (;;) {
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		if (n >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static ssize_t recv_fd(int sock, void *msg, size_t len, int *fd)
+{
+	struct iovec iov = {.iov_base = msg, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	*fd = -1;
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	close(p->wake[0]);
+	close(p->wake[1]);
+	int live = 0;
+	bool eof = false;
+	while (!eof || live > 0) {
+		struct pollfd pf = {.fd = zfd, .events = POLLIN};
+		int pr = eof ? 0 : poll(&pf, 1, 20);
+		if (eof) {
+			struct timespec ts = {0, 20000000};
+			nanosleep(&ts, NULL);
+		}
+		int st;
+		pid_t pid;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			live--;
+			struct zmsg m = {.op = Z_DIED, .pid = pid, .status = st};
+			send_fd(zfd, &m, sizeof(m), -1);
+		}
+		if (pr <= 0 || !(pf.revents & (POLLIN | POLLHUP)))
+			continue;
+		struct zmsg m;
+		ssize_t n = recv(zfd, &m, sizeof(m), 0);
+		if (n <= 0) {
+			eof = true;
+			continue;
+		}
+		if (m.op != Z_SPAWN)
+			continue;
+		int pfd[2];
+		if (pipe2(pfd, O_CLOEXEC))
+			continue;
+		pid_t zpid = getpid();
+		pid_t c = fork();
+		if (c == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != zpid)
+				_exit(0);
+			close(pfd[0]);
+			close(zfd);
+			worker_main(p, p->tq_child, pfd[1], m.core);
+		}
+		close(pfd[1]);
+		if (c > 0) {
+			live++;
+			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx, .pid = c, .core = m.core};
+			send_fd(zfd, &r, sizeof(r), pfd[0]);
+		}
+		close(pfd[0]);
+	}
+	_exit(0);
+}
+
+/* Ask the zygote for worker idx; the answer comes to handle_zygote. */
+static int spawn(struct mps_pool *p, int idx)
+{
+	struct zmsg m = {.op = Z_SPAWN, .idx = idx, .core = p->cores ? p->cores[idx] : -1};
+	p->w[idx].spawning = true;
+	return send_fd(p->zfd, &m, sizeof(m), -1);
+}
+
+static void spawned(struct mps_pool *p, const struct zmsg *r, int fd)
+{
+	if (r->idx < 0 || r->idx >= p->nworkers) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct worker *w = &p->w[r->idx];
+	w->pid = r->pid;
+	w->fd = fd;
+	w->core = r->core;
+	w->alive = true;
+	w->spawning = false;
+	w->running = false;
+	w->in.len = 0;
+	if (fd >= 0) {
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+	}
+}
+
+static int handle_zygote(struct mps_pool *p);
+
+struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
+{
+	struct mps_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->o = *o;
+	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = -1;
+	pthread_mutex_init(&p->mu, NULL);
+	int err = ENOMEM;
+	if (hwloc_topology_init(&p->topo) || hwloc_topology_load(p->topo))
+		goto fail;
+	hwloc_cpuset_t set = hwloc_bitmap_alloc();
+	if (hwloc_get_cpubind(p->topo, set, HWLOC_CPUBIND_PROCESS))
+		hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(p->topo));
+	long nw = o->workers > 0 ? o->workers : count_slice(p->topo, set, o->local_rank, o->local_size);
+	if (nw > 1024)
+		nw = 1024;
+	p->nworkers = (int)nw;
+	p->cores = calloc((size_t)nw, sizeof(int));
+	p->w = calloc((size_t)nw, sizeof(*p->w));
+	if (!p->cores || !p->w) {
+		hwloc_bitmap_free(set);
+		goto fail;
+	}
+	int got = mps_pool_pick_cores(p->topo, set, o->local_rank, o->local_size, (int)nw, p->cores);
+	hwloc_bitmap_free(set);
+	for (int i = got; i < nw; i++)
+		p->cores[i] = -1;
+	int tq[2], zs[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tq))
+		goto fail_errno;
+	p->tq = tq[0];
+	p->tq_child = tq[1];
+	int sz = 4 << 20;
+	setsockopt(p->tq, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	shutdown(p->tq_child, SHUT_WR);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, zs))
+		goto fail_errno;
+	if (pipe2(p->wake, O_CLOEXEC | O_NONBLOCK))
+		goto fail_errno;
+	pid_t parent = getpid();
+	fflush(NULL);
+	p->zygote = fork();
+	if (p->zygote < 0)
+		goto fail_errno;
+	if (p->zygote == 0) {
+		close(zs[0]);
+		close(p->tq);
+		zygote_main(p, zs[1], parent);
+	}
+	close(zs[1]);
+	p->zfd = zs[0];
+	close(p->tq_child);
+	p->tq_child = -1;
+	fcntl(p->tq, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < p->nworkers; i++)
+		p->w[i].fd = -1;
+	for (int i = 0; i < p->nworkers; i++) {
+		int rc = spawn(p, i);
+		if (rc) {
+			err = -rc;
+			goto fail;
+		}
+	}
+	for (;;) {
+		bool waiting = false;
+		for (int i = 0; i < p->nworkers; i++)
+			waiting |= p->w[i].spawning;
+		if (!waiting)
+			break;
+		int rc = handle_zygote(p);
+		if (rc) {
+			err = -rc;
+			goto fail;
+		}
+	}
+	return p;
+fail_errno:
+	err = errno;
+fail:
+	mps_pool_free(p, NULL, 0);
+	errno = err;
+	return NULL;
+}
+
+/* ---- unit table ---- */
+
+static struct slot *slot_of(struct mps_pool *p, uint64_t id)
+{
+	if (!p->base_set || id < p->base || id - p->base >= p->n)
+		return NULL;
+	return p->slots[id - p->base];
+}
+
+int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
+{
+	struct slot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->u = *u;
+	s->u.path = malloc(u->pathlen + 1);
+	if (!s->u.path) {
+		free(s);
+		return -ENOMEM;
+	}
+	memcpy(s->u.path, u->path, u->pathlen);
+	s->u.path[u->pathlen] = 0;
+	pthread_mutex_lock(&p->mu);
+	int rc = 0;
+	if (!p->base_set) {
+		p->base = u->id;
+		p->base_set = true;
+	}
+	if (u->id != p->base + p->n) {
+		rc = -EINVAL;
+	} else if (p->n == p->cap) {
+		/* compact delivered slots away before growing */
+		if (p->head > 0) {
+			memmove(p->slots, p->slots + p->head, (p->n - p->head) * sizeof(*p->slots));
+			p->n -= p->head;
+			p->send_next -= p->head;
+			p->base += p->head;
+			p->head = 0;
+		}
+		if (p->n == p->cap) {
+			size_t nc = p->cap ? 2 * p->cap : 1024;
+			struct slot **ns = realloc(p->slots, nc * sizeof(*ns));
+			if (!ns)
+				rc = -ENOMEM;
+			else {
+				p->slots = ns;
+				p->cap = nc;
+			}
+		}
+	}
+	if (!rc)
+		p->slots[p->n++] = s;
+	pthread_mutex_unlock(&p->mu);
+	if (rc) {
+		free(s->u.path);
+		free(s);
+		return rc;
+	}
+	char c = 1;
+	if (write(p->wake[1], &c, 1) < 0) {
+		/* the pipe is full: the owner is awake anyway */
+	}
+	return 0;
+}
+
+int mps_pool_close(struct mps_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->closed = true;
+	pthread_mutex_unlock(&p->mu);
+	char c = 1;
+	if (write(p->wake[1], &c, 1) < 0) {
+		/* full: fine */
+	}
+	return 0;
+}
+
+/* Try to put one unit on the task queue. 1 sent, 0 queue full, <0. */
+static int send_task(struct mps_pool *p, struct slot *s)
+{
+	unsigned char msg[sizeof(struct task_head) + 4096];
+	unsigned char *m = msg;
+	size_t len = sizeof(struct task_head) + s->u.pathlen;
+	if (s->u.pathlen > TASK_MAX) {
+		s->st = S_DONE;
+		s->sum = (struct mps_unit_summary){.err = -ENAMETOOLONG};
+		return 1;
+	}
+	if (len > sizeof(msg) && !(m = malloc(len)))
+		return -ENOMEM;
+	struct task_head th = {s->u.id, s->u.file, s->u.begin, s->u.end, s->u.part, s->u.nparts,
+			       s->u.flags, (uint32_t)s->u.pathlen};
+	memcpy(m, &th, sizeof(th));
+	memcpy(m + sizeof(th), s->u.path, s->u.pathlen);
+	ssize_t n;
+	do
+		n = send(p->tq, m, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (m != msg)
+		free(m);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	s->st = S_SENT;
+	return 1;
+}
+
+static int pump_sends(struct mps_pool *p, bool *blocked)
+{
+	*blocked = false;
+	while (p->nresend > 0) {
+		struct slot *s = slot_of(p, p->resend[p->nresend - 1]);
+		int r = s ? send_task(p, s) : 1;
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			*blocked = true;
+			return 0;
+		}
+		p->nresend--;
+	}
+	pthread_mutex_lock(&p->mu);
+	size_t n = p->n;
+	pthread_mutex_unlock(&p->mu);
+	while (p->send_next < n) {
+		pthread_mutex_lock(&p->mu);
+		struct slot *s = p->slots[p->send_next];
+		pthread_mutex_unlock(&p->mu);
+		int r = send_task(p, s);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			*blocked = true;
+			return 0;
+		}
+		p->send_next++;
+	}
+	return 0;
+}
+
+/* Handle the complete frames in w->in. */
+static int take_frames(struct mps_pool *p, struct worker *w)
+{
+	size_t pos = 0;
+	while (w->in.len - pos >= FRAME_HEAD) {
+		uint32_t type, len;
+		memcpy(&type, w->in.data + pos, 4);
+		memcpy(&len, w->in.data + pos + 4, 4);
+		uint64_t id = get64(w->in.data + pos + 8);
+		if (w->in.len - pos - FRAME_HEAD < len)
+			break;
+		const unsigned char *pl = w->in.data + pos + FRAME_HEAD;
+		struct slot *s = type == F_STATS ? NULL : slot_of(p, id);
+		switch (type) {
+		case F_BEGIN:
+			if (s) {
+				s->st = S_RUNNING;
+				s->worker = (int)(w - p->w);
+				s->data.len = 0;
+			}
+			w->unit = id;
+			w->running = true;
+			break;
+		case F_DATA:
+			if (s && s->st == S_RUNNING) {
+				int rc = mps_buf_append(&s->data, pl, len);
+				if (rc)
+					return rc;
+				p->held += len;
+			}
+			break;
+		case F_END:
+			if (len != MPS_SUMMARY_WIRE)
+				return MPS_ECORRUPT;
+			if (s && s->st == S_RUNNING) {
+				mps_summary_decode(pl, &s->sum);
+				s->st = S_DONE;
+			}
+			w->running = false;
+			break;
+		case F_STATS:
+			if (len == sizeof(w->st)) {
+				memcpy(&w->st, pl, sizeof(w->st));
+				w->have_stats = true;
+			}
+			break;
+		default:
+			return MPS_ECORRUPT;
+		}
+		pos += FRAME_HEAD + len;
+	}
+	if (pos) {
+		memmove(w->in.data, w->in.data + pos, w->in.len - pos);
+		w->in.len -= pos;
+	}
+	return 0;
+}
+
+/* Read what a worker has written; returns 1 at EOF. */
+static int read_worker(struct mps_pool *p, struct worker *w)
+{
+	for (int rounds = 0; rounds < 16; rounds++) {
+		int rc = mps_buf_reserve(&w->in, 1 << 20);
+		if (rc)
+			return rc;
+		ssize_t n = read(w->fd, w->in.data + w->in.len, w->in.alloc - w->in.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
+			rc = take_frames(p, w);
+			return rc ? rc : 1;
+		}
+		w->in.len += (size_t)n;
+		if ((rc = take_frames(p, w)))
+			return rc;
+	}
+	return 0;
+}
+
+static bool work_left(struct mps_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	bool left = !p->closed || p->head < p->n;
+	pthread_mutex_unlock(&p->mu);
+	return left;
+}
+
+/* A worker died (or exited). */
+static int worker_gone(struct mps_pool *p, int idx, int status)
+{
+	struct worker *w = &p->w[idx];
+	if (w->fd >= 0) {
+		fcntl(w->fd, F_SETFL, 0);
+		while (read_worker(p, w) == 0) {
+		}
+		close(w->fd);
+		w->fd = -1;
+	}
+	w->alive = false;
+	bool crashed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (w->running) {
+		struct slot *s = slot_of(p, w->unit);
+		w->running = false;
+		if (s && s->st == S_RUNNING) {
+			p->held -= s->data.len < p->held ? s->data.len : p->held;
+			s->data.len = 0;
+			if (++s->attempts >= 2) {
+				s->st = S_DONE;
+				s->sum = (struct mps_unit_summary){.err = MPS_EWORKER};
+			} else {
+				s->st = S_PENDING;
+				if (p->nresend == p->resend_cap) {
+					size_t nc = p->resend_cap ? 2 * p->resend_cap : 16;
+					uint64_t *nr = realloc(p->resend, nc * sizeof(*nr));
+					if (!nr)
+						return -ENOMEM;
+					p->resend = nr;
+					p->resend_cap = nc;
+				}
+				p->resend[p->nresend++] = w->unit;
+			}
+		}
+	}
+	if (crashed && work_left(p))
+		return spawn(p, idx);
+	return 0;
+}
+
+static int handle_zygote(struct mps_pool *p)
+{
+	struct zmsg m;
+	int fd;
+	ssize_t n = recv_fd(p->zfd, &m, sizeof(m), &fd);
+	if (n <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return -EPIPE;
+	}
+	if (m.op == Z_SPAWNED) {
+		spawned(p, &m, fd);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (m.op != Z_DIED)
+		return 0;
+	for (int i = 0; i < p->nworkers; i++)
+		if (p->w[i].pid == m.pid && p->w[i].alive)
+			return worker_gone(p, i, m.status);
+	return 0;
+}
+
+int mps_pool_next(struct mps_pool *p, struct mps_result *r)
+{
+	if (p->delivered) {
+		struct slot *d = p->delivered;
+		p->held -= d->data.len < p->held ? d->data.len : p->held;
+		mps_buf_release(&d->data);
+		mps_unit_release(&d->u);
+		free(d);
+		p->delivered = NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		struct slot *h = p->head < p->n ? p->slots[p->head] : NULL;
+		bool done = p->closed && p->head == p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (h && h->st == S_DONE) {
+			pthread_mutex_lock(&p->mu);
+			p->slots[p->head++] = NULL;
+			pthread_mutex_unlock(&p->mu);
+			p->delivered = h;
+			r->unit = &h->u;
+			r->block = h->data.data;
+			r->len = h->data.len;
+			r->summary = h->sum;
+			return 0;
+		}
+		if (done) {
+			if (!p->tq_shut) {
+				shutdown(p->tq, SHUT_WR);
+				p->tq_shut = true;
+			}
+			return 1;
+		}
+		bool blocked;
+		int rc = pump_sends(p, &blocked);
+		if (rc)
+			return rc;
+		/* poll: wake pipe, zygote, task queue when blocked, workers */
+		struct pollfd pf[3 + 1024];
+		int map[3 + 1024];
+		int np = 0;
+		pf[np] = (struct pollfd){.fd = p->wake[0], .events = POLLIN};
+		map[np++] = -1;
+		pf[np] = (struct pollfd){.fd = p->zfd, .events = POLLIN};
+		map[np++] = -2;
+		if (blocked) {
+			pf[np] = (struct pollfd){.fd = p->tq, .events = POLLOUT};
+			map[np++] = -3;
+		}
+		int head_worker = h && h->st == S_RUNNING ? h->worker : -1;
+		for (int i = 0; i < p->nworkers; i++) {
+			if (p->w[i].fd < 0)
+				continue;
+			if (p->held > HOLD_BUDGET && head_worker >= 0 && i != head_worker)
+				continue; /* back-pressure: only the unit we can print next */
+			pf[np] = (struct pollfd){.fd = p->w[i].fd, .events = POLLIN};
+			map[np++] = i;
+		}
+		int pr = poll(pf, (nfds_t)np, 1000);
+		if (pr < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; pr > 0 && i < np; i++) {
+			if (!pf[i].revents)
+				continue;
+			if (map[i] == -1) {
+				char buf[256];
+				while (read(p->wake[0], buf, sizeof(buf)) > 0) {
+				}
+			} else if (map[i] == -2) {
+				if ((rc = handle_zygote(p)))
+					return rc;
+			} else if (map[i] >= 0) {
+				rc = read_worker(p, &p->w[map[i]]);
+				if (rc < 0)
+					return rc;
+				if (rc == 1) {
+					/* EOF: the worker is exiting; its death notice follows */
+					close(p->w[map[i]].fd);
+					p->w[map[i]].fd = -1;
+				}
+			}
+		}
+	}
+}
+
+int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st, int max)
+{
+	if (!p)
+		return 0;
+	int n = p->nworkers;
+	bool early = p->head < p->n || !p->closed;
+	if (early) {
+		/* stopped before the end (-q, an error): queued units are moot */
+		for (int i = 0; p->w && i < p->nworkers; i++)
+			if (p->w[i].alive && p->w[i].pid > 0)
+				kill(p->w[i].pid, SIGKILL);
+	}
+	if (p->tq >= 0) {
+		shutdown(p->tq, SHUT_WR);
+		/* collect final stats frames */
+		for (int i = 0; p->w && i < p->nworkers; i++) {
+			struct worker *w = &p->w[i];
+			if (w->fd < 0)
+				continue;
+			fcntl(w->fd, F_SETFL, 0);
+			while (read_worker(p, w) == 0) {
+			}
+			close(w->fd);
+			w->fd = -1;
+		}
+		close(p->tq);
+	}
+	if (p->zfd >= 0)
+		close(p->zfd);
+	if (p->zygote > 0) {
+		int s;
+		while (waitpid(p->zygote, &s, 0) < 0 && errno == EINTR) {
+		}
+	}
+	for (int i = 0; st && p->w && i < n && i < max; i++) {
+		st[i] = p->w[i].st;
+		if (!p->w[i].have_stats) {
+			st[i].pid = p->w[i].pid;
+			st[i].core = p->o.pin ? p->w[i].core : -1;
+		}
+	}
+	if (p->delivered) {
+		mps_buf_release(&p->delivered->data);
+		mps_unit_release(&p->delivered->u);
+		free(p->delivered);
+	}
+	for (size_t i = p->head; p->slots && i < p->n; i++) {
+		if (!p->slots[i])
+			continue;
+		mps_buf_release(&p->slots[i]->data);
+		mps_unit_release(&p->slots[i]->u);
+		free(p->slots[i]);
+	}
+	free(p->slots);
+	free(p->resend);
+	for (int i = 0; p->w && i < p->nworkers; i++)
+		mps_buf_release(&p->w[i].in);
+	free(p->w);
+	free(p->cores);
+	if (p->wake[0] >= 0)
+		close(p->wake[0]);
+	if (p->wake[1] >= 0)
+		close(p->wake[1]);
+	if (p->tq_child >= 0)
+		close(p->tq_child);
+	if (p->topo)
+		hwloc_topology_destroy(p->topo);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	return n;
+}

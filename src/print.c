@@ -1,0 +1,580 @@
+/* Printers: standard, count, files-with(out)-matches, quiet and JSON.
+ *
+ * Units arrive in output order.  A whole file is printed at once; the parts
+ * of a split file are held until the last one is in, because a NUL byte in
+ * any part makes the whole file binary (skipped) and because -c needs the
+ * sum.  Records are placed by absolute line number (the line counts of the
+ * parts before are added), duplicates from overlapping context are dropped,
+ * and -m is applied over the whole file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpsearch/error.h"
+#include "mpsearch/print.h"
+
+#define OUTBUF (1u << 16)
+
+struct part {
+	struct mps_unit_summary sum;
+	size_t off, len; /* the block inside held */
+};
+
+struct mps_printer {
+	struct mps_print_opts o;
+	struct mps_diag d;
+	int fd;
+	struct mps_buf out;   /* pending output */
+	int werr;             /* first write error */
+	bool printed_any;     /* something was printed (for "--") */
+	struct mps_totals t;
+	/* the file being assembled */
+	uint64_t file;
+	bool in_file;
+	char *path;
+	struct mps_buf held;
+	struct part *parts;
+	size_t nparts, partcap;
+	struct mps_span *spans;
+	size_t spcap;
+	struct mps_buf json; /* one file's JSON messages */
+	bool quiet_done;
+};
+
+static const char *display_path(const struct mps_unit *u)
+{
+	return (u->flags & MPS_UNIT_STDIN) ? "(standard input)" : u->path;
+}
+
+static int flush_out(struct mps_printer *p)
+{
+	size_t off = 0;
+	while (off < p->out.len && !p->werr) {
+		ssize_t n = write(p->fd, p->out.data + off, p->out.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			p->werr = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	p->out.len = 0;
+	return p->werr;
+}
+
+static int put(struct mps_printer *p, const void *s, size_t n)
+{
+	int rc = mps_buf_append(&p->out, s, n);
+	if (rc)
+		return rc;
+	if (p->out.len >= OUTBUF)
+		return flush_out(p);
+	return p->werr;
+}
+
+static int puts_(struct mps_printer *p, const char *s)
+{
+	return put(p, s, strlen(s));
+}
+
+#define C_FILE "\33[35m\33[K"
+#define C_LINE "\33[32m\33[K"
+#define C_SEP "\33[36m\33[K"
+#define C_MATCH "\33[01;31m\33[K"
+#define C_END "\33[m\33[K"
+
+static int put_sep(struct mps_printer *p, char c)
+{
+	if (p->o.color) {
+		char s[32];
+		snprintf(s, sizeof(s), C_SEP "%c" C_END, c);
+		return puts_(p, s);
+	}
+	return put(p, &c, 1);
+}
+
+static int put_path(struct mps_printer *p, const char *path)
+{
+	int rc = 0;
+	if (p->o.color)
+		rc = puts_(p, C_FILE);
+	if (!rc)
+		rc = puts_(p, path);
+	if (!rc && p->o.color)
+		rc = puts_(p, C_END);
+	return rc;
+}
+
+/* "path:" or "path\0", then "N:" */
+static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, char sep)
+{
+	int rc = 0;
+	if (p->o.with_filename) {
+		rc = put_path(p, path);
+		if (!rc)
+			rc = p->o.null ? put(p, "", 1) : put_sep(p, sep);
+	}
+	if (!rc && p->o.line_number) {
+		char n[32];
+		snprintf(n, sizeof(n), "%lld", (long long)lineno);
+		if (p->o.color)
+			rc = puts_(p, C_LINE);
+		if (!rc)
+			rc = puts_(p, n);
+		if (!rc && p->o.color)
+			rc = puts_(p, C_END);
+		if (!rc)
+			rc = put_sep(p, sep);
+	}
+	return rc;
+}
+
+struct mps_printer *mps_printer_new(const struct mps_print_opts *o, int fd, const struct mps_diag *d)
+{
+	struct mps_printer *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->o = *o;
+	if (d)
+		p->d = *d;
+	p->fd = fd;
+	if (mps_buf_reserve(&p->out, OUTBUF + 4096)) {
+		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void mps_printer_free(struct mps_printer *p)
+{
+	if (!p)
+		return;
+	mps_buf_release(&p->out);
+	mps_buf_release(&p->held);
+	mps_buf_release(&p->json);
+	free(p->parts);
+	free(p->spans);
+	free(p->path);
+	free(p);
+}
+
+void mps_printer_totals(const struct mps_printer *p, struct mps_totals *t)
+{
+	*t = p->t;
+}
+
+/* ---- JSON ---- */
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k;
+		uint32_t cp;
+		if (c >= 0xc2 && c <= 0xdf) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i <= k)
+			return false;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+static int json_str(struct mps_buf *b, const char *s, size_t n)
+{
+	int rc = mps_buf_append(b, "\"", 1);
+	for (size_t i = 0; !rc && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[8];
+		if (c == '"' || c == '\\') {
+			e[0] = '\\';
+			e[1] = (char)c;
+			rc = mps_buf_append(b, e, 2);
+		} else if (c == '\n') {
+			rc = mps_buf_append(b, "\\n", 2);
+		} else if (c == '\t') {
+			rc = mps_buf_append(b, "\\t", 2);
+		} else if (c == '\r') {
+			rc = mps_buf_append(b, "\\r", 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(e, sizeof(e), "\\u%04x", c);
+			rc = mps_buf_append(b, e, 6);
+		} else {
+			rc = mps_buf_append(b, &s[i], 1);
+		}
+	}
+	return rc ? rc : mps_buf_append(b, "\"", 1);
+}
+
+static int base64(struct mps_buf *b, const unsigned char *s, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int rc = mps_buf_append(b, "\"", 1);
+	for (size_t i = 0; !rc && i < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
+			     i + 2 < n ? tab[v & 63] : '='};
+		rc = mps_buf_append(b, q, 4);
+	}
+	return rc ? rc : mps_buf_append(b, "\"", 1);
+}
+
+int mps_json_data(struct mps_buf *b, const char *s, size_t n)
+{
+	int rc;
+	if (valid_utf8((const unsigned char *)s, n)) {
+		rc = mps_buf_append(b, "{\"text\":", 8);
+		if (!rc)
+			rc = json_str(b, s, n);
+	} else {
+		rc = mps_buf_append(b, "{\"bytes\":", 9);
+		if (!rc)
+			rc = base64(b, (const unsigned char *)s, n);
+	}
+	return rc ? rc : mps_buf_append(b, "}", 1);
+}
+
+static int jprintf(struct mps_buf *b, const char *fmt, unsigned long long a, unsigned long long c)
+{
+	char tmp[128];
+	int n = snprintf(tmp, sizeof(tmp), fmt, a, c);
+	return mps_buf_append(b, tmp, (size_t)n);
+}
+
+static int json_line(struct mps_printer *p, const char *path, const struct mps_line *l,
+		     int64_t lineno, bool selected)
+{
+	struct mps_buf *b = &p->json;
+	int rc = mps_buf_append(b, selected ? "{\"type\":\"match\",\"data\":{\"path\":" :
+					      "{\"type\":\"context\",\"data\":{\"path\":",
+				selected ? 33 : 35);
+	if (!rc)
+		rc = mps_json_data(b, path, strlen(path));
+	if (!rc)
+		rc = mps_buf_append(b, ",\"lines\":", 9);
+	/* ripgrep includes the line terminator in lines.text */
+	if (!rc) {
+		char *t = malloc(l->len + 1);
+		if (!t)
+			return -ENOMEM;
+		memcpy(t, l->text, l->len);
+		t[l->len] = '\n';
+		rc = mps_json_data(b, t, l->len + 1);
+		free(t);
+	}
+	if (!rc)
+		rc = jprintf(b, ",\"line_number\":%llu,\"absolute_offset\":%llu,\"submatches\":[",
+			     (unsigned long long)lineno, (unsigned long long)l->offset);
+	for (size_t i = 0; !rc && selected && i < l->nspans; i++) {
+		if (i)
+			rc = mps_buf_append(b, ",", 1);
+		if (!rc)
+			rc = mps_buf_append(b, "{\"match\":", 9);
+		if (!rc)
+			rc = mps_json_data(b, l->text + l->spans[i].start,
+					   l->spans[i].end - l->spans[i].start);
+		if (!rc)
+			rc = jprintf(b, ",\"start\":%llu,\"end\":%llu}",
+				     (unsigned long long)l->spans[i].start,
+				     (unsigned long long)l->spans[i].end);
+	}
+	if (!rc)
+		rc = mps_buf_append(b, "]}}\n", 4);
+	return rc;
+}
+
+/* ---- standard output of one line ---- */
+
+static int print_line(struct mps_printer *p, const char *path, const struct mps_line *l,
+		      int64_t lineno, bool selected)
+{
+	int rc = 0;
+	bool ctx = p->o.before > 0 || p->o.after > 0;
+	if (p->o.only_matching) {
+		if (!selected || p->o.invert)
+			return 0;
+		for (size_t i = 0; !rc && i < l->nspans; i++) {
+			rc = put_prefix(p, path, lineno, ':');
+			if (!rc && p->o.color)
+				rc = puts_(p, C_MATCH);
+			if (!rc)
+				rc = put(p, l->text + l->spans[i].start, l->spans[i].end - l->spans[i].start);
+			if (!rc && p->o.color)
+				rc = puts_(p, C_END);
+			if (!rc)
+				rc = put(p, "\n", 1);
+		}
+		p->printed_any = true;
+		return rc;
+	}
+	(void)ctx;
+	rc = put_prefix(p, path, lineno, selected ? ':' : '-');
+	if (!rc && p->o.color && selected && !p->o.invert && l->nspans) {
+		size_t at = 0;
+		for (size_t i = 0; !rc && i < l->nspans; i++) {
+			rc = put(p, l->text + at, l->spans[i].start - at);
+			if (!rc)
+				rc = puts_(p, C_MATCH);
+			if (!rc)
+				rc = put(p, l->text + l->spans[i].start, l->spans[i].end - l->spans[i].start);
+			if (!rc)
+				rc = puts_(p, C_END);
+			at = l->spans[i].end;
+		}
+		if (!rc)
+			rc = put(p, l->text + at, l->len - at);
+	} else if (!rc) {
+		rc = put(p, l->text, l->len);
+	}
+	if (!rc)
+		rc = put(p, "\n", 1);
+	p->printed_any = true;
+	return rc;
+}
+
+/* ---- one whole file ---- */
+
+static int process_file(struct mps_printer *p, const struct mps_unit *u)
+{
+	const char *path = display_path(u);
+	int rc = 0;
+	bool binary = false;
+	int err = 0;
+	uint64_t selected = 0, matches = 0, bytes = 0;
+	for (size_t i = 0; i < p->nparts; i++) {
+		binary |= p->parts[i].sum.binary != 0;
+		if (p->parts[i].sum.err && !err)
+			err = p->parts[i].sum.err;
+		selected += p->parts[i].sum.selected;
+		matches += p->parts[i].sum.matches;
+		bytes += p->parts[i].sum.bytes;
+	}
+	p->t.files++;
+	p->t.bytes += bytes;
+	if (err) {
+		p->t.errors++;
+		if (p->d.error)
+			p->d.error(p->d.ctx, path, err);
+	}
+	if (binary && !p->o.text)
+		return 0;
+	if (p->o.max_count >= 0 && selected > (uint64_t)p->o.max_count)
+		selected = (uint64_t)p->o.max_count;
+	if (selected)
+		p->t.files_matched++;
+	p->t.selected += selected;
+
+	switch (p->o.output) {
+	case MPS_OUT_QUIET:
+		if (selected) {
+			p->quiet_done = true;
+			p->t.matches += matches;
+			return 1;
+		}
+		return 0;
+	case MPS_OUT_COUNT:
+		p->t.matches += matches;
+		if (!selected)
+			return 0;
+		if (p->o.with_filename) {
+			rc = put_path(p, path);
+			if (!rc)
+				rc = p->o.null ? put(p, "", 1) : put_sep(p, ':');
+		}
+		if (!rc) {
+			char n[32];
+			snprintf(n, sizeof(n), "%llu\n", (unsigned long long)selected);
+			rc = puts_(p, n);
+		}
+		return rc;
+	case MPS_OUT_FILES_WITH:
+	case MPS_OUT_FILES_WITHOUT:
+		p->t.matches += matches;
+		if ((selected > 0) != (p->o.output == MPS_OUT_FILES_WITH) || err)
+			return 0;
+		p->t.listed++;
+		rc = put_path(p, path);
+		if (!rc)
+			rc = put(p, p->o.null ? "" : "\n", 1);
+		return rc;
+	case MPS_OUT_LINES:
+	case MPS_OUT_JSON:
+		break;
+	}
+
+	bool json = p->o.output == MPS_OUT_JSON;
+	bool ctx = p->o.before > 0 || p->o.after > 0;
+	int64_t base = 0, last = INT64_MIN, mline = -1;
+	uint64_t nsel = 0, printed_matches = 0, jlines = 0;
+	bool stopped = false;
+	p->json.len = 0;
+	for (size_t i = 0; i < p->nparts && !rc && !stopped; i++) {
+		const unsigned char *blk = p->held.data + p->parts[i].off;
+		size_t len = p->parts[i].len, pos = 0;
+		struct mps_line l;
+		int r;
+		while (!rc && (r = mps_block_next(blk, len, &pos, &l, &p->spans, &p->spcap)) == 1) {
+			int64_t abs = base + l.lineno;
+			if (abs <= last)
+				continue;
+			bool sel = l.kind == MPS_LINE_SELECTED;
+			if (p->o.max_count >= 0 && nsel >= (uint64_t)p->o.max_count) {
+				if (abs > mline + p->o.after) {
+					stopped = true;
+					break;
+				}
+				sel = false; /* trailing context after the last allowed line */
+			}
+			if (!json && ctx && p->printed_any && !p->o.only_matching && abs != last + 1)
+				rc = puts_(p, p->o.color ? C_SEP "--" C_END "\n" : "--\n");
+			if (rc)
+				break;
+			if (sel) {
+				nsel++;
+				printed_matches += l.nspans;
+				if (p->o.max_count >= 0 && nsel == (uint64_t)p->o.max_count)
+					mline = abs;
+			}
+			if (json) {
+				rc = json_line(p, path, &l, abs, sel);
+				jlines++;
+			} else {
+				rc = print_line(p, path, &l, abs, sel);
+			}
+			last = abs;
+		}
+		if (!rc && r < 0 && r != 1 && !stopped)
+			rc = r;
+		base += (int64_t)p->parts[i].sum.lines;
+	}
+	p->t.matches += p->o.only_matching || json || p->o.color ? printed_matches : matches;
+	if (json && !rc && jlines) {
+		struct mps_buf head = {0};
+		rc = mps_buf_append(&head, "{\"type\":\"begin\",\"data\":{\"path\":", 32);
+		if (!rc)
+			rc = mps_json_data(&head, path, strlen(path));
+		if (!rc)
+			rc = mps_buf_append(&head, "}}\n", 3);
+		if (!rc)
+			rc = put(p, head.data, head.len);
+		if (!rc)
+			rc = put(p, p->json.data, p->json.len);
+		unsigned long long printed = head.len + p->json.len;
+		mps_buf_release(&head);
+		char e[1024];
+		int n = snprintf(e, sizeof(e),
+				 "{\"type\":\"end\",\"data\":{\"path\":");
+		if (!rc)
+			rc = put(p, e, (size_t)n);
+		struct mps_buf pj = {0};
+		if (!rc)
+			rc = mps_json_data(&pj, path, strlen(path));
+		if (!rc)
+			rc = put(p, pj.data, pj.len);
+		mps_buf_release(&pj);
+		n = snprintf(e, sizeof(e),
+			     ",\"binary_offset\":null,\"stats\":{\"elapsed\":{\"secs\":0,"
+			     "\"nanos\":0,\"human\":\"0.000000s\"},\"searches\":1,"
+			     "\"searches_with_match\":%d,\"bytes_searched\":%llu,"
+			     "\"bytes_printed\":%llu,\"matched_lines\":%llu,\"matches\":%llu}}}\n",
+			     selected ? 1 : 0, (unsigned long long)bytes, printed,
+			     (unsigned long long)selected, (unsigned long long)printed_matches);
+		if (!rc)
+			rc = put(p, e, (size_t)n);
+	}
+	return rc;
+}
+
+int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsigned char *block,
+		     size_t len, const struct mps_unit_summary *sum)
+{
+	if (p->quiet_done)
+		return 1;
+	if (!p->in_file || u->part == 0) {
+		p->held.len = 0;
+		p->nparts = 0;
+		p->in_file = true;
+		p->file = u->file;
+	}
+	if (p->nparts == p->partcap) {
+		size_t n = p->partcap ? 2 * p->partcap : 8;
+		struct part *np = realloc(p->parts, n * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		p->parts = np;
+		p->partcap = n;
+	}
+	struct part *pt = &p->parts[p->nparts++];
+	pt->sum = *sum;
+	pt->off = p->held.len;
+	pt->len = len;
+	int rc = mps_buf_append(&p->held, block, len);
+	if (rc)
+		return rc;
+	if (u->part + 1 < u->nparts)
+		return 0;
+	rc = process_file(p, u);
+	p->in_file = false;
+	p->held.len = 0;
+	p->nparts = 0;
+	if (p->held.alloc > (64u << 20))
+		mps_buf_release(&p->held);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		return flush_out(p) ? p->werr : 1;
+	return p->werr;
+}
+
+int mps_printer_finish(struct mps_printer *p, double elapsed)
+{
+	if (p->o.output == MPS_OUT_JSON) {
+		unsigned long long secs = (unsigned long long)elapsed;
+		unsigned long long nanos = (unsigned long long)((elapsed - (double)secs) * 1e9);
+		char tmp[1024];
+		int n = snprintf(tmp, sizeof(tmp),
+				 "{\"data\":{\"elapsed_total\":{\"human\":\"%.6fs\",\"nanos\":%llu,"
+				 "\"secs\":%llu},\"stats\":{\"bytes_printed\":0,\"bytes_searched\":%llu,"
+				 "\"elapsed\":{\"human\":\"%.6fs\",\"nanos\":%llu,\"secs\":%llu},"
+				 "\"matched_lines\":%llu,\"matches\":%llu,\"searches\":%llu,"
+				 "\"searches_with_match\":%llu}},\"type\":\"summary\"}\n",
+				 elapsed, nanos, secs, (unsigned long long)p->t.bytes, elapsed, nanos,
+				 secs, (unsigned long long)p->t.selected,
+				 (unsigned long long)p->t.matches, (unsigned long long)p->t.files,
+				 (unsigned long long)p->t.files_matched);
+		put(p, tmp, (size_t)n);
+	}
+	return flush_out(p);
+}

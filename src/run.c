@@ -1,0 +1,660 @@
+/* Run: the pipeline for one process.  Local: a walker thread feeds the
+ * pool while the main thread prints results in order.  Under an MPI
+ * launcher: rank 0 walks and plans, MPI_Scatterv hands out contiguous
+ * ranges, every rank searches its range with its own pool, rank 0 prints
+ * its results and then each other rank's stream in rank order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mpsearch/mpsearch.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *env_first(const char *const *names)
+{
+	for (; *names; names++) {
+		const char *v = getenv(*names);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+int mps_run_launched(void)
+{
+	static const char *const names[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+					    "PMI_SIZE", NULL};
+	return env_first(names) != NULL;
+}
+
+static int env_int(const char *const *names, int dflt)
+{
+	const char *v = env_first(names);
+	return v ? atoi(v) : dflt;
+}
+
+/* ---- shared state of one run ---- */
+
+struct run {
+	const struct mps_opts *o;
+	const struct mps_diag *d;
+	struct mps_diag pd;   /* the printer's diag: counts errors too */
+	atomic_int errors;
+	atomic_int stop;
+	struct mps_pool *pool;
+	uint64_t next_id, next_file;
+	/* MPI mode, rank 0: the whole unit list */
+	struct mps_unit *units;
+	size_t nunits, cap;
+	uint64_t *sizes;
+	int submit_err;
+	double walk_s;
+};
+
+static void count_error(void *ctx, const char *path, int err)
+{
+	struct run *r = ctx;
+	atomic_fetch_add(&r->errors, 1);
+	if (r->d->error && !r->o->no_messages)
+		r->d->error(r->d->ctx, path, err);
+}
+
+static void message(struct run *r, const char *fmt, const char *a, const char *b)
+{
+	char msg[1024];
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
+
+/* Units of one file, in order: to the pool (local) or to the list (MPI). */
+static int add_file(void *ctx, const struct mps_walk_file *f)
+{
+	struct run *r = ctx;
+	if (atomic_load(&r->stop))
+		return 1;
+	uint32_t n = f->regular ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
+	for (uint32_t i = 0; i < n; i++) {
+		struct mps_unit u = {.id = r->next_id++, .file = r->next_file, .part = i, .nparts = n,
+				     .path = (char *)f->path, .pathlen = f->pathlen};
+		if (f->is_stdin)
+			u.flags |= MPS_UNIT_STDIN;
+		if (n > 1)
+			mps_plan_part(f->size, i, n, &u.begin, &u.end);
+		else
+			u.end = UINT64_MAX;
+		int rc;
+		if (r->pool) {
+			rc = mps_pool_submit(r->pool, &u);
+		} else {
+			if (r->nunits == r->cap) {
+				size_t nc = r->cap ? 2 * r->cap : 4096;
+				struct mps_unit *nu = realloc(r->units, nc * sizeof(*nu));
+				uint64_t *ns = realloc(r->sizes, nc * sizeof(*ns));
+				if (nu)
+					r->units = nu;
+				if (ns)
+					r->sizes = ns;
+				if (!nu || !ns)
+					return -ENOMEM;
+				r->cap = nc;
+			}
+			u.path = strndup(f->path, f->pathlen);
+			if (!u.path)
+				return -ENOMEM;
+			r->sizes[r->nunits] = f->size;
+			r->units[r->nunits++] = u;
+			rc = 0;
+		}
+		if (rc) {
+			r->submit_err = rc;
+			return rc;
+		}
+	}
+	r->next_file++;
+	return 0;
+}
+
+static void walk_error(void *ctx, const char *path, int err)
+{
+	count_error(ctx, path, err);
+}
+
+static int walk(struct run *r)
+{
+	const struct mps_opts *o = r->o;
+	struct mps_walk_opts wo = {
+		.deref = o->deref,
+		.include = o->include.v, .ninclude = o->include.n,
+		.exclude = o->exclude.v, .nexclude = o->exclude.n,
+		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
+	};
+	struct mps_walk_cb cb = {.file = add_file, .error = walk_error, .ctx = r};
+	double t0 = now();
+	int rc = mps_walk_run(&wo, o->paths.v, o->paths.n, &cb);
+	r->walk_s = now() - t0;
+	return rc;
+}
+
+static void *walker_thread(void *arg)
+{
+	struct run *r = arg;
+	walk(r);
+	mps_pool_close(r->pool);
+	return NULL;
+}
+
+/* ---- options for the stages ---- */
+
+static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
+		       struct mps_print_opts *po)
+{
+	bool lines = o->output == MPS_OUT_LINES || o->output == MPS_OUT_JSON;
+	bool ctx = lines && !o->only_matching;
+	*so = (struct mps_search_opts){
+		.invert = o->invert, .max_count = o->max_count,
+		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
+		.text = o->text, .emit_lines = lines,
+		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
+		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
+			      o->output == MPS_OUT_QUIET,
+	};
+	bool names = o->with_filename == 1;
+	if (o->with_filename < 0) {
+		struct stat st;
+		names = o->paths.n > 1 ||
+			(o->paths.n == 1 && strcmp(o->paths.v[0], "-") && !stat(o->paths.v[0], &st) &&
+			 S_ISDIR(st.st_mode));
+	}
+	*po = (struct mps_print_opts){
+		.output = o->output, .only_matching = o->only_matching, .with_filename = names,
+		.line_number = o->line_number, .null = o->null, .color = o->color,
+		.invert = o->invert, .text = o->text, .max_count = o->max_count,
+		.before = so->before, .after = so->after,
+	};
+}
+
+/* ---- output file: written aside, renamed into place on success ---- */
+
+struct out {
+	int fd;
+	char *tmp;
+};
+
+static int out_open(struct run *r, struct out *out)
+{
+	out->fd = STDOUT_FILENO;
+	out->tmp = NULL;
+	if (!r->o->output_file)
+		return 0;
+	size_t n = strlen(r->o->output_file);
+	out->tmp = malloc(n + 32);
+	if (!out->tmp)
+		return -ENOMEM;
+	snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", r->o->output_file);
+	out->fd = mkostemp(out->tmp, O_CLOEXEC);
+	if (out->fd < 0) {
+		int e = errno;
+		message(r, "cannot create '%s': %s", out->tmp, strerror(e));
+		free(out->tmp);
+		out->tmp = NULL;
+		out->fd = -1;
+		return -e;
+	}
+	fchmod(out->fd, 0644);
+	return 0;
+}
+
+static int out_close(struct run *r, struct out *out, bool ok)
+{
+	if (!out->tmp)
+		return 0;
+	int rc = 0;
+	if (ok && fsync(out->fd) && errno != EINVAL)
+		rc = -errno;
+	if (close(out->fd) && !rc)
+		rc = -errno;
+	if (ok && !rc && rename(out->tmp, r->o->output_file))
+		rc = -errno;
+	if (!ok || rc)
+		unlink(out->tmp);
+	if (rc)
+		message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
+	free(out->tmp);
+	out->tmp = NULL;
+	return rc;
+}
+
+/* ---- stats ---- */
+
+struct rank_stats {
+	char host[64];
+	int rank, workers, cores;
+	uint64_t units, bytes, selected;
+	double walk, scatter, search, gather;
+};
+
+static void append(struct mps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void append(struct mps_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		mps_buf_append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static void worker_table(struct mps_buf *b, const struct mps_worker_stats *ws, int nw, int rank)
+{
+	double sum = 0, max = 0;
+	for (int i = 0; i < nw; i++) {
+		sum += ws[i].busy;
+		if (ws[i].busy > max)
+			max = ws[i].busy;
+		append(b, "rank %d worker %d: pid %d core %d units %llu bytes %llu matches %llu busy %.3fs\n",
+		       rank, i, (int)ws[i].pid, ws[i].core, (unsigned long long)ws[i].units,
+		       (unsigned long long)ws[i].bytes, (unsigned long long)ws[i].selected, ws[i].busy);
+	}
+	double mean = nw ? sum / nw : 0;
+	append(b, "rank %d workers: %d, imbalance (max/mean busy) %.3f\n", rank, nw,
+	       mean > 0 ? max / mean : 1.0);
+}
+
+static void rank_table(struct mps_buf *b, const struct rank_stats *rs, int n,
+		       const struct mps_totals *t, double total, int workers)
+{
+	append(b, "%-16s %5s %7s %5s %9s %14s %10s %8s %8s %8s %8s %7s\n", "host", "rank", "workers",
+	       "cores", "units", "bytes", "matches", "walk_s", "scat_s", "search_s", "gath_s", "GB/s");
+	double max = 0, sum = 0;
+	struct rank_stats tot = {0};
+	for (int i = 0; i < n; i++) {
+		const struct rank_stats *s = &rs[i];
+		append(b, "%-16.16s %5d %7d %5d %9llu %14llu %10llu %8.3f %8.3f %8.3f %8.3f %7.2f\n",
+		       s->host, s->rank, s->workers, s->cores, (unsigned long long)s->units,
+		       (unsigned long long)s->bytes, (unsigned long long)s->selected, s->walk,
+		       s->scatter, s->search, s->gather,
+		       s->search > 0 ? (double)s->bytes / s->search / 1e9 : 0.0);
+		sum += s->search;
+		if (s->search > max)
+			max = s->search;
+		tot.units += s->units;
+		tot.bytes += s->bytes;
+		tot.selected += s->selected;
+		tot.workers += s->workers;
+	}
+	double serial = rs[0].walk + rs[0].scatter + rs[0].gather;
+	double mean = n ? sum / n : 0;
+	append(b, "%-16s %5s %7d %5s %9llu %14llu %10llu\n", "total", "", tot.workers, "",
+	       (unsigned long long)tot.units, (unsigned long long)tot.bytes,
+	       (unsigned long long)tot.selected);
+	append(b, "files %llu, matched files %llu, matched lines %llu, errors %llu, %.3f s, %.2f GB/s\n",
+	       (unsigned long long)t->files, (unsigned long long)t->files_matched,
+	       (unsigned long long)t->selected, (unsigned long long)t->errors, total,
+	       total > 0 ? (double)t->bytes / total / 1e9 : 0.0);
+	append(b, "imbalance (max/mean search) %.3f, serial share (walk+scatter+gather)/run %.4f\n",
+	       mean > 0 ? max / mean : 1.0, total > 0 ? serial / total : 0.0);
+	append(b,
+	       "mpsearch-stats: ranks=%d workers=%d files=%llu bytes=%llu matched_lines=%llu "
+	       "walk_s=%.6f scatter_s=%.6f search_s=%.6f gather_s=%.6f total_s=%.6f imbalance=%.4f "
+	       "serial_share=%.6f\n",
+	       n, workers, (unsigned long long)t->files, (unsigned long long)t->bytes,
+	       (unsigned long long)t->selected, rs[0].walk, rs[0].scatter, max, rs[0].gather, total,
+	       mean > 0 ? max / mean : 1.0, total > 0 ? serial / total : 0.0);
+}
+
+static int exit_status(const struct mps_opts *o, const struct mps_totals *t, int errors)
+{
+	bool found = o->output == MPS_OUT_FILES_WITHOUT ? t->listed > 0 : t->selected > 0;
+	if (o->output == MPS_OUT_QUIET && found)
+		return 0;
+	if (errors)
+		return 2;
+	return found ? 0 : 1;
+}
+
+/* ---- local ---- */
+
+static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
+{
+	struct out out;
+	if (out_open(r, &out))
+		return 2;
+	struct mps_printer *pr = mps_printer_new(po, out.fd, &r->pd);
+	if (!pr) {
+		out_close(r, &out, false);
+		return 2;
+	}
+	pthread_t th;
+	int rc = pthread_create(&th, NULL, walker_thread, r);
+	if (rc) {
+		mps_printer_free(pr);
+		out_close(r, &out, false);
+		return 2;
+	}
+	double ts = now();
+	struct mps_result res;
+	int prc = 0;
+	while ((rc = mps_pool_next(r->pool, &res)) == 0) {
+		prc = mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary);
+		if (prc)
+			break;
+	}
+	if (prc || rc < 0)
+		atomic_store(&r->stop, 1);
+	if (prc || rc < 0)
+		mps_pool_close(r->pool); /* the walker may still be submitting */
+	pthread_join(th, NULL);
+	double search = now() - ts;
+	int frc = prc < 0 ? prc : mps_printer_finish(pr, now() - t0);
+	struct mps_totals t;
+	mps_printer_totals(pr, &t);
+	mps_printer_free(pr);
+	struct mps_worker_stats ws[1024];
+	int nw = mps_pool_free(r->pool, ws, 1024);
+	r->pool = NULL;
+	int errors = atomic_load(&r->errors);
+	if (r->submit_err) {
+		message(r, "%s%s", "cannot queue work: ", mps_strerror(r->submit_err));
+		errors++;
+	}
+	if (rc < 0) {
+		message(r, "%s%s", "worker pool failed: ", mps_strerror(rc));
+		errors++;
+	}
+	bool epipe = frc == -EPIPE;
+	if (frc < 0 && !epipe) {
+		message(r, "%s%s", "write error: ", mps_strerror(frc));
+		errors++;
+	}
+	int status = exit_status(r->o, &t, errors);
+	if (out_close(r, &out, status != 2))
+		status = 2;
+	if (epipe)
+		status = 2;
+	if (r->o->stats && r->d->stats) {
+		struct mps_buf b = {0};
+		worker_table(&b, ws, nw, 0);
+		struct rank_stats rs = {.rank = 0, .workers = nw, .cores = nw, .units = r->next_id,
+					.bytes = t.bytes, .selected = t.selected, .walk = r->walk_s,
+					.search = search};
+		gethostname(rs.host, sizeof(rs.host) - 1);
+		rank_table(&b, &rs, 1, &t, now() - t0, nw);
+		mps_buf_append(&b, "", 1);
+		r->d->stats(r->d->ctx, (const char *)b.data);
+		mps_buf_release(&b);
+	}
+	return status;
+}
+
+/* ---- MPI ---- */
+
+struct fwd {
+	struct mps_printer *pr;
+	int rc;
+};
+
+static int print_remote(void *ctx, const struct mps_unit *u, const struct mps_unit_summary *sum,
+			const unsigned char *block, size_t len)
+{
+	struct fwd *f = ctx;
+	if (f->rc)
+		return f->rc;
+	f->rc = mps_printer_unit(f->pr, u, block, len, sum);
+	return f->rc;
+}
+
+static void free_units(struct mps_unit *u, size_t n)
+{
+	for (size_t i = 0; u && i < n; i++)
+		mps_unit_release(&u[i]);
+	free(u);
+}
+
+static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, int *argc,
+		   char ***argv)
+{
+	MPI_Init(argc, argv);
+	MPI_Comm comm = MPI_COMM_WORLD;
+	int rank, size;
+	MPI_Comm_rank(comm, &rank);
+	MPI_Comm_size(comm, &size);
+	struct rank_stats me = {.rank = rank};
+	gethostname(me.host, sizeof(me.host) - 1);
+
+	/* rank 0: output file and walk; everyone agrees before the scatter */
+	struct out out = {.fd = -1};
+	int bad = 0;
+	if (rank == 0) {
+		r->pool = NULL;
+		bad = out_open(r, &out) != 0;
+	}
+	struct mps_pool *pool = r->pool;
+	r->pool = NULL;
+	if (rank == 0 && !bad) {
+		int wrc = walk(r);
+		bad = wrc < 0 || r->submit_err;
+		me.walk = r->walk_s;
+	}
+	MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm);
+	if (bad) {
+		if (rank == 0)
+			out_close(r, &out, false);
+		mps_pool_free(pool, NULL, 0);
+		free_units(r->units, r->nunits);
+		free(r->sizes);
+		MPI_Finalize();
+		return 2;
+	}
+
+	double ts = now();
+	size_t *first = calloc((size_t)size + 1, sizeof(size_t));
+	if (rank == 0 && first) {
+		uint64_t *cost = malloc((r->nunits ? r->nunits : 1) * sizeof(uint64_t));
+		for (size_t i = 0; cost && i < r->nunits; i++)
+			cost[i] = mps_plan_cost(&r->units[i], r->sizes[i]);
+		if (cost)
+			mps_plan_partition(cost, r->nunits, size, first);
+		free(cost);
+	}
+	struct mps_unit *mine = NULL;
+	size_t nmine = 0;
+	int rc = mps_dist_scatter(comm, r->units, first, &mine, &nmine);
+	free(first);
+	free_units(r->units, r->nunits);
+	r->units = NULL;
+	free(r->sizes);
+	r->sizes = NULL;
+	me.scatter = now() - ts;
+	if (rc) {
+		/* every rank sees the same failure of the collective */
+		message(r, "%s%s", "cannot distribute work: ", mps_strerror(rc));
+		mps_pool_free(pool, NULL, 0);
+		if (rank == 0)
+			out_close(r, &out, false);
+		MPI_Finalize();
+		return 2;
+	}
+	me.units = nmine;
+	for (size_t i = 0; i < nmine && !rc; i++)
+		rc = mps_pool_submit(pool, &mine[i]);
+	mps_pool_close(pool);
+	free_units(mine, nmine);
+
+	struct mps_printer *pr = NULL;
+	struct mps_dist_sender snd;
+	if (rank == 0)
+		pr = mps_printer_new(po, out.fd, &r->pd);
+	else
+		mps_dist_sender_init(&snd, comm);
+	double tsearch = now();
+	struct mps_result res;
+	int prc = 0, prc_any = 0;
+	uint64_t bytes = 0, sel = 0;
+	while (!rc && (rc = mps_pool_next(pool, &res)) == 0) {
+		bytes += res.summary.bytes;
+		sel += res.summary.selected;
+		if (rank == 0) {
+			prc = pr ? mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary) : -ENOMEM;
+			if (prc)
+				break;
+		} else {
+			if (mps_dist_stop_requested(comm))
+				break;
+			if ((rc = mps_dist_send(&snd, res.unit, &res.summary, res.block, res.len)))
+				break;
+		}
+	}
+	if (rc == 1)
+		rc = 0;
+	me.search = now() - tsearch;
+	me.bytes = bytes;
+	me.selected = sel;
+	struct mps_worker_stats ws[1024];
+	int nw = mps_pool_free(pool, ws, 1024);
+	me.workers = me.cores = nw;
+
+	double tg = now();
+	if (rank == 0) {
+		prc_any = prc;
+		if (prc)
+			mps_dist_request_stop(comm);
+		struct fwd f = {pr, prc};
+		for (int src = 1; src < size; src++) {
+			int rrc = mps_dist_receive(comm, src, print_remote, &f);
+			if (rrc < 0 && rrc != f.rc)
+				rc = rrc;
+			if (f.rc && !prc_any) {
+				prc_any = f.rc;
+				mps_dist_request_stop(comm);
+			}
+		}
+	} else {
+		int src = mps_dist_sender_finish(&snd);
+		if (!rc)
+			rc = src;
+	}
+	me.gather = now() - tg;
+
+	/* totals: reduce (sum) the counters, (max) the seconds; agree on errors */
+	uint64_t sums[3] = {me.units, me.bytes, me.selected}, gs[3];
+	MPI_Reduce(sums, gs, 3, MPI_UINT64_T, MPI_SUM, 0, comm);
+	double secs[4] = {me.walk, me.scatter, me.search, me.gather}, gmax[4];
+	MPI_Reduce(secs, gmax, 4, MPI_DOUBLE, MPI_MAX, 0, comm);
+	int errs = atomic_load(&r->errors) + (rc < 0);
+	if (rc < 0)
+		message(r, "%s%s", "search failed on this rank: ", mps_strerror(rc));
+	MPI_Allreduce(MPI_IN_PLACE, &errs, 1, MPI_INT, MPI_SUM, comm);
+
+	struct rank_stats *all = rank == 0 ? calloc((size_t)size, sizeof(*all)) : NULL;
+	MPI_Gather(&me, (int)sizeof(me), MPI_BYTE, all, (int)sizeof(me), MPI_BYTE, 0, comm);
+
+	int status = 2;
+	if (rank == 0) {
+		int frc = prc_any < 0 ? prc_any : (pr ? mps_printer_finish(pr, now() - t0) : -ENOMEM);
+		struct mps_totals t = {0};
+		if (pr)
+			mps_printer_totals(pr, &t);
+		bool epipe = frc == -EPIPE;
+		if (frc < 0 && !epipe) {
+			message(r, "%s%s", "write error: ", mps_strerror(frc));
+			errs++;
+		}
+		status = exit_status(r->o, &t, errs);
+		if (epipe)
+			status = 2;
+		if (out_close(r, &out, status != 2))
+			status = 2;
+		if (r->o->stats && r->d->stats && all) {
+			struct mps_buf b = {0};
+			worker_table(&b, ws, nw, 0);
+			int totw = 0;
+			for (int i = 0; i < size; i++)
+				totw += all[i].workers;
+			rank_table(&b, all, size, &t, now() - t0, totw);
+			append(&b, "reduced: units %llu bytes %llu matches %llu; max seconds walk %.3f "
+				   "scatter %.3f search %.3f gather %.3f\n",
+			       (unsigned long long)gs[0], (unsigned long long)gs[1],
+			       (unsigned long long)gs[2], gmax[0], gmax[1], gmax[2], gmax[3]);
+			mps_buf_append(&b, "", 1);
+			r->d->stats(r->d->ctx, (const char *)b.data);
+			mps_buf_release(&b);
+		}
+		mps_printer_free(pr);
+	} else if (r->o->stats && r->d->stats) {
+		struct mps_buf b = {0};
+		worker_table(&b, ws, nw, rank);
+		mps_buf_append(&b, "", 1);
+		r->d->stats(r->d->ctx, (const char *)b.data);
+		mps_buf_release(&b);
+	}
+	free(all);
+	MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+	MPI_Finalize();
+	return status;
+}
+
+int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char ***argv)
+{
+	double t0 = now();
+	struct run r = {.o = o, .d = d};
+	r.pd = (struct mps_diag){.error = count_error, .ctx = &r};
+	bool mpi = mps_run_launched();
+	static const char *const rank_env[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL};
+	static const char *const lrank_env[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+						"SLURM_LOCALID", NULL};
+	static const char *const lsize_env[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+						NULL};
+	int env_rank = mpi ? env_int(rank_env, 0) : 0;
+	if (o->max_count == 0)
+		return 1; /* grep -m 0: nothing is read */
+
+	char err[512];
+	struct mps_match_opts mo = {
+		.patterns = o->patterns.v, .npatterns = o->patterns.n, .syntax = o->syntax,
+		.ignore_case = o->ignore_case, .word = o->word, .line = o->line,
+	};
+	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
+	if (!m) {
+		/* every rank sees the same argv, so every rank fails here; only the
+		 * first one speaks, and none starts MPI */
+		if (env_rank == 0)
+			message(&r, "invalid pattern: %s%s", err[0] ? err : strerror(errno), "");
+		return 2;
+	}
+	struct mps_search_opts so;
+	struct mps_print_opts po;
+	stage_opts(o, &so, &po);
+	struct mps_pool_opts pool_o = {
+		.workers = o->workers, .pin = o->pin,
+		.local_rank = mpi ? env_int(lrank_env, 0) : 0,
+		.local_size = mpi ? env_int(lsize_env, 1) : 1,
+		.matcher = m, .search = so,
+	};
+	/* Workers are forked before MPI_Init, and never call MPI. */
+	r.pool = mps_pool_new(&pool_o);
+	if (!r.pool) {
+		message(&r, "cannot start workers: %s%s", strerror(errno), "");
+		mps_matcher_free(m);
+		return 2;
+	}
+	int status = mpi ? run_mpi(&r, &po, t0, argc, argv) : run_local(&r, &po, t0);
+	mps_matcher_free(m);
+	return status;
+}

@@ -1,0 +1,606 @@
+/* Searcher: the line scanner around the matcher.
+ *
+ * A unit is a whole input or a byte range [begin, end) of a file.  A range
+ * owns the lines that start inside it: it skips a partial first line and
+ * reads past its end to finish its last line (and, for -A, to print the
+ * trailing context, which the printer de-duplicates).  For -B it also reads
+ * the lines just before its first owned line.  Line numbers in records are
+ * relative to the first owned line (1); the printer adds the line counts of
+ * the parts before. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "mpsearch/error.h"
+#include "mpsearch/search.h"
+
+#define DEFAULT_BUF (1u << 20)
+
+struct mps_searcher {
+	const struct mps_matcher *m;
+	struct mps_matcher_scratch *ms;
+	struct mps_search_opts o;
+	char *buf;
+	size_t cap;
+	struct mps_span *spans;
+	size_t spcap;
+};
+
+size_t mps_count_newlines(const char *p, size_t n)
+{
+	size_t c = 0, i = 0;
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	while (i + 64 <= n) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(p + i + 16));
+		__m128i d = _mm_loadu_si128((const __m128i *)(p + i + 32));
+		__m128i e = _mm_loadu_si128((const __m128i *)(p + i + 48));
+		uint64_t m = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl)) |
+			     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)) << 16 |
+			     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)) << 32 |
+			     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(e, nl)) << 48;
+		c += (size_t)__builtin_popcountll(m);
+		i += 64;
+	}
+#endif
+	for (; i < n; i++)
+		c += p[i] == '\n';
+	return c;
+}
+
+struct mps_searcher *mps_searcher_new(const struct mps_matcher *m, const struct mps_search_opts *o)
+{
+	struct mps_searcher *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->m = m;
+	s->o = *o;
+	s->cap = o->bufsize ? o->bufsize : DEFAULT_BUF;
+	s->buf = malloc(s->cap);
+	s->ms = mps_matcher_scratch_new(m);
+	if (!s->buf || !s->ms) {
+		mps_searcher_free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+void mps_searcher_free(struct mps_searcher *s)
+{
+	if (!s)
+		return;
+	mps_matcher_scratch_free(s->ms);
+	free(s->buf);
+	free(s->spans);
+	free(s);
+}
+
+enum mode { M_OWNED, M_TAIL, M_DONE };
+#define STOP 0x5370 /* internal: stop the matcher scan */
+
+struct run {
+	struct mps_searcher *s;
+	const struct mps_search_opts *o;
+	struct mps_sink *sink;
+	int fd;
+	bool seq;         /* read() instead of pread() */
+	uint64_t end;     /* range end (file offset) */
+	uint64_t boff;    /* file offset of buf[0] */
+	size_t len;       /* valid bytes in buf */
+	bool eof, last_nl; /* end of input seen; last byte read was '\n' */
+	size_t scan;      /* next unprocessed line start */
+	size_t cnt_pos;   /* line numbering: line cnt_line starts at cnt_pos */
+	int64_t cnt_line;
+	bool numbers;     /* line numbers are needed */
+	bool out_valid;   /* out_end is inside buf */
+	size_t out_end;   /* just after the last emitted line */
+	int64_t out_line; /* its number */
+	int64_t after_left;
+	enum mode mode;
+	size_t gap;       /* -v: start of the lines not yet known to match */
+	struct mps_unit_summary sum;
+	int cbrc;         /* a sink callback's nonzero return */
+	uint64_t first;   /* offset of the first owned line */
+};
+
+static int64_t lineno_at(struct run *r, size_t pos)
+{
+	if (pos > r->cnt_pos) {
+		if (r->numbers)
+			r->cnt_line += (int64_t)mps_count_newlines(r->s->buf + r->cnt_pos, pos - r->cnt_pos);
+		r->cnt_pos = pos;
+	}
+	return r->cnt_line;
+}
+
+static int do_read(struct run *r)
+{
+	struct mps_searcher *s = r->s;
+	if (r->len == s->cap) {
+		size_t n = s->cap * 2;
+		char *b = realloc(s->buf, n);
+		if (!b)
+			return -ENOMEM;
+		s->buf = b;
+		s->cap = n;
+	}
+	ssize_t n;
+	for (;;) {
+		if (r->seq)
+			n = read(r->fd, s->buf + r->len, s->cap - r->len);
+		else
+			n = pread(r->fd, s->buf + r->len, s->cap - r->len, (off_t)(r->boff + r->len));
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
+	if (n < 0)
+		return -errno;
+	if (n == 0) {
+		r->eof = true;
+		return 0;
+	}
+	if (!r->o->text && !r->sum.binary && memchr(s->buf + r->len, 0, (size_t)n))
+		r->sum.binary = 1;
+	r->sum.bytes += (uint64_t)n;
+	r->last_nl = s->buf[r->len + (size_t)n - 1] == '\n';
+	r->len += (size_t)n;
+	return 0;
+}
+
+/* Drop buf[0, keep) and move the rest down. */
+static void shift(struct run *r, size_t keep)
+{
+	if (keep == 0)
+		return;
+	lineno_at(r, keep > r->cnt_pos ? keep : r->cnt_pos);
+	memmove(r->s->buf, r->s->buf + keep, r->len - keep);
+	r->len -= keep;
+	r->boff += keep;
+	r->scan -= keep;
+	r->cnt_pos -= keep;
+	r->gap = r->gap > keep ? r->gap - keep : 0;
+	if (r->out_valid && r->out_end >= keep)
+		r->out_end -= keep;
+	else
+		r->out_valid = false;
+}
+
+/* Start of the line `back` lines before line start pos, not below lim. */
+static size_t lines_back(const char *buf, size_t pos, int64_t back, size_t lim)
+{
+	size_t p = pos;
+	while (back-- > 0 && p > lim) {
+		const char *nl = p >= 2 ? memrchr(buf + lim, '\n', p - 1 - lim) : NULL;
+		p = nl ? (size_t)(nl - buf) + 1 : lim;
+	}
+	return p;
+}
+
+/* Make sure a complete line starts at scan (or input ended).  Returns the
+ * end of the complete lines in buf (after the last '\n', or len at EOF). */
+static int fill(struct run *r, size_t *complete)
+{
+	for (;;) {
+		const char *b = r->s->buf;
+		if (r->scan < r->len) {
+			const char *nl = memrchr(b + r->scan, '\n', r->len - r->scan);
+			if (nl) {
+				*complete = (size_t)(nl - b) + 1;
+				return 0;
+			}
+		}
+		if (r->eof) {
+			*complete = r->len;
+			return 0;
+		}
+		/* Keep the before-context and the unfinished line; drop the rest. */
+		size_t keep = r->scan;
+		if (r->o->before > 0)
+			keep = lines_back(b, r->scan, r->o->before, 0);
+		if (keep > 0 && r->s->cap - r->len < r->s->cap / 4)
+			shift(r, keep);
+		int rc = do_read(r);
+		if (rc)
+			return rc;
+		if (r->sum.binary)
+			return 0;
+	}
+}
+
+static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, int64_t lineno,
+		bool owned)
+{
+	struct mps_searcher *s = r->s;
+	struct mps_line l = {
+		.kind = kind, .lineno = lineno, .offset = r->boff + ls,
+		.text = s->buf + ls, .len = le - ls, .owned = owned,
+	};
+	if (kind == MPS_LINE_SELECTED && r->o->spans && !r->o->invert) {
+		int n = mps_matcher_spans(s->m, s->ms, l.text, l.len, s->spans, s->spcap);
+		if (n > 0 && (size_t)n > s->spcap) {
+			struct mps_span *sp = realloc(s->spans, (size_t)n * sizeof(*sp));
+			if (!sp)
+				return -ENOMEM;
+			s->spans = sp;
+			s->spcap = (size_t)n;
+			n = mps_matcher_spans(s->m, s->ms, l.text, l.len, s->spans, s->spcap);
+		}
+		if (n < 0)
+			return n;
+		l.spans = s->spans;
+		l.nspans = (size_t)n;
+		if (owned)
+			r->sum.matches += (uint64_t)n;
+	}
+	int rc = s->o.emit_lines ? r->sink->line(r->sink, &l) : 0;
+	if (rc) {
+		r->cbrc = rc;
+		return STOP;
+	}
+	r->out_valid = true;
+	r->out_end = le < r->len ? le + 1 : le;
+	r->out_line = lineno;
+	return 0;
+}
+
+static size_t line_end(struct run *r, size_t p, size_t lim)
+{
+	const char *nl = memchr(r->s->buf + p, '\n', lim - p);
+	return nl ? (size_t)(nl - r->s->buf) : lim;
+}
+
+/* Emit pending after-context lines that lie before pos. */
+static int flush_after(struct run *r, size_t pos)
+{
+	while (r->after_left > 0 && r->out_valid && r->out_end < pos) {
+		size_t ls = r->out_end, le = line_end(r, ls, pos);
+		int rc = emit(r, MPS_LINE_CONTEXT, ls, le, r->out_line + 1, false);
+		if (rc)
+			return rc;
+		r->after_left--;
+	}
+	return 0;
+}
+
+/* A selected line [ls, le). */
+static int selected(struct run *r, size_t ls, size_t le, bool owned)
+{
+	const struct mps_search_opts *o = r->o;
+	if (o->emit_lines) {
+		int64_t n = lineno_at(r, ls);
+		int rc = flush_after(r, ls);
+		if (rc)
+			return rc;
+		if (o->before > 0) {
+			size_t lim = r->out_valid ? r->out_end : 0;
+			if (lim > ls)
+				lim = ls;
+			size_t p = lines_back(r->s->buf, ls, o->before, lim);
+			int64_t k = n - (int64_t)mps_count_newlines(r->s->buf + p, ls - p);
+			while (p < ls) {
+				size_t e = line_end(r, p, ls);
+				if ((rc = emit(r, MPS_LINE_CONTEXT, p, e, k++, false)))
+					return rc;
+				p = e + 1;
+			}
+		}
+		if ((rc = emit(r, MPS_LINE_SELECTED, ls, le, n, owned)))
+			return rc;
+		r->after_left = o->after;
+	}
+	if (!owned)
+		return 0;
+	r->sum.selected++;
+	if (o->first_only || (o->max_count >= 0 && (int64_t)r->sum.selected >= o->max_count)) {
+		r->mode = M_DONE;
+		return STOP;
+	}
+	return 0;
+}
+
+/* -v: every line of [a, b) is selected (b is a line start or region end). */
+static int select_gap(struct run *r, size_t a, size_t b)
+{
+	const struct mps_search_opts *o = r->o;
+	if (!o->emit_lines && !o->first_only && o->max_count < 0) {
+		size_t n = mps_count_newlines(r->s->buf + a, b - a);
+		if (b > a && r->s->buf[b - 1] != '\n')
+			n++;
+		r->sum.selected += n;
+		return 0;
+	}
+	while (a < b) {
+		size_t e = line_end(r, a, b);
+		int rc = selected(r, a, e, true);
+		a = e + 1;
+		r->gap = a;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int on_match(void *ctx, size_t ls, size_t le)
+{
+	struct run *r = ctx;
+	if (!r->o->invert)
+		return selected(r, ls, le, true);
+	int rc = select_gap(r, r->gap, ls);
+	r->gap = le + 1;
+	return rc;
+}
+
+/* Adapter: the matcher reports offsets relative to the region start. */
+struct region {
+	struct run *r;
+	size_t base;
+};
+
+static int region_cb(void *ctx, size_t ls, size_t le)
+{
+	struct region *g = ctx;
+	return on_match(g->r, g->base + ls, g->base + le);
+}
+
+static int search_owned(struct run *r, size_t stop)
+{
+	struct mps_searcher *s = r->s;
+	struct region g = {r, r->scan};
+	r->gap = r->scan;
+	int rc = mps_matcher_lines(s->m, s->ms, s->buf + r->scan, stop - r->scan, region_cb, &g);
+	if (rc == STOP)
+		return 0;
+	if (rc)
+		return rc;
+	if (r->o->invert)
+		rc = select_gap(r, r->gap, stop);
+	if (rc == STOP)
+		return 0;
+	return rc;
+}
+
+/* After the owned lines: trailing context (and, past the range end, lines
+ * that are selected there too, exactly as an unsplit search sees them). */
+static int tail(struct run *r)
+{
+	while (r->after_left > 0 && r->o->emit_lines) {
+		size_t complete;
+		int rc = fill(r, &complete);
+		if (rc)
+			return rc;
+		if (r->sum.binary || r->scan >= complete)
+			return 0;
+		size_t ls = r->scan, le = line_end(r, ls, complete);
+		r->scan = le < r->len ? le + 1 : le;
+		bool sel = false;
+		if (r->mode == M_TAIL) {
+			int m = mps_matcher_line_matches(r->s->m, r->s->ms, r->s->buf + ls, le - ls);
+			if (m < 0)
+				return m;
+			sel = (m != 0) != r->o->invert;
+		}
+		if (sel) {
+			rc = selected(r, ls, le, false);
+		} else {
+			rc = flush_after(r, ls);
+			if (!rc)
+				rc = emit(r, MPS_LINE_CONTEXT, ls, le, lineno_at(r, ls), false);
+			r->after_left--;
+		}
+		if (rc == STOP)
+			return 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Skip the partial line at the start of a range.  Sets scan. */
+static int skip_partial(struct run *r)
+{
+	for (;;) {
+		const char *nl = r->len ? memchr(r->s->buf, '\n', r->len) : NULL;
+		if (nl) {
+			r->scan = (size_t)(nl - r->s->buf) + 1;
+			return 0;
+		}
+		if (r->eof) {
+			r->scan = r->len;
+			return 0;
+		}
+		r->boff += r->len;
+		r->len = 0;
+		int rc = do_read(r);
+		if (rc)
+			return rc;
+	}
+}
+
+/* Read the lines before the first owned one (for -B): restart the buffer
+ * at the start of the `before`-th line before offset first. */
+static int prefetch_before(struct run *r, uint64_t first)
+{
+	int64_t want = r->o->before;
+	uint64_t p = first - 1; /* the '\n' ending the previous line */
+	char tmp[65536];
+	uint64_t start = 0;
+	bool found = false;
+	while (p > 0 && !found) {
+		uint64_t lo = p > sizeof(tmp) ? p - sizeof(tmp) : 0;
+		ssize_t n = pread(r->fd, tmp, (size_t)(p - lo), (off_t)lo);
+		if (n < 0)
+			return -errno;
+		if ((uint64_t)n < p - lo)
+			return MPS_ETRUNC;
+		for (size_t i = (size_t)(p - lo); i-- > 0;) {
+			if (tmp[i] == '\n' && --want == 0) {
+				start = lo + i + 1;
+				found = true;
+				break;
+			}
+		}
+		p = lo;
+	}
+	r->boff = start;
+	r->len = 0;
+	r->eof = false;
+	while (r->boff + r->len < first && !r->eof) {
+		int rc = do_read(r);
+		if (rc)
+			return rc;
+	}
+	if (r->boff + r->len < first)
+		return MPS_ETRUNC;
+	r->scan = (size_t)(first - r->boff);
+	/* bytes before `first` were counted by the previous range */
+	r->sum.bytes -= first - r->boff < r->sum.bytes ? first - r->boff : r->sum.bytes;
+	return 0;
+}
+
+/* -m stopped the scan early: count the owned lines with a separate pass,
+ * the '\n' bytes at offsets [first, min(end, EOF) - 1), plus the first. */
+static int count_owned(struct run *r)
+{
+	char tmp[1 << 16];
+	uint64_t p = r->first, n = 0, stop = r->end == UINT64_MAX ? UINT64_MAX : r->end - 1;
+	bool any = false;
+	for (;;) {
+		ssize_t k = pread(r->fd, tmp, sizeof(tmp), (off_t)p);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		any = true;
+		size_t use = (size_t)k;
+		if (p + use > stop)
+			use = p < stop ? (size_t)(stop - p) : 0;
+		n += mps_count_newlines(tmp, use);
+		p += (uint64_t)k;
+		if (p >= stop)
+			break;
+	}
+	/* a final '\n' at EOF starts no line */
+	if (any && p <= stop && p > r->first) {
+		char last;
+		if (pread(r->fd, &last, 1, (off_t)(p - 1)) == 1 && last == '\n' && n > 0)
+			n--;
+	}
+	r->sum.lines = any ? n + 1 : 0;
+	return 0;
+}
+
+static int run_range(struct run *r, uint64_t begin, unsigned flags)
+{
+	int rc;
+	if (begin > 0) {
+		r->boff = begin - 1;
+		if ((rc = skip_partial(r)))
+			return rc;
+		uint64_t first = r->boff + r->scan;
+		if (r->eof && r->scan >= r->len)
+			return 0;
+		if (first >= r->end) {
+			r->mode = M_DONE;
+			return 0;
+		}
+		if (r->o->before > 0 && r->o->emit_lines && (rc = prefetch_before(r, first)))
+			return rc;
+	}
+	r->cnt_pos = r->scan;
+	r->cnt_line = 1;
+	r->first = r->boff + r->scan;
+	while (r->mode == M_OWNED && !r->sum.binary) {
+		size_t complete;
+		if ((rc = fill(r, &complete)))
+			return rc;
+		if (r->sum.binary || r->scan >= complete)
+			break;
+		size_t stop = complete;
+		if (r->end != UINT64_MAX && r->end - r->boff < complete) {
+			size_t lim = (size_t)(r->end - r->boff);
+			if (lim <= r->scan) {
+				r->mode = M_TAIL;
+				break;
+			}
+			size_t e = line_end(r, lim - 1, complete);
+			stop = e < complete ? e + 1 : e;
+		}
+		if ((rc = search_owned(r, stop)))
+			return rc;
+		if (r->cbrc)
+			return 0;
+		if (r->mode == M_DONE) {
+			/* resume after the last selected line */
+			r->scan = r->out_valid ? r->out_end : stop;
+			if (!r->o->emit_lines)
+				r->scan = stop;
+			break;
+		}
+		if ((rc = flush_after(r, stop)))
+			return rc == STOP ? 0 : rc;
+		r->scan = stop;
+		if (r->end != UINT64_MAX && r->boff + stop >= r->end)
+			r->mode = M_TAIL;
+	}
+	if (flags & MPS_SEARCH_COUNT_LINES) {
+		/* Owned lines: those that start before the range end. */
+		if (r->mode == M_DONE) {
+			if ((rc = count_owned(r)))
+				return rc;
+		} else {
+			int64_t n = lineno_at(r, r->scan) - 1;
+			if (r->eof && r->scan >= r->len && r->len > 0 && !r->last_nl)
+				n++;
+			r->sum.lines = (uint64_t)n;
+		}
+	}
+	return tail(r);
+}
+
+/* Read on to the range end looking only for NUL bytes. */
+static int nul_check(struct run *r)
+{
+	while (!r->o->text && !r->sum.binary && !r->eof) {
+		if (r->end != UINT64_MAX && r->boff + r->len >= r->end)
+			break;
+		r->boff += r->len;
+		r->len = 0;
+		r->scan = r->cnt_pos = 0;
+		r->out_valid = false;
+		int rc = do_read(r);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t end, unsigned flags,
+		     struct mps_sink *sink)
+{
+	struct run r = {
+		.s = s, .o = &s->o, .sink = sink, .fd = fd, .end = end,
+		.seq = begin == 0 && end == UINT64_MAX, .cnt_line = 1,
+		.mode = M_OWNED,
+	};
+	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
+	int rc = run_range(&r, begin, flags);
+	if (!rc && !r.cbrc)
+		rc = nul_check(&r);
+	if (rc && rc != STOP)
+		r.sum.err = rc;
+	if (!r.sum.err && end != UINT64_MAX && r.eof && r.boff + r.len < end)
+		r.sum.err = MPS_ETRUNC; /* the file shrank under us */
+	if (s->o.max_count >= 0 && r.sum.selected > (uint64_t)s->o.max_count)
+		r.sum.selected = (uint64_t)s->o.max_count;
+	int frc = sink->finish(sink, &r.sum);
+	return r.cbrc ? r.cbrc : frc;
+}

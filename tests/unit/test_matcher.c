@@ -1,0 +1,166 @@
+/* Matcher: literals, sets, -i, -w, -x, -E, -P, empty patterns, spans. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpsearch/matcher.h"
+
+struct hits {
+	char got[4096];
+	const char *buf;
+};
+
+static int collect(void *ctx, size_t ls, size_t le)
+{
+	struct hits *h = ctx;
+	char tmp[256];
+	snprintf(tmp, sizeof(tmp), "[%.*s]", (int)(le - ls), h->buf + ls);
+	strncat(h->got, tmp, sizeof(h->got) - strlen(h->got) - 1);
+	return 0;
+}
+
+/* Lines of text that match, as "[line][line]". */
+static void expect_lines(enum mps_syntax syn, bool icase, bool word, bool line,
+			 const char *const *pats, size_t n, const char *text, const char *want)
+{
+	char err[256];
+	struct mps_match_opts o = {(char *const *)pats, n, syn, icase, word, line};
+	struct mps_matcher *m = mps_matcher_new(&o, err, sizeof(err));
+	if (!m)
+		fail_msg("compile: %s", err);
+	struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
+	assert_non_null(s);
+	struct hits h = {.buf = text};
+	assert_int_equal(mps_matcher_lines(m, s, text, strlen(text), collect, &h), 0);
+	assert_string_equal(h.got, want);
+	mps_matcher_scratch_free(s);
+	mps_matcher_free(m);
+}
+
+#define P(...) ((const char *const[]){__VA_ARGS__})
+#define N(...) (sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
+
+static void test_literal(void **state)
+{
+	(void)state;
+	const char *t = "foo\nbar foo\nFOO\nfo o\nfoofoo\n";
+	expect_lines(MPS_FIXED, false, false, false, P("foo"), 1, t, "[foo][bar foo][foofoo]");
+	expect_lines(MPS_FIXED, true, false, false, P("foo"), 1, t, "[foo][bar foo][FOO][foofoo]");
+	/* metacharacters are literal */
+	expect_lines(MPS_FIXED, false, false, false, P("a.b"), 1, "axb\na.b\n", "[a.b]");
+	expect_lines(MPS_FIXED, false, false, false, P("[x]"), 1, "x\n[x]\n", "[[x]]");
+	expect_lines(MPS_FIXED, false, false, false, P("a\\b"), 1, "a\\b\nab\n", "[a\\b]");
+}
+
+static void test_set(void **state)
+{
+	(void)state;
+	expect_lines(MPS_FIXED, false, false, false, P("ERR", "LINK", "CFG"), 3,
+		     "x ERR\nnone\nLINK and CFG\ncfg\n", "[x ERR][LINK and CFG]");
+}
+
+static void test_word_line(void **state)
+{
+	(void)state;
+	const char *t = "foo\nfoo_bar\nbar foo.\nxfoo\nfoofoo foo\n";
+	expect_lines(MPS_FIXED, false, true, false, P("foo"), 1, t, "[foo][bar foo.][foofoo foo]");
+	expect_lines(MPS_FIXED, false, false, true, P("foo"), 1, t, "[foo]");
+	expect_lines(MPS_FIXED, true, false, true, P("FOO"), 1, t, "[foo]");
+	/* a word pattern that starts with a non-word character */
+	expect_lines(MPS_FIXED, false, true, false, P("-x"), 1, "a -x b\na-x\n-x\n", "[a -x b][-x]");
+}
+
+static void test_regex(void **state)
+{
+	(void)state;
+	const char *t = "PM_RESUME\nXX_RESUME\n_RESUME\nresume\n";
+	expect_lines(MPS_EXTENDED, false, false, false, P("[A-Z]+_RESUME"), 1, t,
+		     "[PM_RESUME][XX_RESUME]");
+	/* a class that could match a newline must not join two lines */
+	expect_lines(MPS_EXTENDED, false, false, false, P("a[^x]*b"), 1, "a\nb\nab\n", "[ab]");
+	expect_lines(MPS_EXTENDED, false, false, false, P("^b"), 1, "ab\nba\n", "[ba]");
+	expect_lines(MPS_EXTENDED, false, false, false, P("a$"), 1, "ab\nba\n", "[ba]");
+	/* back-references go to PCRE2 */
+	expect_lines(MPS_EXTENDED, false, false, false, P("(ab)\\1"), 1, "abab\nab\n", "[abab]");
+	expect_lines(MPS_PCRE, false, false, false, P("\\d{3}"), 1, "12\n123\n", "[123]");
+	expect_lines(MPS_PCRE, true, true, false, P("foo"), 1, "FOO bar\nfoobar\n", "[FOO bar]");
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	expect_lines(MPS_FIXED, false, false, false, P(""), 1, "a\n\nb\n", "[a][][b]");
+	expect_lines(MPS_FIXED, false, false, true, P(""), 1, "a\n\nb\n", "[]");
+	expect_lines(MPS_EXTENDED, false, false, false, P("x*"), 1, "a\nb\n", "[a][b]");
+	/* no patterns at all (an empty -f file) match nothing */
+	expect_lines(MPS_FIXED, false, false, false, NULL, 0, "a\n", "");
+}
+
+static void test_no_final_newline(void **state)
+{
+	(void)state;
+	expect_lines(MPS_FIXED, false, false, false, P("end"), 1, "a\nthe end", "[the end]");
+	expect_lines(MPS_FIXED, false, false, true, P("end"), 1, "a\nend", "[end]");
+	expect_lines(MPS_FIXED, false, false, false, P("x"), 1, "x\r\n", "[x\r]");
+}
+
+static void expect_spans(enum mps_syntax syn, bool icase, bool word, const char *pat,
+			 const char *line, const char *want)
+{
+	const char *pats[] = {pat};
+	struct mps_match_opts o = {(char *const *)pats, 1, syn, icase, word, false};
+	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
+	assert_non_null(m);
+	struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
+	struct mps_span sp[16];
+	int n = mps_matcher_spans(m, s, line, strlen(line), sp, 16);
+	char got[512] = "";
+	for (int i = 0; i < n && i < 16; i++) {
+		char tmp[64];
+		snprintf(tmp, sizeof(tmp), "(%zu,%zu)", sp[i].start, sp[i].end);
+		strcat(got, tmp);
+	}
+	assert_string_equal(got, want);
+	mps_matcher_scratch_free(s);
+	mps_matcher_free(m);
+}
+
+static void test_spans(void **state)
+{
+	(void)state;
+	expect_spans(MPS_FIXED, false, false, "ab", "abab xab", "(0,2)(2,4)(6,8)");
+	expect_spans(MPS_FIXED, false, false, "aa", "aaaa", "(0,2)(2,4)");
+	expect_spans(MPS_FIXED, true, false, "AB", "ab Ab", "(0,2)(3,5)");
+	expect_spans(MPS_FIXED, false, true, "foo", "foofoo foo", "(7,10)");
+	/* leftmost-longest, as grep -o */
+	expect_spans(MPS_EXTENDED, false, false, "a+", "baaab aa", "(1,4)(6,8)");
+	expect_spans(MPS_PCRE, false, false, "\\d+", "a12b345", "(1,3)(4,7)");
+}
+
+static void test_bad_pattern(void **state)
+{
+	(void)state;
+	const char *pats[] = {"a(b"};
+	char err[256] = "";
+	struct mps_match_opts o = {(char *const *)pats, 1, MPS_EXTENDED, false, false, false};
+	assert_null(mps_matcher_new(&o, err, sizeof(err)));
+	assert_true(strlen(err) > 0);
+	o.syntax = MPS_PCRE;
+	assert_null(mps_matcher_new(&o, err, sizeof(err)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_literal), cmocka_unit_test(test_set),
+		cmocka_unit_test(test_word_line), cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_empty), cmocka_unit_test(test_no_final_newline),
+		cmocka_unit_test(test_spans), cmocka_unit_test(test_bad_pattern),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,306 @@
+/* Searcher: buffer boundaries, ranges at every split position, no final
+ * newline, CRLF, empty files, NUL detection, a 100 MB line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpsearch/matcher.h"
+#include "mpsearch/search.h"
+
+struct rec_sink {
+	struct mps_sink base;
+	char out[1 << 16];
+	struct mps_unit_summary sum;
+	int64_t add; /* added to line numbers */
+	bool owned_only;
+};
+
+static int rec_line(struct mps_sink *s, const struct mps_line *l)
+{
+	struct rec_sink *r = (struct rec_sink *)s;
+	if (r->owned_only && !l->owned)
+		return 0;
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%lld%c%.*s|", (long long)(l->lineno + r->add),
+		 l->kind == MPS_LINE_SELECTED ? ':' : '-', (int)(l->len < 200 ? l->len : 200), l->text);
+	strncat(r->out, tmp, sizeof(r->out) - strlen(r->out) - 1);
+	return 0;
+}
+
+static int rec_finish(struct mps_sink *s, const struct mps_unit_summary *sum)
+{
+	((struct rec_sink *)s)->sum = *sum;
+	return 0;
+}
+
+static void rec_init(struct rec_sink *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->base.line = rec_line;
+	r->base.finish = rec_finish;
+}
+
+static char *tmpfile_with(const char *data, size_t n)
+{
+	const char *dir = getenv("MPSEARCH_TEST_TMP");
+	char *path = malloc(4096);
+	snprintf(path, 4096, "%s/search-XXXXXX", dir && *dir ? dir : "/tmp");
+	if (dir && *dir) {
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+		if (system(cmd)) {
+		}
+	}
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+static struct mps_matcher *lit(const char *pat)
+{
+	const char *pats[] = {pat};
+	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false};
+	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
+	assert_non_null(m);
+	return m;
+}
+
+/* The simple reference: selected lines as "N:text|". */
+static void reference(const char *data, size_t n, const char *pat, bool invert, char *out)
+{
+	out[0] = 0;
+	size_t ln = 1, p = 0;
+	while (p < n) {
+		const char *nl = memchr(data + p, '\n', n - p);
+		size_t e = nl ? (size_t)(nl - data) : n;
+		char line[512];
+		snprintf(line, sizeof(line), "%.*s", (int)(e - p), data + p);
+		if ((strstr(line, pat) != NULL) != invert) {
+			char tmp[600];
+			snprintf(tmp, sizeof(tmp), "%zu:%s|", ln, line);
+			strcat(out, tmp);
+		}
+		ln++;
+		p = e + 1;
+	}
+}
+
+static void run_range(struct mps_searcher *s, const char *path, uint64_t b, uint64_t e,
+		      unsigned fl, struct rec_sink *r)
+{
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(mps_searcher_run(s, fd, b, e, fl, &r->base), 0);
+	close(fd);
+}
+
+static const char text[] =
+	"alpha foo\nbeta\n\nfoo foo\nlong line without the word but long enough to cross\n"
+	"gamma\nfoo\r\nlast foo";
+
+static void test_whole_various_buffers(void **state)
+{
+	(void)state;
+	char *path = tmpfile_with(text, sizeof(text) - 1);
+	char want[4096];
+	reference(text, sizeof(text) - 1, "foo", false, want);
+	struct mps_matcher *m = lit("foo");
+	size_t sizes[] = {1, 2, 3, 7, 16, 64, 4096};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		struct mps_search_opts o = {.max_count = -1, .emit_lines = true, .bufsize = sizes[i]};
+		struct mps_searcher *s = mps_searcher_new(m, &o);
+		struct rec_sink r;
+		rec_init(&r);
+		run_range(s, path, 0, UINT64_MAX, 0, &r);
+		assert_string_equal(r.out, want);
+		assert_int_equal(r.sum.selected, 4);
+		assert_int_equal(r.sum.binary, 0);
+		mps_searcher_free(s);
+	}
+	mps_matcher_free(m);
+	unlink(path);
+	free(path);
+}
+
+/* Cut the file at every position (two parts) and every pair of positions
+ * (three parts): owned lines with the line counts of earlier parts added
+ * give exactly the whole-file answer. */
+static void check_split(const char *data, size_t n, const char *pat, bool invert)
+{
+	char *path = tmpfile_with(data, n);
+	char want[8192];
+	reference(data, n, pat, invert, want);
+	struct mps_matcher *m = lit(pat);
+	struct mps_search_opts o = {.max_count = -1, .emit_lines = true, .bufsize = 8,
+				    .invert = invert};
+	struct mps_searcher *s = mps_searcher_new(m, &o);
+	for (size_t i = 0; i <= n; i++) {
+		for (size_t j = i; j <= n; j++) {
+			struct rec_sink a, b, c;
+			rec_init(&a);
+			rec_init(&b);
+			rec_init(&c);
+			a.owned_only = b.owned_only = c.owned_only = true;
+			run_range(s, path, 0, i ? i : 0, MPS_SEARCH_COUNT_LINES, &a);
+			if (i == 0)
+				a.sum.lines = 0, a.out[0] = 0;
+			b.add = (int64_t)a.sum.lines;
+			run_range(s, path, i, j, MPS_SEARCH_COUNT_LINES, &b);
+			if (j == i)
+				b.sum.lines = 0, b.out[0] = 0;
+			c.add = (int64_t)(a.sum.lines + b.sum.lines);
+			run_range(s, path, j, UINT64_MAX, 0, &c);
+			static char got[3 << 16];
+			snprintf(got, sizeof(got), "%s%s%s", a.out, b.out, c.out);
+			if (strcmp(got, want))
+				fail_msg("split %zu,%zu:\n got %s\nwant %s", i, j, got, want);
+			uint64_t sel = (i ? a.sum.selected : 0) + (j > i ? b.sum.selected : 0) + c.sum.selected;
+			size_t wn = 0;
+			for (const char *p = want; *p; p++)
+				wn += *p == '|';
+			assert_int_equal(sel, wn);
+		}
+	}
+	mps_searcher_free(s);
+	mps_matcher_free(m);
+	unlink(path);
+	free(path);
+}
+
+static void test_split_everywhere(void **state)
+{
+	(void)state;
+	check_split(text, sizeof(text) - 1, "foo", false);
+	check_split(text, sizeof(text) - 1, "foo", true);
+	const char nl_end[] = "foo\n\nx foo\n";
+	check_split(nl_end, sizeof(nl_end) - 1, "foo", false);
+	const char one[] = "a very long single line with foo in the middle and no newline";
+	check_split(one, sizeof(one) - 1, "foo", false);
+}
+
+static void test_empty_and_crlf(void **state)
+{
+	(void)state;
+	char *path = tmpfile_with("", 0);
+	struct mps_matcher *m = lit("x");
+	struct mps_search_opts o = {.max_count = -1, .emit_lines = true};
+	struct mps_searcher *s = mps_searcher_new(m, &o);
+	struct rec_sink r;
+	rec_init(&r);
+	run_range(s, path, 0, UINT64_MAX, 0, &r);
+	assert_string_equal(r.out, "");
+	assert_int_equal(r.sum.selected, 0);
+	unlink(path);
+	free(path);
+	path = tmpfile_with("x\r\ny\r\n", 6);
+	rec_init(&r);
+	run_range(s, path, 0, UINT64_MAX, 0, &r);
+	assert_string_equal(r.out, "1:x\r|");
+	unlink(path);
+	free(path);
+	mps_searcher_free(s);
+	mps_matcher_free(m);
+}
+
+static void test_nul(void **state)
+{
+	(void)state;
+	struct mps_matcher *m = lit("foo");
+	size_t n = 3 << 20;
+	char *data = malloc(n);
+	memset(data, 'a', n);
+	for (size_t i = 80; i < n; i += 81)
+		data[i] = '\n';
+	memcpy(data + 10, "foo", 3);
+	size_t where[] = {0, 5, 1000, (1 << 20) + 17, n - 1};
+	for (size_t k = 0; k < sizeof(where) / sizeof(*where); k++) {
+		char save = data[where[k]];
+		data[where[k]] = 0;
+		char *path = tmpfile_with(data, n);
+		data[where[k]] = save;
+		for (int text = 0; text < 2; text++) {
+			for (int mode = 0; mode < 2; mode++) {
+				struct mps_search_opts o = {.max_count = -1, .emit_lines = !mode,
+							    .first_only = mode, .text = text};
+				struct mps_searcher *s = mps_searcher_new(m, &o);
+				struct rec_sink r;
+				rec_init(&r);
+				run_range(s, path, 0, UINT64_MAX, 0, &r);
+				assert_int_equal(r.sum.binary, text ? 0 : 1);
+				/* each part of a split file that holds the NUL says so */
+				rec_init(&r);
+				run_range(s, path, where[k] > 4 ? where[k] - 4 : 0, where[k] + 1, 0, &r);
+				assert_int_equal(r.sum.binary, text ? 0 : 1);
+				mps_searcher_free(s);
+			}
+		}
+		unlink(path);
+		free(path);
+	}
+	free(data);
+	mps_matcher_free(m);
+}
+
+static void test_huge_line(void **state)
+{
+	(void)state;
+	size_t n = 100u << 20;
+	char *data = malloc(n + 16);
+	memset(data, 'x', n);
+	memcpy(data + n / 2, "needle", 6);
+	memcpy(data + n, "\nneedle\n", 8);
+	char *path = tmpfile_with(data, n + 8);
+	free(data);
+	struct mps_matcher *m = lit("needle");
+	struct mps_search_opts o = {.max_count = -1, .emit_lines = false};
+	struct mps_searcher *s = mps_searcher_new(m, &o);
+	struct rec_sink r;
+	rec_init(&r);
+	run_range(s, path, 0, UINT64_MAX, 0, &r);
+	assert_int_equal(r.sum.selected, 2);
+	/* split in the middle of the long line: the first part owns it */
+	rec_init(&r);
+	run_range(s, path, 0, n / 3, MPS_SEARCH_COUNT_LINES, &r);
+	assert_int_equal(r.sum.selected, 1);
+	assert_int_equal(r.sum.lines, 1);
+	rec_init(&r);
+	run_range(s, path, n / 3, UINT64_MAX, 0, &r);
+	assert_int_equal(r.sum.selected, 1);
+	mps_searcher_free(s);
+	mps_matcher_free(m);
+	unlink(path);
+	free(path);
+}
+
+static void test_count_newlines(void **state)
+{
+	(void)state;
+	char buf[1000];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (i * 7 % 13 == 0) ? '\n' : 'a';
+	for (size_t off = 0; off < 70; off++) {
+		size_t want = 0;
+		for (size_t i = off; i < sizeof(buf); i++)
+			want += buf[i] == '\n';
+		assert_int_equal(mps_count_newlines(buf + off, sizeof(buf) - off), want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whole_various_buffers), cmocka_unit_test(test_split_everywhere),
+		cmocka_unit_test(test_empty_and_crlf), cmocka_unit_test(test_nul),
+		cmocka_unit_test(test_huge_line), cmocka_unit_test(test_count_newlines),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
