@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 {
 	struct mps_opts o;
 	char err[512];
-	int rc = mps_opts_parse(&o, argc, argv, isatty(STDIN_FILENO), isatty(STDOUT_FILENO), err,
+	int rc = mps_opts_parse(&o, argc, argv, isatty(STDIN_FILENO),
+				isatty(STDOUT_FILENO) && !mps_run_launched(), err,
 				sizeof(err));
 	if (rc == MPS_OPTS_HELP) {
 		fputs(mps_opts_usage(), stdout);

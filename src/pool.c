@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -93,6 +94,16 @@ struct mps_pool {
 
 /* ---- cores ---- */
 
+/* hwloc dlopens plugins for GPUs, OpenCL, X11 and XML that a CPU binding
+ * never needs; they cost tens of milliseconds per start.  The user's own
+ * setting wins. */
+static void hwloc_quiet_plugins(void)
+{
+	setenv("HWLOC_PLUGINS_BLACKLIST",
+	       "hwloc_opencl,hwloc_gl,hwloc_xml_libxml,hwloc_pci,hwloc_cuda,hwloc_nvml,"
+	       "hwloc_rsmi,hwloc_levelzero", 0);
+}
+
 int mps_pool_pick_cores(void *topo_, const void *set_, int lr, int ls, int n, int *cores)
 {
 	hwloc_topology_t topo = topo_;
@@ -157,6 +168,7 @@ static int count_slice(hwloc_topology_t topo, hwloc_const_cpuset_t set, int lr, 
 long mps_pool_default_workers(int lr, int ls)
 {
 	hwloc_topology_t topo;
+	hwloc_quiet_plugins();
 	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
 		return 1;
 	hwloc_cpuset_t set = hwloc_bitmap_alloc();
@@ -383,12 +395,18 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 	close(p->wake[1]);
 	int live = 0;
 	bool eof = false;
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	while (!eof || live > 0) {
-		struct pollfd pf = {.fd = zfd, .events = POLLIN};
-		int pr = eof ? 0 : poll(&pf, 1, 20);
-		if (eof) {
-			struct timespec ts = {0, 20000000};
-			nanosleep(&ts, NULL);
+		struct pollfd pf[2] = {{.fd = zfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		int pr = poll(pf + (eof ? 1 : 0), eof ? 1 : 2, sfd >= 0 ? -1 : 20);
+		if (sfd >= 0 && pf[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) > 0) {
+			}
 		}
 		int st;
 		pid_t pid;
@@ -397,7 +415,7 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 			struct zmsg m = {.op = Z_DIED, .pid = pid, .status = st};
 			send_fd(zfd, &m, sizeof(m), -1);
 		}
-		if (pr <= 0 || !(pf.revents & (POLLIN | POLLHUP)))
+		if (eof || pr <= 0 || !(pf[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		struct zmsg m;
 		ssize_t n = recv(zfd, &m, sizeof(m), 0);
@@ -413,6 +431,9 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 		pid_t zpid = getpid();
 		pid_t c = fork();
 		if (c == 0) {
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			if (sfd >= 0)
+				close(sfd);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != zpid)
 				_exit(0);
@@ -471,6 +492,7 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	int err = ENOMEM;
+	hwloc_quiet_plugins();
 	if (hwloc_topology_init(&p->topo) || hwloc_topology_load(p->topo))
 		goto fail;
 	hwloc_cpuset_t set = hwloc_bitmap_alloc();

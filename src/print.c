@@ -209,7 +209,7 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 
 static int json_str(struct mps_buf *b, const char *s, size_t n)
 {
-	int rc = mps_buf_append(b, "\"", 1);
+	int rc = mps_buf_append(b, "\"", strlen("\""));
 	for (size_t i = 0; !rc && i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char e[8];
@@ -218,11 +218,11 @@ static int json_str(struct mps_buf *b, const char *s, size_t n)
 			e[1] = (char)c;
 			rc = mps_buf_append(b, e, 2);
 		} else if (c == '\n') {
-			rc = mps_buf_append(b, "\\n", 2);
+			rc = mps_buf_append(b, "\\n", strlen("\\n"));
 		} else if (c == '\t') {
-			rc = mps_buf_append(b, "\\t", 2);
+			rc = mps_buf_append(b, "\\t", strlen("\\t"));
 		} else if (c == '\r') {
-			rc = mps_buf_append(b, "\\r", 2);
+			rc = mps_buf_append(b, "\\r", strlen("\\r"));
 		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(e, sizeof(e), "\\u%04x", c);
 			rc = mps_buf_append(b, e, 6);
@@ -230,14 +230,14 @@ static int json_str(struct mps_buf *b, const char *s, size_t n)
 			rc = mps_buf_append(b, &s[i], 1);
 		}
 	}
-	return rc ? rc : mps_buf_append(b, "\"", 1);
+	return rc ? rc : mps_buf_append(b, "\"", strlen("\""));
 }
 
 static int base64(struct mps_buf *b, const unsigned char *s, size_t n)
 {
 	static const char tab[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	int rc = mps_buf_append(b, "\"", 1);
+	int rc = mps_buf_append(b, "\"", strlen("\""));
 	for (size_t i = 0; !rc && i < n; i += 3) {
 		uint32_t v = (uint32_t)s[i] << 16;
 		if (i + 1 < n)
@@ -248,22 +248,22 @@ static int base64(struct mps_buf *b, const unsigned char *s, size_t n)
 			     i + 2 < n ? tab[v & 63] : '='};
 		rc = mps_buf_append(b, q, 4);
 	}
-	return rc ? rc : mps_buf_append(b, "\"", 1);
+	return rc ? rc : mps_buf_append(b, "\"", strlen("\""));
 }
 
 int mps_json_data(struct mps_buf *b, const char *s, size_t n)
 {
 	int rc;
 	if (valid_utf8((const unsigned char *)s, n)) {
-		rc = mps_buf_append(b, "{\"text\":", 8);
+		rc = mps_buf_append(b, "{\"text\":", strlen("{\"text\":"));
 		if (!rc)
 			rc = json_str(b, s, n);
 	} else {
-		rc = mps_buf_append(b, "{\"bytes\":", 9);
+		rc = mps_buf_append(b, "{\"bytes\":", strlen("{\"bytes\":"));
 		if (!rc)
 			rc = base64(b, (const unsigned char *)s, n);
 	}
-	return rc ? rc : mps_buf_append(b, "}", 1);
+	return rc ? rc : mps_buf_append(b, "}", strlen("}"));
 }
 
 static int jprintf(struct mps_buf *b, const char *fmt, unsigned long long a, unsigned long long c)
@@ -277,13 +277,13 @@ static int json_line(struct mps_printer *p, const char *path, const struct mps_l
 		     int64_t lineno, bool selected)
 {
 	struct mps_buf *b = &p->json;
-	int rc = mps_buf_append(b, selected ? "{\"type\":\"match\",\"data\":{\"path\":" :
-					      "{\"type\":\"context\",\"data\":{\"path\":",
-				selected ? 33 : 35);
+	const char *head = selected ? "{\"type\":\"match\",\"data\":{\"path\":" :
+				      "{\"type\":\"context\",\"data\":{\"path\":";
+	int rc = mps_buf_append(b, head, strlen(head));
 	if (!rc)
 		rc = mps_json_data(b, path, strlen(path));
 	if (!rc)
-		rc = mps_buf_append(b, ",\"lines\":", 9);
+		rc = mps_buf_append(b, ",\"lines\":", strlen(",\"lines\":"));
 	/* ripgrep includes the line terminator in lines.text */
 	if (!rc) {
 		char *t = malloc(l->len + 1);
@@ -299,9 +299,9 @@ static int json_line(struct mps_printer *p, const char *path, const struct mps_l
 			     (unsigned long long)lineno, (unsigned long long)l->offset);
 	for (size_t i = 0; !rc && selected && i < l->nspans; i++) {
 		if (i)
-			rc = mps_buf_append(b, ",", 1);
+			rc = mps_buf_append(b, ",", strlen(","));
 		if (!rc)
-			rc = mps_buf_append(b, "{\"match\":", 9);
+			rc = mps_buf_append(b, "{\"match\":", strlen("{\"match\":"));
 		if (!rc)
 			rc = mps_json_data(b, l->text + l->spans[i].start,
 					   l->spans[i].end - l->spans[i].start);
@@ -311,7 +311,7 @@ static int json_line(struct mps_printer *p, const char *path, const struct mps_l
 				     (unsigned long long)l->spans[i].end);
 	}
 	if (!rc)
-		rc = mps_buf_append(b, "]}}\n", 4);
+		rc = mps_buf_append(b, "]}}\n", strlen("]}}\n"));
 	return rc;
 }
 
@@ -482,11 +482,11 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 	p->t.matches += p->o.only_matching || json || p->o.color ? printed_matches : matches;
 	if (json && !rc && jlines) {
 		struct mps_buf head = {0};
-		rc = mps_buf_append(&head, "{\"type\":\"begin\",\"data\":{\"path\":", 32);
+		rc = mps_buf_append(&head, "{\"type\":\"begin\",\"data\":{\"path\":", strlen("{\"type\":\"begin\",\"data\":{\"path\":"));
 		if (!rc)
 			rc = mps_json_data(&head, path, strlen(path));
 		if (!rc)
-			rc = mps_buf_append(&head, "}}\n", 3);
+			rc = mps_buf_append(&head, "}}\n", strlen("}}\n"));
 		if (!rc)
 			rc = put(p, head.data, head.len);
 		if (!rc)

@@ -190,6 +190,19 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 
 /* ---- output file: written aside, renamed into place on success ---- */
 
+/* The temporary file is removed if the run is stopped by a signal (mpirun
+ * sends SIGTERM to the survivors when a rank or host is lost). */
+static char *volatile tmp_out;
+
+static void drop_tmp_out(int sig)
+{
+	char *p = tmp_out;
+	if (p)
+		unlink(p);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 struct out {
 	int fd;
 	char *tmp;
@@ -216,6 +229,12 @@ static int out_open(struct run *r, struct out *out)
 		return -e;
 	}
 	fchmod(out->fd, 0644);
+	tmp_out = out->tmp;
+	struct sigaction sa = {.sa_handler = drop_tmp_out};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	return 0;
 }
 
@@ -223,6 +242,7 @@ static int out_close(struct run *r, struct out *out, bool ok)
 {
 	if (!out->tmp)
 		return 0;
+	tmp_out = NULL;
 	int rc = 0;
 	if (ok && fsync(out->fd) && errno != EINVAL)
 		rc = -errno;
@@ -441,12 +461,10 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	/* rank 0: output file and walk; everyone agrees before the scatter */
 	struct out out = {.fd = -1};
 	int bad = 0;
-	if (rank == 0) {
-		r->pool = NULL;
-		bad = out_open(r, &out) != 0;
-	}
 	struct mps_pool *pool = r->pool;
-	r->pool = NULL;
+	r->pool = NULL; /* the walk fills r->units instead of the pool */
+	if (rank == 0)
+		bad = out_open(r, &out) != 0;
 	if (rank == 0 && !bad) {
 		int wrc = walk(r);
 		bad = wrc < 0 || r->submit_err;

@@ -309,6 +309,8 @@ static int selected(struct run *r, size_t ls, size_t le, bool owned)
 static int select_gap(struct run *r, size_t a, size_t b)
 {
 	const struct mps_search_opts *o = r->o;
+	if (a >= b)
+		return 0;
 	if (!o->emit_lines && !o->first_only && o->max_count < 0) {
 		size_t n = mps_count_newlines(r->s->buf + a, b - a);
 		if (b > a && r->s->buf[b - 1] != '\n')

@@ -1,0 +1,88 @@
+#!/bin/bash
+# PBS / Torque job: one mpsearch rank per node, worker threads filling the node.
+#
+#   qsub -v KEYWORD=error,CORPUS=/shared/logs jobs/pbs.sh
+#   qsub -v KEYWORD=error,CORPUS=/shared/logs,MPSEARCH_ARGS="-c --stats" jobs/pbs.sh
+#   qsub -F "error /shared/logs" jobs/pbs.sh          (Torque: positional args)
+#
+# Positional arguments, when given, are "[mpsearch options] KEYWORD CORPUS"
+# and take precedence over KEYWORD/CORPUS/MPSEARCH_ARGS.
+#
+# Environment (via qsub -v):
+#   KEYWORD, CORPUS   what to search and where (CORPUS on a shared file system)
+#   MPSEARCH_ARGS     extra mpsearch options (word-split), e.g. "-c --stats"
+#   MPSEARCH          binary (default: $PBS_O_WORKDIR/build/mpsearch), same
+#                     path on every node
+#   MPSEARCH_WORKERS  worker threads per rank (default: cores given on the
+#                     first node: $NCPUS on PBS Pro, else its line count in
+#                     $PBS_NODEFILE)
+#   MPSEARCH_OUTPUT   if set, passed as --output FILE (written atomically)
+#   MPIRUN_ARGS       extra mpirun options (word-split), e.g. network pinning
+#                     "--mca btl_tcp_if_include ib0 --mca oob_tcp_if_include ib0"
+#
+# Open MPI without PBS "tm" support (e.g. Debian's build) starts its daemons
+# over ssh: passwordless ssh between the nodes is required. The hostfile is
+# built from $PBS_NODEFILE either way.
+
+# Torque syntax; for PBS Pro use the select line instead:
+#PBS -N mpsearch
+#PBS -l nodes=4:ppn=16
+##PBS -l select=4:ncpus=16:mpiprocs=1
+#PBS -l walltime=00:30:00
+#PBS -j oe
+
+set -euo pipefail
+
+cd "${PBS_O_WORKDIR:-.}"
+
+if [ -z "${PBS_NODEFILE:-}" ] || [ ! -r "${PBS_NODEFILE:-}" ]; then
+    echo "pbs.sh: \$PBS_NODEFILE not set or unreadable (not inside a PBS job?)" >&2
+    exit 2
+fi
+
+if [ $# -ge 2 ]; then
+    args=("$@")
+else
+    if [ -z "${KEYWORD:-}" ] || [ -z "${CORPUS:-}" ]; then
+        echo "pbs.sh: set KEYWORD and CORPUS (qsub -v KEYWORD=...,CORPUS=...)" >&2
+        exit 2
+    fi
+    # shellcheck disable=SC2206  # word splitting of MPSEARCH_ARGS is intended
+    extra=(${MPSEARCH_ARGS:-})
+    args=("${extra[@]}" "$KEYWORD" "$CORPUS")
+fi
+
+MPSEARCH=${MPSEARCH:-${PBS_O_WORKDIR:-.}/build/mpsearch}
+if [ ! -x "$MPSEARCH" ]; then
+    echo "pbs.sh: mpsearch not found or not executable: $MPSEARCH" >&2
+    exit 2
+fi
+
+# $PBS_NODEFILE has one line per allocated core (Torque ppn) or per mpiproc
+# (PBS Pro): keep each node once, in order, with slots=1.
+HOSTFILE=$(mktemp "${TMPDIR:-/tmp}/mpsearch-hosts.XXXXXX")
+trap 'rm -f "$HOSTFILE"' EXIT
+awk '!seen[$1]++ { print $1 " slots=1" }' "$PBS_NODEFILE" >"$HOSTFILE"
+NODES=$(wc -l <"$HOSTFILE")
+
+first=$(head -n 1 "$PBS_NODEFILE")
+per_node=$(awk -v n="$first" '$1 == n { c++ } END { print c + 0 }' "$PBS_NODEFILE")
+WORKERS=${MPSEARCH_WORKERS:-${NCPUS:-$per_node}}
+[ "$WORKERS" -ge 1 ] 2>/dev/null || WORKERS=1
+
+mpsearch_args=(-j "$WORKERS")
+if [ -n "${MPSEARCH_OUTPUT:-}" ]; then
+    mpsearch_args+=(--output "$MPSEARCH_OUTPUT")
+fi
+mpsearch_args+=("${args[@]}")
+
+# shellcheck disable=SC2206
+mpirun_extra=(${MPIRUN_ARGS:-})
+
+echo "pbs.sh: job ${PBS_JOBID:-?} on $NODES node(s): $(tr '\n' ' ' <"$HOSTFILE")," \
+     "$WORKERS worker(s) per rank" >&2
+
+# One rank per node (ppr:1:node); --bind-to none lets the rank's worker
+# threads run on all cores of its node.
+mpirun --hostfile "$HOSTFILE" -np "$NODES" --map-by ppr:1:node --bind-to none \
+    "${mpirun_extra[@]}" "$MPSEARCH" "${mpsearch_args[@]}"

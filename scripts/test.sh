@@ -1,0 +1,17 @@
+#!/bin/bash
+# Fresh Debian 12: install dependencies, build, run the whole test suite;
+# then build again with AddressSanitizer + UBSan and run the suite there.
+# MPSEARCH_SKIP_SANITIZE=1 skips the second pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+scripts/setup.sh
+(cd build && ctest --output-on-failure -j 2 --timeout 900)
+if [ "${MPSEARCH_SKIP_SANITIZE:-0}" != 1 ]; then
+	BUILD_DIR=build-sanitize scripts/setup.sh -DMPSEARCH_SANITIZE=ON
+	# Open MPI keeps some allocations until exit; leaks are checked by
+	# the unit tests' own LeakSanitizer runs, not in MPI processes.
+	(cd build-sanitize &&
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			ctest --output-on-failure -j 2 --timeout 900 -LE slow)
+fi
