@@ -17,8 +17,10 @@
  *
  * Decoders check every length against the bytes left, reject a varint that
  * does not fit 64 bits, a count larger than the bytes could hold, part >=
- * nparts, begin > end, unknown flags, NUL bytes inside paths and trailing
- * garbage, and return MPS_ECORRUPT; they never read outside [p, p + len).
+ * nparts, begin > end, unknown flags, NUL bytes inside paths, a positive
+ * summary error and trailing garbage, and return MPS_ECORRUPT; they never
+ * read outside [p, p + len).  Encoders refuse (-EINVAL) a unit the decoder
+ * would reject, and leave out->len as it was when they fail.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@
 static const unsigned char units_magic[4] = {'M', 'P', 'S', 'U'};
 #define UNITS_VERSION 1
 /* Flags a unit may carry on the wire; extend with new MPS_UNIT_* values. */
-#define UNIT_KNOWN_FLAGS ((uint64_t)MPS_UNIT_STDIN)
+#define UNIT_KNOWN_FLAGS ((uint64_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE))
 /* Smallest encoded unit: 7 varints + prefix + suffix length, a byte each. */
 #define UNIT_MIN_BYTES 9
 
@@ -105,23 +107,6 @@ static const unsigned char *get_bytes(struct rd *r, size_t n)
 }
 
 /* ---- writing ---------------------------------------------------------- */
-
-struct wr {
-	struct mps_buf *b;
-	int err;
-};
-
-static void w_bytes(struct wr *w, const void *p, size_t n)
-{
-	if (!w->err && n)
-		w->err = mps_buf_append(w->b, p, n);
-}
-
-static void w_varint(struct wr *w, uint64_t v)
-{
-	unsigned char tmp[10];
-	w_bytes(w, tmp, put_varint(tmp, v));
-}
 
 static size_t path_len(const struct mps_unit *u)
 {
@@ -267,27 +252,33 @@ int mps_dist_pack_result(const struct mps_unit *u, const struct mps_unit_summary
 	if (unit_check(u) || (len && !block))
 		return -EINVAL;
 	size_t plen = path_len(u);
-	unsigned char wire[MPS_SUMMARY_WIRE];
-	mps_summary_encode(s, wire);
-	size_t start = out->len;
-	struct wr w = {.b = out};
-	w_varint(&w, u->id);
-	w_varint(&w, u->file);
-	w_varint(&w, u->begin);
-	w_varint(&w, u->end + 1);
-	w_varint(&w, u->part);
-	w_varint(&w, u->nparts);
-	w_varint(&w, u->flags);
-	w_varint(&w, plen);
-	w_bytes(&w, u->path, plen);
-	w_bytes(&w, "", 1);
-	w_bytes(&w, wire, sizeof(wire));
-	w_varint(&w, len);
-	w_bytes(&w, block, len);
-	if (w.err) {
-		out->len = start;
-		return w.err;
-	}
+	/* 9 varints of at most 10 bytes, the path and its NUL, the summary */
+	size_t need = 90 + plen + 1 + MPS_SUMMARY_WIRE;
+	if (len > SIZE_MAX - need)
+		return -ENOMEM;
+	int rc = mps_buf_reserve(out, need + len);
+	if (rc)
+		return rc;
+	unsigned char *p = out->data + out->len, *q = p;
+	q += put_varint(q, u->id);
+	q += put_varint(q, u->file);
+	q += put_varint(q, u->begin);
+	q += put_varint(q, u->end + 1);
+	q += put_varint(q, u->part);
+	q += put_varint(q, u->nparts);
+	q += put_varint(q, u->flags);
+	q += put_varint(q, plen);
+	if (plen)
+		memcpy(q, u->path, plen);
+	q += plen;
+	*q++ = '\0';
+	mps_summary_encode(s, q);
+	q += MPS_SUMMARY_WIRE;
+	q += put_varint(q, len);
+	if (len)
+		memcpy(q, block, len);
+	q += len;
+	out->len += (size_t)(q - p);
 	return 0;
 }
 

@@ -21,6 +21,8 @@ const char *mps_strerror(int code)
 		return "recursive directory loop";
 	case MPS_EPEER:
 		return "another rank failed";
+	case MPS_ESPLIT:
+		return "file must be split";
 	case MPS_EOUTPUT:
 		return "write error";
 	default:

@@ -25,8 +25,11 @@
 /* ---- wire formats ---- */
 
 enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
-#define FRAME_HEAD 16 /* u32 type, u32 len, u64 unit id */
-#define TASK_MAX (64u << 10)
+#define FRAME_HEAD 24 /* u32 type, u32 len, u64 unit id, u32 part, u32 zero */
+#define TASK_MAX (60u << 10)   /* longest path a task can carry */
+#define MSG_MAX (64u << 10)    /* one task message: a batch of units */
+#define BATCH_MAX 64           /* units in a batch */
+#define BATCH_BYTES (1u << 20) /* file bytes in a batch */
 #define FLUSH_AT (256u << 10)
 #define HOLD_BUDGET (64u << 20)
 
@@ -43,7 +46,7 @@ struct task_head {
 
 /* ---- parent-side state ---- */
 
-enum slot_state { S_PENDING, S_SENT, S_RUNNING, S_DONE };
+enum slot_state { S_PENDING, S_SENT, S_RUNNING, S_DONE, S_SPLIT };
 
 struct slot {
 	struct mps_unit u;
@@ -52,6 +55,14 @@ struct slot {
 	int worker;
 	struct mps_buf data;
 	struct mps_unit_summary sum;
+	/* a file found too big to search whole is cut into parts here */
+	struct slot **sub;
+	uint32_t nsub, next_sub;
+};
+
+struct ref {
+	uint64_t id;
+	uint32_t part;
 };
 
 struct worker {
@@ -60,7 +71,8 @@ struct worker {
 	int core;
 	bool alive;
 	struct mps_buf in; /* partial frames */
-	uint64_t unit;    /* running unit id */
+	struct ref batch[BATCH_MAX]; /* the batch it took last */
+	size_t nbatch;
 	bool running;
 	struct mps_worker_stats st;
 	bool have_stats;
@@ -85,11 +97,12 @@ struct mps_pool {
 	uint64_t base;
 	bool base_set;
 	size_t send_next;    /* index of the next unit to send in order */
-	uint64_t *resend;    /* ids to send again after a worker died */
-	size_t nresend, resend_cap;
+	struct slot **urgent; /* parts of split files, units of dead workers */
+	size_t nurgent, urgent_cap;
 	bool closed, tq_shut;
 	size_t held;         /* bytes of results held out of order */
-	struct slot *delivered;
+	size_t inflight;     /* batches sent and not yet begun by a worker */
+	struct slot *delivered, *delivered_parent;
 };
 
 /* ---- cores ---- */
@@ -209,13 +222,20 @@ static uint64_t get64(const unsigned char *p)
 	return v;
 }
 
-static int send_frame(int fd, uint32_t type, uint64_t id, const void *p, size_t len)
+static void frame_head(unsigned char *h, uint32_t type, size_t len, uint64_t id, uint32_t part)
 {
-	unsigned char h[FRAME_HEAD];
-	uint32_t l32 = (uint32_t)len;
+	uint32_t l32 = (uint32_t)len, zero = 0;
 	memcpy(h, &type, 4);
 	memcpy(h + 4, &l32, 4);
 	put64(h + 8, id);
+	memcpy(h + 16, &part, 4);
+	memcpy(h + 20, &zero, 4);
+}
+
+static int send_frame(int fd, uint32_t type, uint64_t id, const void *p, size_t len)
+{
+	unsigned char h[FRAME_HEAD];
+	frame_head(h, type, len, id, 0);
 	int rc = write_all(fd, h, sizeof(h));
 	return rc ? rc : (len ? write_all(fd, p, len) : 0);
 }
@@ -229,23 +249,64 @@ static double now(void)
 
 /* ---- worker ---- */
 
-struct wflush {
+/* A worker stages its frames in `out` and writes them in one go at the
+ * end of a batch, or earlier when they grow past FLUSH_AT. */
+struct wout {
 	int fd;
 	uint64_t id;
+	uint32_t part;
+	struct mps_buf frames;
 };
+
+static int stage_frame(struct wout *w, uint32_t type, uint64_t id, const void *p, size_t len)
+{
+	unsigned char h[FRAME_HEAD];
+	frame_head(h, type, len, id, w->part);
+	int rc = mps_buf_append(&w->frames, h, sizeof(h));
+	return rc ? rc : mps_buf_append(&w->frames, p, len);
+}
+
+static int write_staged(struct wout *w)
+{
+	int rc = write_all(w->fd, w->frames.data, w->frames.len);
+	w->frames.len = 0;
+	return rc;
+}
 
 static int worker_flush(void *ctx, struct mps_buf *out)
 {
-	struct wflush *f = ctx;
-	int rc = send_frame(f->fd, F_DATA, f->id, out->data, out->len);
+	struct wout *w = ctx;
+	int rc = stage_frame(w, F_DATA, w->id, out->data, out->len);
 	out->len = 0;
-	return rc;
+	return rc ? rc : write_staged(w);
 }
 
 static long env_long(const char *name, long dflt)
 {
 	const char *v = getenv(name);
 	return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+/* Test switches: MPSEARCH_TEST_ABORT_UNIT=N kills the worker that takes
+ * unit N (once, if MPSEARCH_TEST_ABORT_ONCE names a marker file);
+ * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit. */
+static void test_switches(uint64_t id, long abort_unit, long slow_ms)
+{
+	if (abort_unit >= 0 && (uint64_t)abort_unit == id) {
+		const char *once = getenv("MPSEARCH_TEST_ABORT_ONCE");
+		if (!once || access(once, F_OK) != 0) {
+			if (once) {
+				int fd = open(once, O_CREAT | O_WRONLY, 0600);
+				if (fd >= 0)
+					close(fd);
+			}
+			raise(SIGKILL);
+		}
+	}
+	if (slow_ms > 0) {
+		struct timespec ts = {slow_ms / 1000, (slow_ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 }
 
 static void worker_main(struct mps_pool *p, int tq, int out, int core)
@@ -258,76 +319,88 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		hwloc_bitmap_free(c);
 	}
 	struct mps_searcher *s = mps_searcher_new(p->o.matcher, &p->o.search);
-	unsigned char *msg = malloc(TASK_MAX + sizeof(struct task_head) + 1);
-	if (!s || !msg)
+	unsigned char *msg = malloc(MSG_MAX + 1);
+	uint64_t *ids = malloc(BATCH_MAX * 2 * sizeof(uint64_t));
+	if (!s || !msg || !ids)
 		_exit(3);
 	long abort_unit = env_long("MPSEARCH_TEST_ABORT_UNIT", -1);
 	long slow_ms = env_long("MPSEARCH_TEST_SLOW_MS", 0);
 	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
 	struct mps_buf buf = {0};
+	struct wout wo = {.fd = out};
 	for (;;) {
-		ssize_t n = recv(tq, msg, TASK_MAX + sizeof(struct task_head), 0);
+		ssize_t n = recv(tq, msg, MSG_MAX, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		struct task_head th;
-		if ((size_t)n < sizeof(th))
-			_exit(4);
-		memcpy(&th, msg, sizeof(th));
-		if (sizeof(th) + th.pathlen != (size_t)n)
-			_exit(4);
-		char *path = (char *)msg + sizeof(th);
-		path[th.pathlen] = 0;
-		if (send_frame(out, F_BEGIN, th.id, NULL, 0))
+		/* a batch: records of task_head + path */
+		size_t nids = 0;
+		for (size_t pos = 0; pos < (size_t)n;) {
+			struct task_head th;
+			if ((size_t)n - pos < sizeof(th))
+				_exit(4);
+			memcpy(&th, msg + pos, sizeof(th));
+			if (th.pathlen > (size_t)n - pos - sizeof(th) || nids == BATCH_MAX)
+				_exit(4);
+			ids[2 * nids] = th.id;
+			ids[2 * nids + 1] = th.part;
+			nids++;
+			pos += sizeof(th) + th.pathlen;
+		}
+		wo.part = 0;
+		if (stage_frame(&wo, F_BEGIN, ids[0], ids, nids * 2 * sizeof(uint64_t)) || write_staged(&wo))
 			_exit(5);
-		double t0 = now();
-		if (abort_unit >= 0 && (uint64_t)abort_unit == th.id) {
-			/* Test switch: die on this unit, once (a marker file remembers). */
-			const char *once = getenv("MPSEARCH_TEST_ABORT_ONCE");
-			if (!once || access(once, F_OK) != 0) {
-				if (once) {
-					int fd = open(once, O_CREAT | O_WRONLY, 0600);
-					if (fd >= 0)
-						close(fd);
-				}
-				raise(SIGKILL);
+		for (size_t pos = 0; pos < (size_t)n;) {
+			struct task_head th;
+			memcpy(&th, msg + pos, sizeof(th));
+			char *path = (char *)msg + pos + sizeof(th);
+			char save = path[th.pathlen];
+			path[th.pathlen] = 0;
+			double t0 = now();
+			test_switches(th.id, abort_unit, slow_ms);
+			struct mps_block_sink bs;
+			wo.id = th.id;
+			wo.part = th.part;
+			buf.len = 0;
+			mps_block_sink_init(&bs, &buf);
+			bs.flush = worker_flush;
+			bs.ctx = &wo;
+			bs.flush_at = FLUSH_AT;
+			int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			int rc;
+			if (fd < 0) {
+				struct mps_unit_summary sum = {.err = -errno};
+				rc = bs.base.finish(&bs.base, &sum);
+			} else {
+				unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
+				if (th.flags & MPS_UNIT_REGULAR)
+					fl |= MPS_SEARCH_REGULAR;
+				if (th.flags & MPS_UNIT_NOSIZE)
+					fl |= MPS_SEARCH_SPLIT_BIG;
+				rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
+				if (fd > 0)
+					close(fd);
 			}
+			path[th.pathlen] = save;
+			if (rc < 0)
+				_exit(6); /* the pipe to the parent is gone */
+			if (buf.len && stage_frame(&wo, F_DATA, th.id, buf.data, buf.len))
+				_exit(6);
+			unsigned char w[MPS_SUMMARY_WIRE];
+			mps_summary_encode(&bs.summary, w);
+			if (stage_frame(&wo, F_END, th.id, w, sizeof(w)))
+				_exit(6);
+			if (wo.frames.len >= FLUSH_AT && write_staged(&wo))
+				_exit(6);
+			st.units++;
+			st.bytes += bs.summary.bytes;
+			st.selected += bs.summary.selected;
+			st.busy += now() - t0;
+			pos += sizeof(th) + th.pathlen;
 		}
-		if (slow_ms > 0) {
-			struct timespec ts = {slow_ms / 1000, (slow_ms % 1000) * 1000000L};
-			nanosleep(&ts, NULL);
-		}
-		struct mps_block_sink bs;
-		struct wflush wf = {out, th.id};
-		buf.len = 0;
-		mps_block_sink_init(&bs, &buf);
-		bs.flush = worker_flush;
-		bs.ctx = &wf;
-		bs.flush_at = FLUSH_AT;
-		int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		int rc;
-		if (fd < 0) {
-			struct mps_unit_summary sum = {.err = -errno};
-			rc = bs.base.finish(&bs.base, &sum);
-		} else {
-			unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
-			rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
-			if (fd > 0)
-				close(fd);
-		}
-		if (rc < 0)
-			_exit(6); /* the pipe to the parent is gone */
-		if (buf.len && worker_flush(&wf, &buf))
+		if (wo.frames.len && write_staged(&wo))
 			_exit(6);
-		unsigned char w[MPS_SUMMARY_WIRE];
-		mps_summary_encode(&bs.summary, w);
-		if (send_frame(out, F_END, th.id, w, sizeof(w)))
-			_exit(6);
-		st.units++;
-		st.bytes += bs.summary.bytes;
-		st.selected += bs.summary.selected;
-		st.busy += now() - t0;
 	}
 	send_frame(out, F_STATS, 0, &st, sizeof(st));
 	_exit(0);
@@ -571,11 +644,30 @@ fail:
 
 /* ---- unit table ---- */
 
-static struct slot *slot_of(struct mps_pool *p, uint64_t id)
+static void slot_free(struct slot *s)
 {
-	if (!p->base_set || id < p->base || id - p->base >= p->n)
-		return NULL;
-	return p->slots[id - p->base];
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->nsub; i++)
+		slot_free(s->sub[i]);
+	free(s->sub);
+	mps_buf_release(&s->data);
+	mps_unit_release(&s->u);
+	free(s);
+}
+
+/* Slots move when the table is compacted or grown by mps_pool_submit in
+ * the walker thread, so every look-up holds the lock. */
+static struct slot *slot_of(struct mps_pool *p, uint64_t id, uint32_t part)
+{
+	struct slot *s = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (p->base_set && id >= p->base && id - p->base < p->n)
+		s = p->slots[id - p->base];
+	pthread_mutex_unlock(&p->mu);
+	if (s && s->nsub)
+		return part < s->nsub ? s->sub[part] : NULL;
+	return s && s->u.part == part ? s : NULL;
 }
 
 int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
@@ -623,8 +715,7 @@ int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
 		p->slots[p->n++] = s;
 	pthread_mutex_unlock(&p->mu);
 	if (rc) {
-		free(s->u.path);
-		free(s);
+		slot_free(s);
 		return rc;
 	}
 	char c = 1;
@@ -646,65 +737,147 @@ int mps_pool_close(struct mps_pool *p)
 	return 0;
 }
 
-/* Try to put one unit on the task queue. 1 sent, 0 queue full, <0. */
-static int send_task(struct mps_pool *p, struct slot *s)
+static int push_urgent(struct mps_pool *p, struct slot *s)
 {
-	unsigned char msg[sizeof(struct task_head) + 4096];
-	unsigned char *m = msg;
-	size_t len = sizeof(struct task_head) + s->u.pathlen;
-	if (s->u.pathlen > TASK_MAX) {
-		s->st = S_DONE;
-		s->sum = (struct mps_unit_summary){.err = -ENAMETOOLONG};
-		return 1;
+	if (p->nurgent == p->urgent_cap) {
+		size_t nc = p->urgent_cap ? 2 * p->urgent_cap : 16;
+		struct slot **nu = realloc(p->urgent, nc * sizeof(*nu));
+		if (!nu)
+			return -ENOMEM;
+		p->urgent = nu;
+		p->urgent_cap = nc;
 	}
-	if (len > sizeof(msg) && !(m = malloc(len)))
-		return -ENOMEM;
-	struct task_head th = {s->u.id, s->u.file, s->u.begin, s->u.end, s->u.part, s->u.nparts,
-			       s->u.flags, (uint32_t)s->u.pathlen};
-	memcpy(m, &th, sizeof(th));
-	memcpy(m + sizeof(th), s->u.path, s->u.pathlen);
-	ssize_t n;
+	p->urgent[p->nurgent++] = s;
+	s->st = S_PENDING;
+	return 0;
+}
+
+static size_t unit_bytes(const struct slot *s)
+{
+	if (s->u.end != UINT64_MAX)
+		return (size_t)(s->u.end - s->u.begin);
+	if (s->u.size == UINT64_MAX)
+		return 16u << 10; /* not known: the walk did not stat it */
+	return (size_t)(s->u.size < (1u << 30) ? s->u.size : (1u << 30));
+}
+
+/* Put v[0, n) on the task queue as one batch (as many as fit).
+ * 1 sent (*taken of them), 0 queue full, <0 error. */
+static int send_batch(struct mps_pool *p, struct slot **v, size_t n, size_t *taken)
+{
+	unsigned char msg[MSG_MAX];
+	size_t len = 0, k = 0, bytes = 0;
+	while (k < n && k < BATCH_MAX) {
+		struct slot *s = v[k];
+		if (s->u.pathlen > TASK_MAX) {
+			if (k)
+				break;
+			s->st = S_DONE;
+			s->sum = (struct mps_unit_summary){.err = -ENAMETOOLONG};
+			*taken = 1;
+			return 1;
+		}
+		size_t rec = sizeof(struct task_head) + s->u.pathlen;
+		if (k && (len + rec > MSG_MAX || bytes + unit_bytes(s) > BATCH_BYTES))
+			break;
+		struct task_head th = {s->u.id, s->u.file, s->u.begin, s->u.end, s->u.part,
+				       s->u.nparts, s->u.flags, (uint32_t)s->u.pathlen};
+		memcpy(msg + len, &th, sizeof(th));
+		memcpy(msg + len + sizeof(th), s->u.path, s->u.pathlen);
+		len += rec;
+		bytes += unit_bytes(s);
+		k++;
+	}
+	ssize_t r;
 	do
-		n = send(p->tq, m, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (m != msg)
-		free(m);
-	if (n < 0)
+		r = send(p->tq, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-	s->st = S_SENT;
+	for (size_t i = 0; i < k; i++)
+		v[i]->st = S_SENT;
+	*taken = k;
 	return 1;
 }
 
 static int pump_sends(struct mps_pool *p, bool *blocked)
 {
 	*blocked = false;
-	while (p->nresend > 0) {
-		struct slot *s = slot_of(p, p->resend[p->nresend - 1]);
-		int r = s ? send_task(p, s) : 1;
+	/* urgent first, in order: parts of a split file, redone units */
+	size_t done = 0;
+	while (done < p->nurgent) {
+		size_t taken = 0;
+		int r = send_batch(p, p->urgent + done, p->nurgent - done, &taken);
 		if (r < 0)
 			return r;
 		if (r == 0) {
 			*blocked = true;
-			return 0;
+			break;
 		}
-		p->nresend--;
+		done += taken;
+		p->inflight++;
 	}
+	if (done) {
+		memmove(p->urgent, p->urgent + done, (p->nurgent - done) * sizeof(*p->urgent));
+		p->nurgent -= done;
+	}
+	if (*blocked)
+		return 0;
 	pthread_mutex_lock(&p->mu);
-	size_t n = p->n;
-	pthread_mutex_unlock(&p->mu);
-	while (p->send_next < n) {
-		pthread_mutex_lock(&p->mu);
-		struct slot *s = p->slots[p->send_next];
-		pthread_mutex_unlock(&p->mu);
-		int r = send_task(p, s);
-		if (r < 0)
-			return r;
+	int rc = 0;
+	while (p->send_next < p->n) {
+		/* while the walk goes on, wait for a fuller batch unless the
+		 * workers may be idle (few batches in flight) */
+		size_t avail = p->n - p->send_next;
+		if (!p->closed && avail < BATCH_MAX && p->inflight >= 2 * (size_t)p->nworkers)
+			break;
+		size_t taken = 0;
+		int r = send_batch(p, p->slots + p->send_next, avail, &taken);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
 		if (r == 0) {
 			*blocked = true;
-			return 0;
+			break;
 		}
-		p->send_next++;
+		p->send_next += taken;
+		p->inflight++;
 	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* The worker found unit s (whole, size not known at walk time) bigger
+ * than a chunk: cut it into parts and queue them first. */
+static int split_slot(struct mps_pool *p, struct slot *s, uint64_t size)
+{
+	uint64_t chunk = p->o.chunk_size ? p->o.chunk_size : MPS_DEFAULT_CHUNK;
+	uint32_t k = mps_plan_nparts(size, chunk);
+	s->sub = calloc(k, sizeof(*s->sub));
+	if (!s->sub)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < k; i++) {
+		struct slot *t = calloc(1, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		t->u = s->u;
+		t->u.path = strdup(s->u.path);
+		if (!t->u.path) {
+			free(t);
+			return -ENOMEM;
+		}
+		t->u.part = i;
+		t->u.nparts = k;
+		t->u.size = size;
+		t->u.flags &= ~(uint32_t)MPS_UNIT_NOSIZE;
+		mps_plan_part(size, i, k, &t->u.begin, &t->u.end);
+		s->sub[s->nsub++] = t;
+		int rc = push_urgent(p, t);
+		if (rc)
+			return rc;
+	}
+	s->st = S_SPLIT;
 	return 0;
 }
 
@@ -713,26 +886,38 @@ static int take_frames(struct mps_pool *p, struct worker *w)
 {
 	size_t pos = 0;
 	while (w->in.len - pos >= FRAME_HEAD) {
-		uint32_t type, len;
+		uint32_t type, len, part;
 		memcpy(&type, w->in.data + pos, 4);
 		memcpy(&len, w->in.data + pos + 4, 4);
 		uint64_t id = get64(w->in.data + pos + 8);
+		memcpy(&part, w->in.data + pos + 16, 4);
 		if (w->in.len - pos - FRAME_HEAD < len)
 			break;
 		const unsigned char *pl = w->in.data + pos + FRAME_HEAD;
-		struct slot *s = type == F_STATS ? NULL : slot_of(p, id);
+		struct slot *s = type == F_STATS || type == F_BEGIN ? NULL : slot_of(p, id, part);
 		switch (type) {
-		case F_BEGIN:
-			if (s) {
-				s->st = S_RUNNING;
-				s->worker = (int)(w - p->w);
-				s->data.len = 0;
+		case F_BEGIN: {
+			size_t k = len / 16;
+			if (len % 16 || k == 0 || k > BATCH_MAX)
+				return MPS_ECORRUPT;
+			w->nbatch = 0;
+			for (size_t i = 0; i < k; i++) {
+				struct ref r = {get64(pl + 16 * i), (uint32_t)get64(pl + 16 * i + 8)};
+				struct slot *b = slot_of(p, r.id, r.part);
+				if (b && b->st == S_SENT) {
+					b->st = S_RUNNING;
+					b->worker = (int)(w - p->w);
+					b->data.len = 0;
+				}
+				w->batch[w->nbatch++] = r;
 			}
-			w->unit = id;
 			w->running = true;
+			if (p->inflight)
+				p->inflight--;
 			break;
+		}
 		case F_DATA:
-			if (s && s->st == S_RUNNING) {
+			if (s && s->st == S_RUNNING && s->worker == (int)(w - p->w)) {
 				int rc = mps_buf_append(&s->data, pl, len);
 				if (rc)
 					return rc;
@@ -742,11 +927,18 @@ static int take_frames(struct mps_pool *p, struct worker *w)
 		case F_END:
 			if (len != MPS_SUMMARY_WIRE)
 				return MPS_ECORRUPT;
-			if (s && s->st == S_RUNNING) {
+			if (s && s->st == S_RUNNING && s->worker == (int)(w - p->w)) {
 				mps_summary_decode(pl, &s->sum);
-				s->st = S_DONE;
+				if (s->sum.err == MPS_ESPLIT && s->u.nparts == 1 && !s->nsub) {
+					p->held -= s->data.len < p->held ? s->data.len : p->held;
+					s->data.len = 0;
+					int rc = split_slot(p, s, s->sum.bytes);
+					if (rc)
+						return rc;
+				} else {
+					s->st = S_DONE;
+				}
 			}
-			w->running = false;
 			break;
 		case F_STATS:
 			if (len == sizeof(w->st)) {
@@ -799,7 +991,9 @@ static bool work_left(struct mps_pool *p)
 	return left;
 }
 
-/* A worker died (or exited). */
+/* A worker died (or exited).  The units of its batch it had not finished
+ * go back to the queue; the one it was on counts an attempt, and a unit
+ * that killed two workers is reported as an error for its file. */
 static int worker_gone(struct mps_pool *p, int idx, int status)
 {
 	struct worker *w = &p->w[idx];
@@ -812,29 +1006,25 @@ static int worker_gone(struct mps_pool *p, int idx, int status)
 	}
 	w->alive = false;
 	bool crashed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	if (w->running) {
-		struct slot *s = slot_of(p, w->unit);
-		w->running = false;
-		if (s && s->st == S_RUNNING) {
-			p->held -= s->data.len < p->held ? s->data.len : p->held;
-			s->data.len = 0;
-			if (++s->attempts >= 2) {
-				s->st = S_DONE;
-				s->sum = (struct mps_unit_summary){.err = MPS_EWORKER};
-			} else {
-				s->st = S_PENDING;
-				if (p->nresend == p->resend_cap) {
-					size_t nc = p->resend_cap ? 2 * p->resend_cap : 16;
-					uint64_t *nr = realloc(p->resend, nc * sizeof(*nr));
-					if (!nr)
-						return -ENOMEM;
-					p->resend = nr;
-					p->resend_cap = nc;
-				}
-				p->resend[p->nresend++] = w->unit;
-			}
+	bool first = true;
+	for (size_t i = 0; w->running && i < w->nbatch; i++) {
+		struct slot *s = slot_of(p, w->batch[i].id, w->batch[i].part);
+		if (!s || s->st != S_RUNNING || s->worker != idx)
+			continue;
+		p->held -= s->data.len < p->held ? s->data.len : p->held;
+		s->data.len = 0;
+		if (first && ++s->attempts >= 2) {
+			s->st = S_DONE;
+			s->sum = (struct mps_unit_summary){.err = MPS_EWORKER};
+			first = false;
+			continue;
 		}
+		first = false;
+		int rc = push_urgent(p, s);
+		if (rc)
+			return rc;
 	}
+	w->running = false;
 	if (crashed && work_left(p))
 		return spawn(p, idx);
 	return 0;
@@ -864,30 +1054,54 @@ static int handle_zygote(struct mps_pool *p)
 	return 0;
 }
 
-int mps_pool_next(struct mps_pool *p, struct mps_result *r)
+static void release_delivered(struct mps_pool *p)
 {
 	if (p->delivered) {
 		struct slot *d = p->delivered;
 		p->held -= d->data.len < p->held ? d->data.len : p->held;
 		mps_buf_release(&d->data);
-		mps_unit_release(&d->u);
-		free(d);
+		if (!p->delivered_parent || p->delivered_parent == d)
+			slot_free(d);
 		p->delivered = NULL;
 	}
+	if (p->delivered_parent) {
+		struct slot *h = p->delivered_parent;
+		if (h->next_sub == h->nsub) {
+			/* all parts handed out: the file's slot goes */
+			slot_free(h);
+		}
+		p->delivered_parent = NULL;
+	}
+}
+
+int mps_pool_next(struct mps_pool *p, struct mps_result *r)
+{
+	release_delivered(p);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		struct slot *h = p->head < p->n ? p->slots[p->head] : NULL;
 		bool done = p->closed && p->head == p->n;
 		pthread_mutex_unlock(&p->mu);
-		if (h && h->st == S_DONE) {
-			pthread_mutex_lock(&p->mu);
-			p->slots[p->head++] = NULL;
-			pthread_mutex_unlock(&p->mu);
-			p->delivered = h;
-			r->unit = &h->u;
-			r->block = h->data.data;
-			r->len = h->data.len;
-			r->summary = h->sum;
+		struct slot *ready = NULL;
+		if (h && h->nsub && h->sub[h->next_sub]->st == S_DONE)
+			ready = h->sub[h->next_sub];
+		else if (h && !h->nsub && h->st == S_DONE)
+			ready = h;
+		if (ready) {
+			if (ready != h) {
+				h->next_sub++;
+				p->delivered_parent = h;
+			}
+			if (ready == h || h->next_sub == h->nsub) {
+				pthread_mutex_lock(&p->mu);
+				p->slots[p->head++] = NULL;
+				pthread_mutex_unlock(&p->mu);
+			}
+			p->delivered = ready;
+			r->unit = &ready->u;
+			r->block = ready->data.data;
+			r->len = ready->data.len;
+			r->summary = ready->sum;
 			return 0;
 		}
 		if (done) {
@@ -913,7 +1127,8 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 			pf[np] = (struct pollfd){.fd = p->tq, .events = POLLOUT};
 			map[np++] = -3;
 		}
-		int head_worker = h && h->st == S_RUNNING ? h->worker : -1;
+		struct slot *hs = h && h->nsub ? h->sub[h->next_sub] : h;
+		int head_worker = hs && hs->st == S_RUNNING ? hs->worker : -1;
 		for (int i = 0; i < p->nworkers; i++) {
 			if (p->w[i].fd < 0)
 				continue;
@@ -990,20 +1205,11 @@ int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st, int max)
 			st[i].core = p->o.pin ? p->w[i].core : -1;
 		}
 	}
-	if (p->delivered) {
-		mps_buf_release(&p->delivered->data);
-		mps_unit_release(&p->delivered->u);
-		free(p->delivered);
-	}
-	for (size_t i = p->head; p->slots && i < p->n; i++) {
-		if (!p->slots[i])
-			continue;
-		mps_buf_release(&p->slots[i]->data);
-		mps_unit_release(&p->slots[i]->u);
-		free(p->slots[i]);
-	}
+	release_delivered(p);
+	for (size_t i = p->head; p->slots && i < p->n; i++)
+		slot_free(p->slots[i]);
 	free(p->slots);
-	free(p->resend);
+	free(p->urgent);
 	for (int i = 0; p->w && i < p->nworkers; i++)
 		mps_buf_release(&p->w[i].in);
 	free(p->w);

@@ -87,12 +87,25 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 	struct run *r = ctx;
 	if (atomic_load(&r->stop))
 		return 1;
-	uint32_t n = f->regular ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
+	bool nosize = f->regular && f->size == MPS_WALK_NOSIZE;
+	uint32_t n = f->regular && !nosize ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
+	struct mps_walk_file g = *f;
+	if (!r->o->paths_given && g.pathlen > 2 && !strncmp(g.path, "./", 2)) {
+		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
+		g.path += 2;
+		g.pathlen -= 2;
+	}
+	f = &g;
 	for (uint32_t i = 0; i < n; i++) {
 		struct mps_unit u = {.id = r->next_id++, .file = r->next_file, .part = i, .nparts = n,
 				     .path = (char *)f->path, .pathlen = f->pathlen};
 		if (f->is_stdin)
 			u.flags |= MPS_UNIT_STDIN;
+		if (f->regular)
+			u.flags |= MPS_UNIT_REGULAR;
+		if (nosize)
+			u.flags |= MPS_UNIT_NOSIZE;
+		u.size = f->size;
 		if (n > 1)
 			mps_plan_part(f->size, i, n, &u.begin, &u.end);
 		else
@@ -139,6 +152,9 @@ static int walk(struct run *r)
 	const struct mps_opts *o = r->o;
 	struct mps_walk_opts wo = {
 		.deref = o->deref,
+		/* local runs let the workers find big files (no stat per file in
+		 * the walk); rank 0 of an MPI run needs sizes to balance ranks */
+		.no_size = r->pool != NULL,
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
@@ -168,7 +184,7 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 	*so = (struct mps_search_opts){
 		.invert = o->invert, .max_count = o->max_count,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
-		.text = o->text, .emit_lines = lines,
+		.text = o->text, .emit_lines = lines, .split_over = o->chunk_size,
 		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
 		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
 			      o->output == MPS_OUT_QUIET,
@@ -341,7 +357,8 @@ static void rank_table(struct mps_buf *b, const struct rank_stats *rs, int n,
 
 static int exit_status(const struct mps_opts *o, const struct mps_totals *t, int errors)
 {
-	bool found = o->output == MPS_OUT_FILES_WITHOUT ? t->listed > 0 : t->selected > 0;
+	/* grep's rule for every mode, -L included: 0 when a line was selected */
+	bool found = t->selected > 0;
 	if (o->output == MPS_OUT_QUIET && found)
 		return 0;
 	if (errors)
@@ -663,7 +680,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.workers = o->workers, .pin = o->pin,
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,
 		.local_size = mpi ? env_int(lsize_env, 1) : 1,
-		.matcher = m, .search = so,
+		.matcher = m, .search = so, .chunk_size = o->chunk_size,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */
 	r.pool = mps_pool_new(&pool_o);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef __SSE2__
@@ -99,6 +100,7 @@ struct run {
 	size_t cnt_pos;   /* line numbering: line cnt_line starts at cnt_pos */
 	int64_t cnt_line;
 	bool numbers;     /* line numbers are needed */
+	bool regular;     /* short read == end of file (saves a read per file) */
 	bool out_valid;   /* out_end is inside buf */
 	size_t out_end;   /* just after the last emitted line */
 	int64_t out_line; /* its number */
@@ -148,6 +150,8 @@ static int do_read(struct run *r)
 	}
 	if (!r->o->text && !r->sum.binary && memchr(s->buf + r->len, 0, (size_t)n))
 		r->sum.binary = 1;
+	if (r->regular && r->seq && (size_t)n < s->cap - r->len)
+		r->eof = true;
 	r->sum.bytes += (uint64_t)n;
 	r->last_nl = s->buf[r->len + (size_t)n - 1] == '\n';
 	r->len += (size_t)n;
@@ -594,7 +598,19 @@ int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t en
 		.mode = M_OWNED,
 	};
 	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
-	int rc = run_range(&r, begin, flags);
+	r.regular = (flags & MPS_SEARCH_REGULAR) != 0;
+	int rc = 0;
+	if ((flags & MPS_SEARCH_SPLIT_BIG) && s->o.split_over && r.seq) {
+		/* one read tells whether the file may be big; then ask fstat */
+		rc = do_read(&r);
+		struct stat st;
+		if (!rc && r.len == s->cap && !fstat(fd, &st) && (uint64_t)st.st_size > s->o.split_over) {
+			struct mps_unit_summary sum = {.err = MPS_ESPLIT, .bytes = (uint64_t)st.st_size};
+			return sink->finish(sink, &sum);
+		}
+	}
+	if (!rc)
+		rc = run_range(&r, begin, flags);
 	if (!rc && !r.cbrc)
 		rc = nul_check(&r);
 	if (rc && rc != STOP)

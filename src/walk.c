@@ -258,6 +258,13 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 		/* skip excluded names before paying for the stat */
 		if (file_skipped(o, name, false))
 			return 0;
+		if (o->no_size) {
+			/* the workers find big files themselves */
+			e.kind = ENT_FILE;
+			e.regular = 1;
+			e.size = MPS_WALK_NOSIZE;
+			return level_add(L, name, namelen, &e);
+		}
 		checked = true; /* and stat it, the size is needed */
 		/* fall through */
 	case DT_UNKNOWN:

@@ -18,6 +18,7 @@ enum {
 	MPS_ELOOP,           /* recursive directory loop (-R) */
 	MPS_EPEER,           /* another MPI rank failed */
 	MPS_EOUTPUT,         /* writing results failed */
+	MPS_ESPLIT,          /* internal: the file is bigger than a chunk, split it */
 };
 
 /* Words for a code returned by the library (negative) or errno (positive). */

@@ -14,11 +14,16 @@ struct mps_unit {
 	uint64_t begin, end;
 	uint32_t part, nparts;
 	uint32_t flags;   /* MPS_UNIT_* */
+	uint64_t size;    /* file size seen by the walk (a hint; not sent to ranks) */
 	char *path;       /* owned */
 	size_t pathlen;
 };
 
-enum { MPS_UNIT_STDIN = 1 };
+enum {
+	MPS_UNIT_STDIN = 1,   /* read standard input */
+	MPS_UNIT_REGULAR = 2, /* a regular file */
+	MPS_UNIT_NOSIZE = 4,  /* size not known (the walk did not stat it) */
+};
 
 /* Cost model for the partitioner: bytes plus a fixed cost per unit that
  * stands for open/stat/close (measured; see bench/RESULTS.md). */

@@ -24,6 +24,7 @@ struct mps_pool_opts {
 	int local_rank, local_size; /* ranks sharing this node (1, 0 alone) */
 	const struct mps_matcher *matcher;  /* borrowed */
 	struct mps_search_opts search;
+	uint64_t chunk_size;   /* parts of files found big by the workers */
 };
 
 struct mps_worker_stats {

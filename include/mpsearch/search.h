@@ -18,6 +18,7 @@ struct mps_search_opts {
 	bool spans;          /* attach match spans (-o, --json, --color) */
 	bool first_only;     /* -l/-L/-q: one selected line is enough */
 	size_t bufsize;      /* 0 = default */
+	uint64_t split_over; /* see MPS_SEARCH_SPLIT_BIG; 0 never */
 };
 
 struct mps_searcher;
@@ -31,6 +32,11 @@ void mps_searcher_free(struct mps_searcher *s);
 /* Flags for mps_searcher_run. */
 enum {
 	MPS_SEARCH_COUNT_LINES = 1, /* fill summary.lines (a part other than the last) */
+	MPS_SEARCH_REGULAR = 2,     /* a regular file: a short read means end of file */
+	/* the size was not known when planned: if the file is bigger than
+	 * opts.split_over, stop at once with summary.err = MPS_ESPLIT and
+	 * summary.bytes = its size, so that it can be cut into parts */
+	MPS_SEARCH_SPLIT_BIG = 4,
 };
 
 /* Search the range [begin, end) of fd (begin 0 and end UINT64_MAX: the whole

@@ -10,6 +10,8 @@
 
 struct mps_walk_opts {
 	bool deref;                       /* -R: follow symlinks met while walking */
+	bool no_size;                     /* do not stat regular files met while
+					     walking: their size is MPS_WALK_NOSIZE */
 	char *const *include;             /* basename globs; NULL-free array */
 	size_t ninclude;
 	char *const *exclude;
@@ -17,6 +19,8 @@ struct mps_walk_opts {
 	char *const *exclude_dir;
 	size_t nexclude_dir;
 };
+
+#define MPS_WALK_NOSIZE UINT64_MAX
 
 /* A file to search.  path is borrowed until the callback returns. */
 struct mps_walk_file {

@@ -70,7 +70,7 @@ grep -rc -m 3 foo tree | grep -v ':0$' | sort > b
 check_same "-c -m 3" b a
 
 # context: compare file by file in order (grep prints '--' between groups)
-for f in $(find tree -type f | sort); do
+for f in $(find tree -type f | sort | awk 'NR % 6 == 1'); do
 	for c in "-C1" "-A2" "-B3" "-A1 -B2" "-C2 -v" "-m2 -A3" "-m1 -C1 -v"; do
 		"$MPS" -n $c foo "$f" > a 2>&1
 		grep -n $c foo "$f" > b 2>&1

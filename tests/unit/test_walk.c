@@ -677,6 +677,42 @@ static void test_deeper_than_path_max(void **state)
 	rec_release(&r);
 }
 
+/* The same through a symlink with -R: "dl/link" -> "real", 300 levels. */
+static void test_deep_through_symlink(void **state)
+{
+	(void)state;
+	mkdir_p("dl/real");
+	int fd = open("dl/real", O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		if (i % 50 == 7) { /* side directory after the deep one */
+			assert_int_equal(mkdirat(fd, "e", 0755), 0);
+			int g = openat(fd, "e/g", O_WRONLY | O_CREAT, 0644);
+			assert_true(g >= 0);
+			close(g);
+		}
+		int nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		assert_true(nfd >= 0);
+		close(fd);
+		fd = nfd;
+	}
+	close(fd);
+	assert_int_equal(symlink("real", "dl/link"), 0);
+	struct mps_walk_opts o = {.deref = true};
+	struct rec r = {0};
+	walk1(&r, &o, "dl");
+	if (r.n != 12)
+		print_events(&r);
+	assert_int_equal(r.n, 12);
+	for (size_t i = 0; i < r.n; i++) {
+		const char *want = i < 6 ? "F dl/link/" : "F dl/real/";
+		assert_memory_equal(r.ev[i], want, strlen(want));
+		assert_string_equal(r.ev[i] + strlen(r.ev[i]) - 4, "/e/g");
+	}
+	rec_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_operands),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_deeper_than_path_max),
+		cmocka_unit_test(test_deep_through_symlink),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

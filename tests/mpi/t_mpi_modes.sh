@@ -1,0 +1,53 @@
+#!/bin/bash
+# Under mpirun with 1-4 ranks, every output mode gives the same bytes as the
+# local run, on a tree and on a big file split in small chunks.
+. "$(dirname "$0")/../cli/lib.sh"
+MPIEXEC=${MPIEXEC:-mpirun}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
+command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
+
+make_tree "$T/tree" 7 120
+cd "$T"
+# one big file: the tree concatenated several times
+for i in 1 2 3 4 5 6 7 8; do find tree -type f | sort | xargs cat; done > big.txt
+printf 'x\0y PM_RESUME\n' > tree/binary.bin
+
+modes=("-n PM_RESUME" "-c PM_RESUME" "-l foo" "-L foo" "-o -i pm_resume" "-m 2 foo"
+       "-C 2 PM_RESUME" "-A1 -B3 -v foo" "--json -w foo" "-e ERR_SYS -e LINK_REQ_RST"
+       "-E [A-Z]+_RESUME" "-x alpha" "-m 3 -A 2 foo")
+strip_json() { sed -E 's/"elapsed_total":\{[^}]*\}//; s/"elapsed":\{[^}]*\}//'; }
+
+for np in 1 2 3 4; do
+	for m in "${modes[@]}"; do
+		for target in tree big.txt; do
+			extra=""
+			[ "$target" = big.txt ] && extra="--chunk-size 64K"
+			"$MPS" -j 2 $extra $m $target 2>/dev/null | strip_json > local.out
+			ls=${PIPESTATUS[0]}
+			$MPIRUN -np $np "$MPS" -j 1 $extra $m $target 2>/dev/null | strip_json > mpi.out
+			ms=${PIPESTATUS[0]}
+			check_same "np=$np '$m' $target" local.out mpi.out
+			[ "$ls" = "$ms" ] && ok || fail "np=$np '$m' $target: exit $ms vs local $ls"
+		done
+	done
+done
+
+# a pattern error is reported once and every rank exits 2
+$MPIRUN -np 3 "$MPS" -E 'a(' tree > out 2> err
+rc=$?
+[ "$rc" != 0 ] && ok || fail "bad pattern exit $rc"
+[ "$(grep -c 'invalid pattern' err)" = 1 ] && ok || fail "bad pattern reported $(grep -c 'invalid pattern' err) times"
+
+# --output is written only on success, and equals stdout
+$MPIRUN -np 2 "$MPS" --output result.txt -n PM_RESUME tree
+"$MPS" -n PM_RESUME tree > expect.txt
+check_same "--output" expect.txt result.txt
+[ -z "$(ls | grep mpsearch-)" ] && ok || fail "temporary output left behind"
+
+# --stats prints the per-rank table on rank 0
+$MPIRUN -np 2 "$MPS" --stats PM_RESUME tree > /dev/null 2> stats
+grep -q '^mpsearch-stats: ranks=2 ' stats && ok || fail "--stats line"
+[ "$(grep -cE '^[^ ]+ +[01] +[0-9]+ ' stats)" -ge 2 ] && ok || fail "--stats rank rows"
+
+done_testing
