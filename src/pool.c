@@ -309,6 +309,40 @@ static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 	}
 }
 
+/* Open a file of a batch.  Files of a batch mostly share a directory, so
+ * the directory is opened once (O_PATH) and the files relative to it: the
+ * kernel then resolves one name per file instead of the whole path. */
+struct dircache {
+	char *dir;
+	size_t len;
+	int fd;
+};
+
+static int open_in(struct dircache *dc, const char *path)
+{
+	const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path || slash[1] == 0)
+		return open(path, fl);
+	size_t len = (size_t)(slash - path);
+	if (dc->fd < 0 || len != dc->len || memcmp(dc->dir, path, len)) {
+		if (dc->fd >= 0)
+			close(dc->fd);
+		dc->fd = -1;
+		char *d = realloc(dc->dir, len + 1);
+		if (!d)
+			return open(path, fl);
+		dc->dir = d;
+		memcpy(d, path, len);
+		d[len] = 0;
+		dc->len = len;
+		dc->fd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dc->fd < 0)
+			return open(path, fl);
+	}
+	return openat(dc->fd, slash + 1, fl);
+}
+
 static void worker_main(struct mps_pool *p, int tq, int out, int core)
 {
 	signal(SIGPIPE, SIG_DFL);
@@ -328,6 +362,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
 	struct mps_buf buf = {0};
 	struct wout wo = {.fd = out};
+	struct dircache dc = {.fd = -1};
 	for (;;) {
 		ssize_t n = recv(tq, msg, MSG_MAX, 0);
 		if (n < 0 && errno == EINTR)
@@ -367,7 +402,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			bs.flush = worker_flush;
 			bs.ctx = &wo;
 			bs.flush_at = FLUSH_AT;
-			int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open_in(&dc, path);
 			int rc;
 			if (fd < 0) {
 				struct mps_unit_summary sum = {.err = -errno};

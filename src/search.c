@@ -36,18 +36,27 @@ size_t mps_count_newlines(const char *p, size_t n)
 {
 	size_t c = 0, i = 0;
 #ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
+	/* Compare 16 bytes at a time; a match is 0xff, i.e. -1, so subtracting
+	 * the comparison counts per byte lane.  Lanes are summed with psadbw
+	 * before they can overflow (at most 255 rounds). */
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 	while (i + 64 <= n) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(p + i));
-		__m128i b = _mm_loadu_si128((const __m128i *)(p + i + 16));
-		__m128i d = _mm_loadu_si128((const __m128i *)(p + i + 32));
-		__m128i e = _mm_loadu_si128((const __m128i *)(p + i + 48));
-		uint64_t m = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl)) |
-			     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)) << 16 |
-			     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)) << 32 |
-			     (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(e, nl)) << 48;
-		c += (size_t)__builtin_popcountll(m);
-		i += 64;
+		size_t rounds = (n - i) / 64;
+		if (rounds > 63)
+			rounds = 63; /* 4 compares per round: 4 * 63 < 256 per lane */
+		__m128i acc = zero;
+		for (size_t k = 0; k < rounds; k++, i += 64) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(p + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(p + i + 16));
+			__m128i d = _mm_loadu_si128((const __m128i *)(p + i + 32));
+			__m128i e = _mm_loadu_si128((const __m128i *)(p + i + 48));
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(a, nl));
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(b, nl));
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(d, nl));
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(e, nl));
+		}
+		__m128i s = _mm_sad_epu8(acc, zero);
+		c += (size_t)_mm_cvtsi128_si64(s) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s));
 	}
 #endif
 	for (; i < n; i++)
