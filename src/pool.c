@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <hwloc.h>
+#include <malloc.h>
 
 #include "mpsearch/error.h"
 #include "mpsearch/pool.h"
@@ -70,7 +71,8 @@ struct worker {
 	int fd;           /* result pipe read end, -1 when closed */
 	int core;
 	bool alive;
-	struct mps_buf in; /* partial frames */
+	struct mps_buf in; /* frames read, not yet handled from in_off on */
+	size_t in_off;
 	struct ref batch[BATCH_MAX]; /* the batch it took last */
 	size_t nbatch;
 	bool running;
@@ -582,7 +584,7 @@ static void spawned(struct mps_pool *p, const struct zmsg *r, int fd)
 	w->alive = true;
 	w->spawning = false;
 	w->running = false;
-	w->in.len = 0;
+	w->in.len = w->in_off = 0;
 	if (fd >= 0) {
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
@@ -600,6 +602,11 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	int err = ENOMEM;
+	/* Result blocks grow by doubling; with big blocks always mapped,
+	 * realloc moves them with mremap instead of copying, and freed blocks
+	 * go back to the system at once (glibc would otherwise raise the
+	 * threshold after the first free and copy on every growth). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	hwloc_quiet_plugins();
 	if (hwloc_topology_init(&p->topo) || hwloc_topology_load(p->topo))
 		goto fail;
@@ -919,7 +926,7 @@ static int split_slot(struct mps_pool *p, struct slot *s, uint64_t size)
 /* Handle the complete frames in w->in. */
 static int take_frames(struct mps_pool *p, struct worker *w)
 {
-	size_t pos = 0;
+	size_t pos = w->in_off;
 	while (w->in.len - pos >= FRAME_HEAD) {
 		uint32_t type, len, part;
 		memcpy(&type, w->in.data + pos, 4);
@@ -986,9 +993,15 @@ static int take_frames(struct mps_pool *p, struct worker *w)
 		}
 		pos += FRAME_HEAD + len;
 	}
-	if (pos) {
+	/* move the unfinished frame down only now and then, not per read */
+	if (pos == w->in.len) {
+		w->in.len = w->in_off = 0;
+	} else if (pos > (4u << 20) && pos > w->in.len / 2) {
 		memmove(w->in.data, w->in.data + pos, w->in.len - pos);
 		w->in.len -= pos;
+		w->in_off = 0;
+	} else {
+		w->in_off = pos;
 	}
 	return 0;
 }

@@ -17,10 +17,18 @@
 
 #define OUTBUF (1u << 16)
 
+/* A part of the file being assembled: its block is in `held`, in the
+ * spill file (when held parts pass SPILL_AT bytes, so that memory stays
+ * bounded however much a split file prints), or, for a whole file, still
+ * in the caller's buffer. */
 struct part {
 	struct mps_unit_summary sum;
-	size_t off, len; /* the block inside held */
+	size_t off, len;
+	bool spilled;
+	const unsigned char *ext;
 };
+
+#define SPILL_AT (32u << 20)
 
 struct mps_printer {
 	struct mps_print_opts o;
@@ -40,6 +48,9 @@ struct mps_printer {
 	struct mps_span *spans;
 	size_t spcap;
 	struct mps_buf json; /* one file's JSON messages */
+	FILE *spill;         /* unlinked temporary file, made when first needed */
+	uint64_t spill_len;
+	struct mps_buf back; /* a spilled part read back */
 	bool quiet_done;
 };
 
@@ -156,6 +167,9 @@ void mps_printer_free(struct mps_printer *p)
 	mps_buf_release(&p->out);
 	mps_buf_release(&p->held);
 	mps_buf_release(&p->json);
+	mps_buf_release(&p->back);
+	if (p->spill)
+		fclose(p->spill);
 	free(p->parts);
 	free(p->spans);
 	free(p->path);
@@ -441,8 +455,19 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 	bool stopped = false;
 	p->json.len = 0;
 	for (size_t i = 0; i < p->nparts && !rc && !stopped; i++) {
-		const unsigned char *blk = p->held.data + p->parts[i].off;
+		const unsigned char *blk = p->parts[i].ext ? p->parts[i].ext : p->held.data + p->parts[i].off;
 		size_t len = p->parts[i].len, pos = 0;
+		if (p->parts[i].spilled) {
+			p->back.len = 0;
+			if ((rc = mps_buf_reserve(&p->back, len ? len : 1)))
+				break;
+			if (fseeko(p->spill, (off_t)p->parts[i].off, SEEK_SET) ||
+			    fread(p->back.data, 1, len, p->spill) != len) {
+				rc = -EIO;
+				break;
+			}
+			blk = p->back.data;
+		}
 		struct mps_line l;
 		int r;
 		while (!rc && (r = mps_block_next(blk, len, &pos, &l, &p->spans, &p->spcap)) == 1) {
@@ -537,10 +562,22 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 		p->partcap = n;
 	}
 	struct part *pt = &p->parts[p->nparts++];
-	pt->sum = *sum;
-	pt->off = p->held.len;
-	pt->len = len;
-	int rc = mps_buf_append(&p->held, block, len);
+	*pt = (struct part){.sum = *sum, .off = p->held.len, .len = len};
+	int rc = 0;
+	if (u->part + 1 == u->nparts && p->nparts == 1) {
+		pt->ext = block; /* a whole file: no copy */
+	} else if (p->held.len + len <= SPILL_AT) {
+		rc = mps_buf_append(&p->held, block, len);
+	} else {
+		if (!p->spill && !(p->spill = tmpfile()))
+			return -errno;
+		pt->spilled = true;
+		pt->off = p->spill_len;
+		if (fseeko(p->spill, (off_t)p->spill_len, SEEK_SET) ||
+		    fwrite(block, 1, len, p->spill) != len)
+			return -EIO;
+		p->spill_len += len;
+	}
 	if (rc)
 		return rc;
 	if (u->part + 1 < u->nparts)
@@ -549,6 +586,11 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	p->in_file = false;
 	p->held.len = 0;
 	p->nparts = 0;
+	if (p->spill) {
+		fclose(p->spill);
+		p->spill = NULL;
+		p->spill_len = 0;
+	}
 	if (p->held.alloc > (64u << 20))
 		mps_buf_release(&p->held);
 	if (rc < 0)
