@@ -4,11 +4,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mpsearch/dist.h"
 #include "mpsearch/error.h"
 
-enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP };
+enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS };
 #define MSG_LIMIT (1u << 20)
 
 int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *first,
@@ -109,6 +110,34 @@ int mps_dist_stop_requested(MPI_Comm comm)
 	return flag;
 }
 
+void mps_dist_progress_send(MPI_Comm comm, uint64_t bytes, int force)
+{
+	static double last;
+	static uint64_t value;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	if (!force && t - last < 0.1)
+		return;
+	last = t;
+	value = bytes;
+	MPI_Send(&value, 1, MPI_UINT64_T, 0, TAG_PROGRESS, comm); /* 8 bytes: eager */
+}
+
+void mps_dist_progress_poll(MPI_Comm comm, uint64_t *bytes)
+{
+	for (;;) {
+		int flag = 0;
+		MPI_Status st;
+		MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, comm, &flag, &st);
+		if (!flag)
+			return;
+		uint64_t v;
+		MPI_Recv(&v, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_PROGRESS, comm, MPI_STATUS_IGNORE);
+		bytes[st.MPI_SOURCE] = v;
+	}
+}
+
 void mps_dist_request_stop(MPI_Comm comm)
 {
 	int size;
@@ -121,15 +150,35 @@ void mps_dist_request_stop(MPI_Comm comm)
 	}
 }
 
-int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx)
+int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx,
+		     uint64_t *progress, void (*tick)(void *ctx))
 {
 	struct mps_buf b = {0};
 	int rc = 0, cbrc = 0;
 	for (;;) {
 		MPI_Status st;
-		if (MPI_Probe(rank, MPI_ANY_TAG, comm, &st) != MPI_SUCCESS) {
-			rc = MPS_EPEER;
-			break;
+		int flag = 0;
+		/* wait for DATA or END from this rank, taking progress messages
+		 * from everyone meanwhile */
+		if (!progress && !tick) {
+			if (MPI_Probe(rank, MPI_ANY_TAG, comm, &st) != MPI_SUCCESS) {
+				rc = MPS_EPEER;
+				break;
+			}
+			flag = 1;
+		}
+		while (!flag) {
+			if (progress)
+				mps_dist_progress_poll(comm, progress);
+			MPI_Iprobe(rank, TAG_DATA, comm, &flag, &st);
+			if (!flag)
+				MPI_Iprobe(rank, TAG_END, comm, &flag, &st);
+			if (!flag && tick)
+				tick(ctx);
+			if (!flag) {
+				struct timespec ts = {0, 1000000};
+				nanosleep(&ts, NULL);
+			}
 		}
 		int n;
 		MPI_Get_count(&st, MPI_BYTE, &n);
@@ -140,7 +189,7 @@ int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx)
 		if (st.MPI_TAG == TAG_END)
 			break;
 		if (st.MPI_TAG != TAG_DATA)
-			continue;
+			continue; /* TAG_PROGRESS is taken by mps_dist_progress_poll */
 		size_t pos = 0;
 		for (;;) {
 			struct mps_unit u;

@@ -31,6 +31,24 @@ static void report_stats(void *ctx, const char *text)
 	fputs(text, stderr);
 }
 
+static void report_progress(void *ctx, uint64_t done, uint64_t total, uint64_t files)
+{
+	(void)ctx;
+	if (total) {
+		int pct = (int)(done * 100 / total);
+		int bar = pct / 5;
+		fprintf(stderr, "\rmpsearch: [%.*s%*s] %3d%% %.2f/%.2f GB, %llu files", bar,
+			"####################", 20 - bar, "", pct, done / 1e9, total / 1e9,
+			(unsigned long long)files);
+	} else {
+		fprintf(stderr, "\rmpsearch: %.2f GB, %llu files searched", done / 1e9,
+			(unsigned long long)files);
+	}
+	if (total && done >= total)
+		fputs("\n", stderr);
+	fflush(stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct mps_opts o;
@@ -55,7 +73,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE write error */
-	struct mps_diag d = {report_error, report_message, report_stats, NULL};
+	struct mps_diag d = {report_error, report_message, report_stats, report_progress, NULL};
 	int status = mps_run(&o, &d, &argc, &argv);
 	mps_opts_release(&o);
 	return status;

@@ -50,6 +50,11 @@ static int env_int(const char *const *names, int dflt)
 /* ---- shared state of one run ---- */
 
 struct run {
+	bool progress;        /* report progress through d->progress */
+	double progress_at;   /* when it was last reported */
+	uint64_t done_bytes, done_files, total_bytes;
+	uint64_t *rank_bytes; /* MPI rank 0: bytes done per rank */
+	int nranks;
 	const struct mps_opts *o;
 	const struct mps_diag *d;
 	struct mps_diag pd;   /* the printer's diag: counts errors too */
@@ -366,6 +371,25 @@ static int exit_status(const struct mps_opts *o, const struct mps_totals *t, int
 	return found ? 0 : 1;
 }
 
+/* ---- progress ---- */
+
+static void report_progress(struct run *r, bool final)
+{
+	if (!r->progress || !r->d->progress)
+		return;
+	double t = now();
+	if (!final && t - r->progress_at < 0.1)
+		return;
+	r->progress_at = t;
+	uint64_t done = r->done_bytes;
+	for (int i = 1; r->rank_bytes && i < r->nranks; i++)
+		done += r->rank_bytes[i];
+	if (final && r->total_bytes)
+		done = r->total_bytes;
+	r->d->progress(r->d->ctx, done, r->total_bytes, r->done_files);
+}
+
+
 /* ---- local ---- */
 
 static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
@@ -389,6 +413,9 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 	struct mps_result res;
 	int prc = 0;
 	while ((rc = mps_pool_next(r->pool, &res)) == 0) {
+		r->done_bytes += res.summary.bytes;
+		r->done_files += res.unit->part + 1 == res.unit->nparts;
+		report_progress(r, false);
 		prc = mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary);
 		if (prc)
 			break;
@@ -398,6 +425,8 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 	if (prc || rc < 0)
 		mps_pool_close(r->pool); /* the walker may still be submitting */
 	pthread_join(th, NULL);
+	r->total_bytes = r->done_bytes; /* known now */
+	report_progress(r, true);
 	double search = now() - ts;
 	int frc = prc < 0 ? prc : mps_printer_finish(pr, now() - t0);
 	struct mps_totals t;
@@ -445,12 +474,21 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 struct fwd {
 	struct mps_printer *pr;
 	int rc;
+	struct run *r;
 };
+
+/* called by mps_dist_receive while it waits (ctx is the struct fwd) */
+static void progress_tick(void *ctx)
+{
+	report_progress(((struct fwd *)ctx)->r, false);
+}
 
 static int print_remote(void *ctx, const struct mps_unit *u, const struct mps_unit_summary *sum,
 			const unsigned char *block, size_t len)
 {
 	struct fwd *f = ctx;
+	if (f->r)
+		f->r->done_files += u->part + 1 == u->nparts;
 	if (f->rc)
 		return f->rc;
 	f->rc = mps_printer_unit(f->pr, u, block, len, sum);
@@ -498,6 +536,13 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		return 2;
 	}
 
+	if (rank == 0) {
+		for (size_t i = 0; i < r->nunits; i++)
+			if (r->units[i].part == 0 && r->sizes[i] != MPS_WALK_NOSIZE)
+				r->total_bytes += r->sizes[i];
+		r->nranks = size;
+		r->rank_bytes = r->progress ? calloc((size_t)size, sizeof(uint64_t)) : NULL;
+	}
 	double ts = now();
 	size_t *first = calloc((size_t)size + 1, sizeof(size_t));
 	if (rank == 0 && first) {
@@ -545,6 +590,15 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	while (!rc && (rc = mps_pool_next(pool, &res)) == 0) {
 		bytes += res.summary.bytes;
 		sel += res.summary.selected;
+		if (r->progress && rank == 0) {
+			r->done_bytes = bytes;
+			r->done_files += res.unit->part + 1 == res.unit->nparts;
+			if (r->rank_bytes)
+				mps_dist_progress_poll(comm, r->rank_bytes);
+			report_progress(r, false);
+		} else if (r->progress) {
+			mps_dist_progress_send(comm, bytes, 0);
+		}
 		if (rank == 0) {
 			prc = pr ? mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary) : -ENOMEM;
 			if (prc)
@@ -570,9 +624,10 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		prc_any = prc;
 		if (prc)
 			mps_dist_request_stop(comm);
-		struct fwd f = {pr, prc};
+		struct fwd f = {pr, prc, r};
 		for (int src = 1; src < size; src++) {
-			int rrc = mps_dist_receive(comm, src, print_remote, &f);
+			int rrc = mps_dist_receive(comm, src, print_remote, &f, r->rank_bytes,
+						   r->progress ? progress_tick : NULL);
 			if (rrc < 0 && rrc != f.rc)
 				rc = rrc;
 			if (f.rc && !prc_any) {
@@ -580,7 +635,12 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 				mps_dist_request_stop(comm);
 			}
 		}
+		if (r->rank_bytes)
+			mps_dist_progress_poll(comm, r->rank_bytes);
+		report_progress(r, true);
 	} else {
+		if (r->progress)
+			mps_dist_progress_send(comm, bytes, 1);
 		int src = mps_dist_sender_finish(&snd);
 		if (!rc)
 			rc = src;
@@ -640,6 +700,11 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		mps_buf_release(&b);
 	}
 	free(all);
+	MPI_Barrier(comm);
+	if (rank == 0 && r->rank_bytes)
+		mps_dist_progress_poll(comm, r->rank_bytes); /* none may be left unmatched */
+	free(r->rank_bytes);
+	r->rank_bytes = NULL;
 	MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 	MPI_Finalize();
 	return status;
@@ -651,6 +716,9 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	struct run r = {.o = o, .d = d};
 	r.pd = (struct mps_diag){.error = count_error, .ctx = &r};
 	bool mpi = mps_run_launched();
+	/* every rank sees the same argv, so all agree; under a launcher the
+	 * terminal test means nothing, so auto is off there */
+	r.progress = o->progress == 1 || (o->progress < 0 && !mpi && isatty(STDERR_FILENO));
 	static const char *const rank_env[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", NULL};
 	static const char *const lrank_env[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
 						"SLURM_LOCALID", NULL};

@@ -52,6 +52,13 @@ int mps_dist_send(struct mps_dist_sender *s /* in, out */, const struct mps_unit
 int mps_dist_sender_finish(struct mps_dist_sender *s /* in, out */);
 /* Has rank 0 asked this rank to stop (-q found a line, output closed)? */
 int mps_dist_stop_requested(MPI_Comm comm);
+/* A rank > 0 tells rank 0 how many bytes it has searched (non-blocking,
+ * at most every 100 ms; the last value is sent with force). */
+void mps_dist_progress_send(MPI_Comm comm, uint64_t bytes, int force);
+/* Rank 0: take the progress messages that have arrived; bytes[r] is
+ * updated for each rank r. */
+void mps_dist_progress_poll(MPI_Comm comm, uint64_t *bytes /* in, out */);
+
 /* Rank 0: ask every other rank to stop. */
 void mps_dist_request_stop(MPI_Comm comm);
 
@@ -60,6 +67,9 @@ void mps_dist_request_stop(MPI_Comm comm);
 typedef int (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
 				  const struct mps_unit_summary *sum /* in */,
 				  const unsigned char *block /* in */, size_t len);
-int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx);
+/* progress (may be NULL): per-rank bytes, updated from progress messages
+ * while waiting; tick (may be NULL) is called with ctx while waiting. */
+int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx,
+		     uint64_t *progress /* in, out */, void (*tick)(void *ctx));
 
 #endif

@@ -22,6 +22,10 @@ struct mps_diag {
 	void (*message)(void *ctx, const char *msg /* in */);
 	/* --stats text, several lines */
 	void (*stats)(void *ctx, const char *text /* in */);
+	/* progress: bytes and files searched so far; total 0 when not known
+	 * (a local run does not stat files before searching them).  Called at
+	 * most ten times a second, and once with done == total at the end. */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total, uint64_t files);
 	void *ctx;
 };
 

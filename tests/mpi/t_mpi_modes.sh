@@ -45,6 +45,14 @@ $MPIRUN -np 2 "$MPS" --output result.txt -n PM_RESUME tree
 check_same "--output" expect.txt result.txt
 [ -z "$(ls | grep mpsearch-)" ] && ok || fail "temporary output left behind"
 
+# --progress: same results on stdout, a bar that reaches 100% on stderr
+$MPIRUN -np 3 "$MPS" --progress -n PM_RESUME tree > prog.out 2> prog.err
+check_same "--progress stdout" expect.txt prog.out
+tr '\r' '\n' < prog.err | grep -q '100%' && ok || fail "--progress reaches 100%"
+"$MPS" --progress -n PM_RESUME tree > prog.out 2> prog.err
+check_same "--progress stdout (local)" expect.txt prog.out
+tr '\r' '\n' < prog.err | grep -q '100%' && ok || fail "--progress reaches 100% (local)"
+
 # --stats prints the per-rank table on rank 0
 $MPIRUN -np 2 "$MPS" --stats PM_RESUME tree > /dev/null 2> stats
 grep -q '^mpsearch-stats: ranks=2 ' stats && ok || fail "--stats line"
