@@ -7,6 +7,17 @@
 
 #include "mpsearch/mpsearch.h"
 
+#ifdef MPSEARCH_SANITIZE
+/* Open MPI keeps allocations until exit, and remote ranks do not inherit
+ * ASAN_OPTIONS: leak reports are off for the program (the unit tests keep
+ * them on for the library). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
 static void report_error(void *ctx, const char *path, int err)
 {
 	(void)ctx;
