@@ -402,7 +402,9 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		if (p->d.error)
 			p->d.error(p->d.ctx, path, err);
 	}
-	if (binary && !p->o.text)
+	/* binary files are skipped, but -L lists one with no match, as grep
+	 * does (the searcher reads it as text in that mode) */
+	if (binary && !p->o.text && p->o.output != MPS_OUT_FILES_WITHOUT)
 		return 0;
 	if (p->o.max_count >= 0 && selected > (uint64_t)p->o.max_count)
 		selected = (uint64_t)p->o.max_count;

@@ -189,7 +189,8 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 	*so = (struct mps_search_opts){
 		.invert = o->invert, .max_count = o->max_count,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
-		.text = o->text, .emit_lines = lines, .split_over = o->chunk_size,
+		.text = o->text || o->output == MPS_OUT_FILES_WITHOUT,
+		.emit_lines = lines, .split_over = o->chunk_size,
 		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
 		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
 			      o->output == MPS_OUT_QUIET,
