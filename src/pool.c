@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +61,7 @@ struct slot {
 	/* a file found too big to search whole is cut into parts here */
 	struct slot **sub;
 	uint32_t nsub, next_sub;
+	bool solo;        /* redo alone in its batch (after a worker died) */
 };
 
 struct ref {
@@ -104,6 +107,8 @@ struct mps_pool {
 	bool closed, tq_shut;
 	size_t held;         /* bytes of results held out of order */
 	size_t inflight;     /* batches sent and not yet begun by a worker */
+	size_t batch_max;    /* units per batch now (fewer when few are left) */
+	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
 };
 
@@ -258,6 +263,7 @@ struct wout {
 	uint64_t id;
 	uint32_t part;
 	struct mps_buf frames;
+	double since; /* last write */
 };
 
 static int stage_frame(struct wout *w, uint32_t type, uint64_t id, const void *p, size_t len)
@@ -272,6 +278,7 @@ static int write_staged(struct wout *w)
 {
 	int rc = write_all(w->fd, w->frames.data, w->frames.len);
 	w->frames.len = 0;
+	w->since = now();
 	return rc;
 }
 
@@ -428,7 +435,10 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			mps_summary_encode(&bs.summary, w);
 			if (stage_frame(&wo, F_END, th.id, w, sizeof(w)))
 				_exit(6);
-			if (wo.frames.len >= FLUSH_AT && write_staged(&wo))
+			/* results go out at the end of a batch, or sooner when they
+			 * grow big or the batch is slow (so that output streams and
+			 * -q can stop early) */
+			if ((wo.frames.len >= FLUSH_AT || now() - wo.since > 0.02) && write_staged(&wo))
 				_exit(6);
 			st.units++;
 			st.bytes += bs.summary.bytes;
@@ -820,7 +830,8 @@ static int send_batch(struct mps_pool *p, struct slot **v, size_t n, size_t *tak
 			return 1;
 		}
 		size_t rec = sizeof(struct task_head) + s->u.pathlen;
-		if (k && (len + rec > MSG_MAX || bytes + unit_bytes(s) > BATCH_BYTES))
+		if (k && (len + rec > MSG_MAX || bytes + unit_bytes(s) > BATCH_BYTES || s->solo ||
+			  v[0]->solo || k >= p->batch_max))
 			break;
 		struct task_head th = {s->u.id, s->u.file, s->u.begin, s->u.end, s->u.part,
 				       s->u.nparts, s->u.flags, (uint32_t)s->u.pathlen};
@@ -847,6 +858,7 @@ static int pump_sends(struct mps_pool *p, bool *blocked)
 	*blocked = false;
 	/* urgent first, in order: parts of a split file, redone units */
 	size_t done = 0;
+	p->batch_max = BATCH_MAX;
 	while (done < p->nurgent) {
 		size_t taken = 0;
 		int r = send_batch(p, p->urgent + done, p->nurgent - done, &taken);
@@ -873,6 +885,10 @@ static int pump_sends(struct mps_pool *p, bool *blocked)
 		size_t avail = p->n - p->send_next;
 		if (!p->closed && avail < BATCH_MAX && p->inflight >= 2 * (size_t)p->nworkers)
 			break;
+		/* spread what is queued over the workers: small batches when
+		 * few units are known (big files of unknown size, the tail) */
+		size_t per = avail / (2 * (size_t)p->nworkers);
+		p->batch_max = per < 1 ? 1 : per > BATCH_MAX ? BATCH_MAX : per;
 		size_t taken = 0;
 		int r = send_batch(p, p->slots + p->send_next, avail, &taken);
 		if (r < 0) {
@@ -1054,25 +1070,35 @@ static int worker_gone(struct mps_pool *p, int idx, int status)
 	}
 	w->alive = false;
 	bool crashed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	bool first = true;
+	/* A worker writes the results of a batch at its end, so every unit of
+	 * the batch it had not reported looks unfinished: none is blamed then;
+	 * each is redone alone, and a unit that kills a worker while alone in
+	 * its batch, after an earlier death, is reported as an error. */
+	size_t unfinished = 0;
+	for (size_t i = 0; w->running && i < w->nbatch; i++) {
+		struct slot *s = slot_of(p, w->batch[i].id, w->batch[i].part);
+		unfinished += s && s->st == S_RUNNING && s->worker == idx;
+	}
 	for (size_t i = 0; w->running && i < w->nbatch; i++) {
 		struct slot *s = slot_of(p, w->batch[i].id, w->batch[i].part);
 		if (!s || s->st != S_RUNNING || s->worker != idx)
 			continue;
 		p->held -= s->data.len < p->held ? s->data.len : p->held;
 		s->data.len = 0;
-		if (first && ++s->attempts >= 2) {
+		if (unfinished == 1 && ++s->attempts >= 2) {
 			s->st = S_DONE;
 			s->sum = (struct mps_unit_summary){.err = MPS_EWORKER};
-			first = false;
 			continue;
 		}
-		first = false;
+		if (unfinished > 1 && s->attempts == 0)
+			s->attempts = 1; /* a suspect: the next death alone decides */
+		s->solo = true;
 		int rc = push_urgent(p, s);
 		if (rc)
 			return rc;
 	}
 	w->running = false;
+	p->lost_check = now() + 0.2;
 	if (crashed && work_left(p))
 		return spawn(p, idx);
 	return 0;
@@ -1099,6 +1125,34 @@ static int handle_zygote(struct mps_pool *p)
 	for (int i = 0; i < p->nworkers; i++)
 		if (p->w[i].pid == m.pid && p->w[i].alive)
 			return worker_gone(p, i, m.status);
+	return 0;
+}
+
+/* A worker that died between taking a batch from the queue and saying so
+ * took the batch with it.  When the queue is empty, units still only
+ * "sent" were in such a batch: queue them again. */
+static int requeue_lost(struct mps_pool *p)
+{
+	int queued = 0;
+	if (ioctl(p->tq, SIOCOUTQ, &queued) || queued > 0)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	size_t from = p->head, to = p->send_next;
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = from; i < to; i++) {
+		pthread_mutex_lock(&p->mu);
+		struct slot *s = p->slots[i];
+		pthread_mutex_unlock(&p->mu);
+		for (uint32_t k = 0; s && k < (s->nsub ? s->nsub : 1); k++) {
+			struct slot *t = s->nsub ? s->sub[k] : s;
+			if (t->st == S_SENT) {
+				t->solo = true;
+				int rc = push_urgent(p, t);
+				if (rc)
+					return rc;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -1185,7 +1239,12 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 			pf[np] = (struct pollfd){.fd = p->w[i].fd, .events = POLLIN};
 			map[np++] = i;
 		}
-		int pr = poll(pf, (nfds_t)np, 1000);
+		if (p->lost_check > 0 && now() >= p->lost_check) {
+			p->lost_check = 0;
+			if ((rc = requeue_lost(p)))
+				return rc;
+		}
+		int pr = poll(pf, (nfds_t)np, p->lost_check > 0 ? 50 : 1000);
 		if (pr < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; pr > 0 && i < np; i++) {
@@ -1199,6 +1258,8 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 				if ((rc = handle_zygote(p)))
 					return rc;
 			} else if (map[i] >= 0) {
+				if (p->w[map[i]].fd != pf[i].fd)
+					continue; /* closed by worker_gone in this round */
 				rc = read_worker(p, &p->w[map[i]]);
 				if (rc < 0)
 					return rc;

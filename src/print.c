@@ -452,6 +452,8 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 
 	bool json = p->o.output == MPS_OUT_JSON;
 	bool ctx = p->o.before > 0 || p->o.after > 0;
+	if (p->o.max_count == 0)
+		return rc; /* grep -m 0 prints nothing, context included */
 	int64_t base = 0, last = INT64_MIN, mline = -1;
 	uint64_t nsel = 0, printed_matches = 0, jlines = 0;
 	bool stopped = false;
@@ -484,7 +486,7 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 				}
 				sel = false; /* trailing context after the last allowed line */
 			}
-			if (!json && ctx && p->printed_any && !p->o.only_matching && abs != last + 1)
+			if (!json && ctx && p->printed_any && abs != last + 1)
 				rc = puts_(p, p->o.color ? C_SEP "--" C_END "\n" : "--\n");
 			if (rc)
 				break;

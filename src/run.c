@@ -185,7 +185,7 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		       struct mps_print_opts *po)
 {
 	bool lines = o->output == MPS_OUT_LINES || o->output == MPS_OUT_JSON;
-	bool ctx = lines && !o->only_matching;
+	bool ctx = lines; /* -o prints no context lines, but "--" between groups */
 	*so = (struct mps_search_opts){
 		.invert = o->invert, .max_count = o->max_count,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,

@@ -119,6 +119,8 @@ struct run {
 	struct mps_unit_summary sum;
 	int cbrc;         /* a sink callback's nonzero return */
 	uint64_t first;   /* offset of the first owned line */
+	uint64_t rbegin;  /* range begin */
+	uint64_t counted_to; /* bytes of the range counted up to here */
 };
 
 static int64_t lineno_at(struct run *r, size_t pos)
@@ -143,11 +145,19 @@ static int do_read(struct run *r)
 		s->cap = n;
 	}
 	ssize_t n;
+	size_t want = s->cap - r->len;
+	uint64_t pos = r->boff + r->len;
+	if (!r->seq && r->end != UINT64_MAX) {
+		/* a range reads what it owns, then small steps to end its last line */
+		uint64_t need = pos < r->end ? r->end - pos + 4096 : 65536;
+		if (need < want)
+			want = (size_t)need;
+	}
 	for (;;) {
 		if (r->seq)
-			n = read(r->fd, s->buf + r->len, s->cap - r->len);
+			n = read(r->fd, s->buf + r->len, want);
 		else
-			n = pread(r->fd, s->buf + r->len, s->cap - r->len, (off_t)(r->boff + r->len));
+			n = pread(r->fd, s->buf + r->len, want, (off_t)pos);
 		if (n >= 0 || errno != EINTR)
 			break;
 	}
@@ -159,9 +169,21 @@ static int do_read(struct run *r)
 	}
 	if (!r->o->text && !r->sum.binary && memchr(s->buf + r->len, 0, (size_t)n))
 		r->sum.binary = 1;
-	if (r->regular && r->seq && (size_t)n < s->cap - r->len)
+	if (r->regular && r->seq && (size_t)n < want)
 		r->eof = true;
-	r->sum.bytes += (uint64_t)n;
+	if (r->seq) {
+		r->sum.bytes += (uint64_t)n;
+	} else {
+		/* count the bytes of the range only: parts add up to the file */
+		uint64_t lo = pos > r->rbegin ? pos : r->rbegin;
+		uint64_t hi = pos + (uint64_t)n < r->end ? pos + (uint64_t)n : r->end;
+		if (lo < r->counted_to)
+			lo = r->counted_to; /* read again (the lines before, for -B) */
+		if (hi > lo) {
+			r->sum.bytes += hi - lo;
+			r->counted_to = hi;
+		}
+	}
 	r->last_nl = s->buf[r->len + (size_t)n - 1] == '\n';
 	r->len += (size_t)n;
 	return 0;
@@ -474,8 +496,6 @@ static int prefetch_before(struct run *r, uint64_t first)
 	if (r->boff + r->len < first)
 		return MPS_ETRUNC;
 	r->scan = (size_t)(first - r->boff);
-	/* bytes before `first` were counted by the previous range */
-	r->sum.bytes -= first - r->boff < r->sum.bytes ? first - r->boff : r->sum.bytes;
 	return 0;
 }
 
@@ -603,7 +623,7 @@ int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t en
 {
 	struct run r = {
 		.s = s, .o = &s->o, .sink = sink, .fd = fd, .end = end,
-		.seq = begin == 0 && end == UINT64_MAX, .cnt_line = 1,
+		.seq = begin == 0 && end == UINT64_MAX, .cnt_line = 1, .rbegin = begin,
 		.mode = M_OWNED,
 	};
 	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
