@@ -157,9 +157,12 @@ static int walk(struct run *r)
 	const struct mps_opts *o = r->o;
 	struct mps_walk_opts wo = {
 		.deref = o->deref,
-		/* local runs let the workers find big files (no stat per file in
-		 * the walk); rank 0 of an MPI run needs sizes to balance ranks */
-		.no_size = r->pool != NULL,
+		/* files met while walking are not stat'ed (a stat per file would
+		 * make the walk, serial on rank 0, three times slower): workers
+		 * find the big ones and split them among themselves.  Operands
+		 * are stat'ed, so a big file named on the command line is split
+		 * across ranks. */
+		.no_size = true,
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
@@ -387,6 +390,8 @@ static void report_progress(struct run *r, bool final)
 		done += r->rank_bytes[i];
 	if (final && r->total_bytes)
 		done = r->total_bytes;
+	else if (final)
+		r->total_bytes = done; /* known at the end */
 	r->d->progress(r->d->ctx, done, r->total_bytes, r->done_files);
 }
 
@@ -538,9 +543,14 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	}
 
 	if (rank == 0) {
-		for (size_t i = 0; i < r->nunits; i++)
+		bool known = true;
+		for (size_t i = 0; i < r->nunits; i++) {
+			known &= r->sizes[i] != MPS_WALK_NOSIZE;
 			if (r->units[i].part == 0 && r->sizes[i] != MPS_WALK_NOSIZE)
 				r->total_bytes += r->sizes[i];
+		}
+		if (!known)
+			r->total_bytes = 0; /* files met while walking were not stat'ed */
 		r->nranks = size;
 		r->rank_bytes = r->progress ? calloc((size_t)size, sizeof(uint64_t)) : NULL;
 	}
@@ -549,7 +559,9 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	if (rank == 0 && first) {
 		uint64_t *cost = malloc((r->nunits ? r->nunits : 1) * sizeof(uint64_t));
 		for (size_t i = 0; cost && i < r->nunits; i++)
-			cost[i] = mps_plan_cost(&r->units[i], r->sizes[i]);
+			cost[i] = r->sizes[i] == MPS_WALK_NOSIZE ?
+					  MPS_PLAN_UNIT_COST + (16u << 10) /* an average file */ :
+					  mps_plan_cost(&r->units[i], r->sizes[i]);
 		if (cost)
 			mps_plan_partition(cost, r->nunits, size, first);
 		free(cost);
