@@ -21,6 +21,7 @@ struct mps_matcher {
 	bool per_line;       /* a pattern can match the empty string */
 	bool confirm;        /* candidates need a per-line check (-E) */
 	bool word, line;
+	bool word_check;     /* -w checked on candidate lines with the spans */
 	pcre2_code *re;      /* K_PCRE, or spans for -E when sdb failed */
 };
 
@@ -235,7 +236,19 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	m->kind = K_HS;
 	m->per_line = empty;
 	m->confirm = o->syntax == MPS_EXTENDED;
-	rc = compile_hs(m, o, true, HS_FLAG_MULTILINE, &m->db, err, errlen);
+	/* -w: the lines are found with the bare patterns and each candidate is
+	 * checked for word boundaries with the match spans.  (Wrapping the
+	 * pattern in [^A-Za-z0-9_] classes misses matches in Vectorscan 5.4.9
+	 * depending on the buffer's alignment; see tests/unit/test_matcher.c.) */
+	m->word_check = o->word && !m->per_line;
+	if (m->word_check) {
+		m->confirm = true;
+		struct mps_match_opts bare = *o;
+		bare.word = false;
+		rc = compile_hs(m, &bare, true, HS_FLAG_MULTILINE, &m->db, err, errlen);
+	} else {
+		rc = compile_hs(m, o, true, HS_FLAG_MULTILINE, &m->db, err, errlen);
+	}
 	if (rc == MPS_EPATTERN && o->syntax == MPS_EXTENDED) {
 		m->kind = K_PCRE;
 		m->per_line = true;
@@ -317,6 +330,10 @@ int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scr
 		return MPS_EPATTERN;
 	}
 	case K_HS: {
+		if (m->word_check) {
+			int n = mps_matcher_spans(m, s, line, len, NULL, 0);
+			return n < 0 ? n : n > 0;
+		}
 		hs_error_t r = hs_scan(m->db, line, (unsigned)len, 0, s->hs, stop_cb, NULL);
 		if (r == HS_SCAN_TERMINATED)
 			return 1;

@@ -142,6 +142,31 @@ static void test_spans(void **state)
 	expect_spans(MPS_PCRE, false, false, "\\d+", "a12b345", "(1,3)(4,7)");
 }
 
+/* -w found at every alignment of the buffer (Vectorscan 5.4.9 missed this
+ * one at some alignments when the pattern was wrapped in character
+ * classes; found by tests/cli/t_differential.sh). */
+static void test_word_alignment(void **state)
+{
+	(void)state;
+	static const char text[] = "\xff\xfe::*star\t{1,2}\n baz/a*b-a.*b/baz\n"
+				   "yfoobaR bar pm_resume/}::{\n\n|.ab/Pm_Resume, aa-*star  \\n+::AbaB-Bar\n";
+	char *mem = malloc(sizeof(text) + 128);
+	for (size_t off = 0; off < 64; off++) {
+		char *buf = mem + off;
+		memcpy(buf, text, sizeof(text));
+		const char *pats[] = {"n"};
+		struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, true, false};
+		struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
+		struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
+		struct hits h = {.buf = buf};
+		assert_int_equal(mps_matcher_lines(m, s, buf, sizeof(text) - 1, collect, &h), 0);
+		assert_string_equal(h.got, "[|.ab/Pm_Resume, aa-*star  \\n+::AbaB-Bar]");
+		mps_matcher_scratch_free(s);
+		mps_matcher_free(m);
+	}
+	free(mem);
+}
+
 static void test_bad_pattern(void **state)
 {
 	(void)state;
@@ -161,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_word_line), cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_empty), cmocka_unit_test(test_no_final_newline),
 		cmocka_unit_test(test_spans), cmocka_unit_test(test_bad_pattern),
+		cmocka_unit_test(test_word_alignment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,257 @@
+#!/bin/bash
+# Differential test against GNU grep (LC_ALL=C) on generated corpora.
+#
+# For each seed (deterministic: Python's random.Random(seed)) a corpus is
+# generated: words that include regex metacharacters (. * [ ] ( ) ^ $ \ + ?
+# { } |), case variants, words glued to each other or to punctuation, lines
+# made of one word (for -x), CRLF lines, empty lines, files without a final
+# newline, empty files, a few files big enough to be split by
+# --chunk-size 4K.  Then random queries: one keyword, several -e, or -f;
+# any of -i -w -x -v; line output (-n), -o, -c, -l, -L, -m; literal (the
+# default, grep -F) or the same keyword escaped for -E.  mpsearch runs in a
+# rotating mode (default, -j 1, -j 4, --chunk-size 4K).  Sorted output and
+# exit status must equal grep's; mpsearch's own order must already be
+# sorted by path, then line number.  mpsearch -c lists only files with a
+# count > 0, so grep's ":0" lines are dropped.  -o is never combined with
+# -w (GNU grep -o -w loses the left context of every match after the first
+# on a line; see the comment in the driver).
+#
+# Environment: MPSEARCH_DIFF_SEEDS (default "1 2 3"), MPSEARCH_DIFF_QUERIES
+# (queries per seed, default 150), MPSEARCH_DIFF_KEEP=DIR (copy the corpora
+# and pattern files there to rerun a failure by hand).  A failure prints
+# the seed, the query, the patterns, the first differing lines, and the
+# command lines (run in DIR/corpusSEED).
+. "$(dirname "$0")/lib.sh"
+
+SEEDS=${MPSEARCH_DIFF_SEEDS:-"1 2 3"}
+QUERIES=${MPSEARCH_DIFF_QUERIES:-150}
+
+python3 - "$MPS" "$T" "$QUERIES" $SEEDS <<'EOF'
+import os, random, subprocess, sys
+
+MPS, T, NQ = sys.argv[1], sys.argv[2], int(sys.argv[3])
+SEEDS = [int(s) for s in sys.argv[4:]]
+ENV = dict(os.environ, LC_ALL="C")
+TIMEOUT = 60
+passed = failed = 0
+
+WORDS = [b"alpha", b"beta", b"gamma", b"delta", b"foo", b"bar", b"foobar", b"foo_bar",
+         b"baz", b"qux", b"lorem", b"ipsum", b"x", b"y", b"z", b"a", b"aa", b"ab", b"abab",
+         b"a.b", b"a*b", b"[x]", b"(y)", b"^start", b"end$", b"back\\slash", b"p+q", b"w?",
+         b"{3}", b"c|d", b"{1,2}", b"dot.", b"*star", b"$dollar", b"^", b"$", b".", b"\\",
+         b"[", b"]", b"(", b")", b"|", b"+", b"?", b"{", b"}", b"a.*b", b"\\n", b"\\(x\\)",
+         b"PM_RESUME", b"pm_resume", b"Pm_Resume", b"x1", b"_x", b"x_", b"42", b"4.2",
+         b"caf\xc3\xa9", b"\xff\xfe", b"\x80"]
+SEPS = [b" ", b" ", b" ", b"", b"_", b"-", b".", b"\t", b", ", b"::", b"/", b"  "]
+
+
+def case_variant(rnd, w):
+    r = rnd.random()
+    if r < 0.7:
+        return w
+    if r < 0.8:
+        return w.upper()
+    if r < 0.9:
+        return w.capitalize()
+    return bytes(c ^ 0x20 if 65 <= (c & ~0x20) <= 90 and rnd.random() < 0.5 else c for c in w)
+
+
+def make_line(rnd):
+    r = rnd.random()
+    if r < 0.06:
+        return b""
+    if r < 0.16:  # a line of one word (for -x)
+        return case_variant(rnd, rnd.choice(WORDS))
+    k = rnd.randint(1, 9)
+    out = b""
+    for i in range(k):
+        if i:
+            out += rnd.choice(SEPS)
+        out += case_variant(rnd, rnd.choice(WORDS))
+    if rnd.random() < 0.1:
+        out = b" " + out
+    if rnd.random() < 0.1:
+        out = out + b" "
+    return out
+
+
+def make_corpus(seed, root):
+    rnd = random.Random(seed)
+    files = []
+    nfiles = rnd.randint(25, 45)
+    for f in range(nfiles):
+        d = rnd.choice([b"", b"d1/", b"d2/", b"d1/sub/", b"d3/deeper/still/"])
+        name = d + b"f%03d" % f + rnd.choice([b".txt", b"", b".c", b".log"])
+        path = os.path.join(os.fsencode(root), name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        r = rnd.random()
+        if r < 0.05:
+            n = 0
+        elif r < 0.15:
+            n = rnd.randint(800, 2500)  # split by --chunk-size 4K
+        else:
+            n = rnd.randint(1, 80)
+        lines = [make_line(rnd) for _ in range(n)]
+        eol = b"\r\n" if rnd.random() < 0.1 else b"\n"
+        data = b""
+        for l in lines:
+            data += l + (b"\r\n" if rnd.random() < 0.05 else eol)
+        if data and rnd.random() < 0.2:
+            data = data.rstrip(b"\n")  # no final newline
+        with open(path, "wb") as fh:
+            fh.write(data)
+        files.append((name, lines))
+    return rnd, files
+
+
+def ere_escape(p):
+    out = b""
+    for c in p:
+        ch = bytes([c])
+        if ch in b".[]()*+?{}|^$\\":
+            out += b"\\" + ch
+        else:
+            out += ch
+    return out
+
+
+def pick_pattern(rnd, files):
+    r = rnd.random()
+    if r < 0.45:
+        return case_variant(rnd, rnd.choice(WORDS))
+    if r < 0.65:  # a piece of some line
+        cand = [l for _, ls in files for l in ls if l]
+        if cand:
+            l = rnd.choice(cand)
+            a = rnd.randrange(len(l))
+            b = min(len(l), a + rnd.randint(1, 10))
+            p = l[a:b].replace(b"\r", b"")
+            if p:
+                return p
+        return b"foo"
+    if r < 0.8:  # a whole line (for -x)
+        cand = [l for _, ls in files for l in ls if l]
+        return rnd.choice(cand) if cand else b"foo"
+    # two words glued
+    return (case_variant(rnd, rnd.choice(WORDS)) + rnd.choice(SEPS) +
+            case_variant(rnd, rnd.choice(WORDS)))
+
+
+def run(cmd, cwd):
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        return 124, b"", b"timeout"
+
+
+def report(seed, q, what, mcmd, gcmd, extra=""):
+    global failed
+    failed += 1
+    shown = lambda c: " ".join(repr(x)[1:] if isinstance(x, bytes) else x for x in c)
+    print("FAIL: seed %d query %d: %s\n  mpsearch: %s\n  grep:     %s%s"
+          % (seed, q, what, shown(mcmd), shown(gcmd), extra), file=sys.stderr)
+
+
+MODES = [[], ["-j1"], ["-j4"], ["--chunk-size", "4K"], ["-j4", "--chunk-size", "4K"]]
+
+for seed in SEEDS:
+    root = os.path.join(T, "corpus%d" % seed)
+    rnd, files = make_corpus(seed, root)
+    cwd = root
+    for q in range(NQ):
+        mode = MODES[q % len(MODES)]
+        flags = [f for f in ("-i", "-w", "-x", "-v") if rnd.random() < 0.25]
+        if "-x" in flags and "-w" in flags and rnd.random() < 0.5:
+            flags.remove("-w")
+        out = rnd.choice(["lines", "lines", "lines", "-o", "-c", "-l", "-L", "-m"])
+        if out == "-o" and "-v" in flags:
+            out = "lines"
+        # GNU grep -o -w checks each later match of a line with the text
+        # before it cut off (the previous match is not its left context):
+        # grep -ow '*star' prints '*star' from 'a*b*star' after 'a*b'
+        # matched, but not alone.  mpsearch applies the rule as documented.
+        if out == "-o" and "-w" in flags:
+            flags.remove("-w")
+        npat = rnd.choice([1, 1, 1, 2, 3, 5])
+        pats = [pick_pattern(rnd, files) for _ in range(npat)]
+        how = rnd.choice(["arg", "-e", "-f"]) if npat == 1 else rnd.choice(["-e", "-f"])
+        ere = rnd.random() < 0.25
+        if ere:
+            pats = [ere_escape(p) for p in pats]
+        pargs = []
+        if how == "arg" and not pats[0].startswith(b"-"):
+            pargs = [pats[0]]
+        elif how == "-f":
+            pf = os.path.join(T, "pats-%d-%d" % (seed, q))
+            with open(pf, "wb") as fh:
+                fh.write(b"\n".join(pats) + b"\n")
+            pargs = ["-f", pf]
+        else:
+            for p in pats:
+                pargs += [b"-e", p]
+        syntax = ["-E"] if ere else []
+        outflags = {"lines": ["-n"], "-o": ["-n", "-o"], "-c": ["-c"], "-l": ["-l"],
+                    "-L": ["-L"], "-m": ["-n", "-m", str(rnd.randint(1, 3))]}[out]
+        mflags = outflags if out not in ("lines",) else []
+        mcmd = [MPS] + mode + syntax + flags + mflags + pargs + ["."]
+        gcmd = ["grep", "-r"] + (syntax or ["-F"]) + flags + outflags + pargs + ["."]
+        ms, mo, me = run(mcmd, cwd)
+        gs, go, ge = run(gcmd, cwd)
+        if gs > 1:
+            print("# seed %d query %d: grep failed (%d): %s" % (seed, q, gs, ge[:200]),
+                  file=sys.stderr)
+            continue
+        mlines = mo.split(b"\n")[:-1] if mo else []
+        glines = go.split(b"\n")[:-1] if go else []
+        # grep -r names files "./x"; mpsearch "./x" too for an operand "."
+        if out == "-c":
+            glines = [l for l in glines if not l.endswith(b":0")]
+        ok = True
+        if ms != gs:
+            report(seed, q, "exit %d, grep %d; stderr %r" % (ms, gs, me[:300]), mcmd, gcmd)
+            ok = False
+        if sorted(mlines) != sorted(glines):
+            a, b = set(mlines), set(glines)
+            extra = "".join("\n    only mpsearch: %r" % l for l in sorted(a - b)[:4])
+            extra += "".join("\n    only grep:     %r" % l for l in sorted(b - a)[:4])
+            if not (a - b or b - a):
+                extra += "\n    same lines, different multiplicity"
+            extra += "\n    patterns: %r" % pats
+            report(seed, q, "output differs (%d vs %d lines)" % (len(mlines), len(glines)),
+                   mcmd, gcmd, extra)
+            ok = False
+        elif out in ("lines", "-o", "-m"):
+            keys = []
+            for l in mlines:
+                path, num, _ = l.split(b":", 2)
+                keys.append((path, int(num)))
+            if keys != sorted(keys):
+                report(seed, q, "mpsearch output not sorted by path, line", mcmd, gcmd)
+                ok = False
+        elif out in ("-c", "-l", "-L") and mlines != sorted(mlines):
+            report(seed, q, "mpsearch file list not sorted", mcmd, gcmd)
+            ok = False
+        if ok:
+            passed += 1
+
+print("# differential: %d queries passed, %d failed (seeds %s, %d queries each)"
+      % (passed, failed, " ".join(map(str, SEEDS)), NQ))
+keep = os.environ.get("MPSEARCH_DIFF_KEEP")
+if keep:
+    import shutil
+    shutil.rmtree(keep, ignore_errors=True)
+    shutil.copytree(T, keep, symlinks=True)
+    print("# corpora and pattern files kept in %s" % keep)
+with open(os.path.join(T, "counts"), "w") as fh:
+    fh.write("%d %d\n" % (passed, failed))
+EOF
+if [ -s "$T/counts" ]; then
+	read -r p f <"$T/counts"
+	COUNT=$((COUNT + p))
+	FAILS=$((FAILS + f))
+else
+	fail "the differential driver did not finish"
+fi
+done_testing
