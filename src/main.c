@@ -1,5 +1,6 @@
 /* mpsearch: parse, run, report.  Everything else is in libmpsearch. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE write error */
+	/* A closed standard output must not be reused by the next open(): hold
+	 * it with a read-only descriptor, so that writing fails with EBADF. */
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF)
+		open("/dev/null", O_RDONLY);
 	struct mps_diag d = {report_error, report_message, report_stats, report_progress, NULL};
 	int status = mps_run(&o, &d, &argc, &argv);
 	mps_opts_release(&o);

@@ -230,20 +230,41 @@ static void drop_tmp_out(int sig)
 
 struct out {
 	int fd;
-	char *tmp;
+	char *tmp;      /* written here, renamed to target on success */
+	char *target;   /* the resolved --output path (NULL: as given) */
+	bool direct;    /* a device or FIFO, written in place */
 };
 
 static int out_open(struct run *r, struct out *out)
 {
 	out->fd = STDOUT_FILENO;
 	out->tmp = NULL;
+	out->target = NULL;
 	if (!r->o->output_file)
 		return 0;
-	size_t n = strlen(r->o->output_file);
+	/* A symlink is followed: the file it names is replaced.  A device or
+	 * FIFO cannot be replaced by a rename: it is written directly. */
+	const char *target = r->o->output_file;
+	char *real = realpath(target, NULL);
+	struct stat st;
+	if (real && !stat(real, &st) && !S_ISREG(st.st_mode)) {
+		out->fd = open(real, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+		int e = errno;
+		free(real);
+		if (out->fd < 0) {
+			message(r, "cannot open '%s': %s", target, strerror(e));
+			return -e;
+		}
+		out->direct = true;
+		return 0;
+	}
+	if (real)
+		target = out->target = real;
+	size_t n = strlen(target);
 	out->tmp = malloc(n + 32);
 	if (!out->tmp)
 		return -ENOMEM;
-	snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", r->o->output_file);
+	snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", target);
 	out->fd = mkostemp(out->tmp, O_CLOEXEC);
 	if (out->fd < 0) {
 		int e = errno;
@@ -265,6 +286,15 @@ static int out_open(struct run *r, struct out *out)
 
 static int out_close(struct run *r, struct out *out, bool ok)
 {
+	if (out->direct) {
+		int rc = 0;
+		if (close(out->fd))
+			rc = -errno;
+		out->direct = false;
+		if (rc)
+			message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
+		return rc;
+	}
 	if (!out->tmp)
 		return 0;
 	tmp_out = NULL;
@@ -273,14 +303,15 @@ static int out_close(struct run *r, struct out *out, bool ok)
 		rc = -errno;
 	if (close(out->fd) && !rc)
 		rc = -errno;
-	if (ok && !rc && rename(out->tmp, r->o->output_file))
+	if (ok && !rc && rename(out->tmp, out->target ? out->target : r->o->output_file))
 		rc = -errno;
 	if (!ok || rc)
 		unlink(out->tmp);
 	if (rc)
 		message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
 	free(out->tmp);
-	out->tmp = NULL;
+	free(out->target);
+	out->tmp = out->target = NULL;
 	return rc;
 }
 

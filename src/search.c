@@ -448,7 +448,8 @@ static int skip_partial(struct run *r)
 			r->scan = (size_t)(nl - r->s->buf) + 1;
 			return 0;
 		}
-		if (r->eof) {
+		if (r->eof || (r->end != UINT64_MAX && r->boff + r->len >= r->end)) {
+			/* no line starts in this range (a line longer than it) */
 			r->scan = r->len;
 			return 0;
 		}
