@@ -401,6 +401,11 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		p->t.errors++;
 		if (p->d.error)
 			p->d.error(p->d.ctx, path, err);
+		/* a part that failed (the file shrank, a read error) leaves the
+		 * line numbers of the parts after it unknown: print nothing of a
+		 * split file rather than wrong numbers */
+		if (p->nparts > 1)
+			return 0;
 	}
 	/* binary files are skipped, but -L lists one with no match, as grep
 	 * does (the searcher reads it as text in that mode) */
