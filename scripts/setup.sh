@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
       libcmocka-dev libvectorscan-dev libpcre2-dev iproute2 util-linux procps
-      python3 grep gawk clang libclang-rt-14-dev"
+      python3 grep gawk clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,12 +1,18 @@
 #!/bin/bash
 # Fresh Debian 12: install dependencies, build, run the whole test suite;
-# then build again with AddressSanitizer + UBSan and run the suite there.
-# MPSEARCH_SKIP_SANITIZE=1 skips the second pass.
+# run each libFuzzer target for 60 s; then build again with AddressSanitizer
+# + UBSan and run the suite there.  MPSEARCH_SKIP_FUZZ=1 and
+# MPSEARCH_SKIP_SANITIZE=1 skip those passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 scripts/setup.sh
 (cd build && ctest --output-on-failure -j 2 --timeout 900)
+# libFuzzer targets (scanner vs a reference, option parser, wire decoders),
+# 60 s each; MPSEARCH_SKIP_FUZZ=1 skips them
+if [ "${MPSEARCH_SKIP_FUZZ:-0}" != 1 ]; then
+	FUZZ_SECONDS=${FUZZ_SECONDS:-60} tests/fuzz/run.sh
+fi
 if [ "${MPSEARCH_SKIP_SANITIZE:-0}" != 1 ]; then
 	BUILD_DIR=build-sanitize scripts/setup.sh -DMPSEARCH_SANITIZE=ON
 	# Open MPI keeps some allocations until exit; leaks are checked by
