@@ -450,6 +450,14 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			_exit(6);
 	}
 	send_frame(out, F_STATS, 0, &st, sizeof(st));
+	mps_searcher_free(s);
+	mps_buf_release(&buf);
+	mps_buf_release(&wo.frames);
+	free(msg);
+	free(ids);
+	free(dc.dir);
+	if (dc.fd >= 0)
+		close(dc.fd);
 	_exit(0);
 }
 

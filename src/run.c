@@ -240,6 +240,7 @@ static int out_open(struct run *r, struct out *out)
 	out->fd = STDOUT_FILENO;
 	out->tmp = NULL;
 	out->target = NULL;
+	out->direct = false;
 	if (!r->o->output_file)
 		return 0;
 	/* A symlink is followed: the file it names is replaced.  A device or
