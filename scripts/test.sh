@@ -16,7 +16,9 @@ fi
 if [ "${MPSEARCH_SKIP_SANITIZE:-0}" != 1 ]; then
 	BUILD_DIR=build-sanitize scripts/setup.sh -DMPSEARCH_SANITIZE=ON
 	# Open MPI keeps some allocations until exit; leaks are checked by
-	# the unit tests' own LeakSanitizer runs, not in MPI processes.
+	# the unit tests' own LeakSanitizer runs, not in MPI processes.  The
+	# tests labelled "slow" (hardening, valgrind, pool, differential) ran
+	# in the plain build above.
 	(cd build-sanitize &&
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			ctest --output-on-failure -j 2 --timeout 900 -LE slow)
