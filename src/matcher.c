@@ -391,14 +391,10 @@ static int batch_cb(unsigned id, unsigned long long from, unsigned long long to,
 		const char *nl = memchr(b->buf + q, '\n', b->len - q);
 		le = nl ? (size_t)(nl - b->buf) : b->len;
 	}
+	/* the line starts after the last '\n' before q (q itself may be the
+	 * '\n' a cross-line regex match ended on) */
 	const char *pn = q ? memrchr(b->buf, '\n', q) : NULL;
 	ls = pn ? (size_t)(pn - b->buf) + 1 : 0;
-	if (b->buf[q] == '\n' && q > 0) {
-		pn = memrchr(b->buf, '\n', q);
-		ls = pn ? (size_t)(pn - b->buf) + 1 : 0;
-	} else if (b->buf[q] == '\n') {
-		ls = 0;
-	}
 	b->ls[b->n] = ls;
 	b->le[b->n] = le;
 	b->n++;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,7 +327,6 @@ struct rank_stats {
 };
 
 static void append(struct mps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
 static void append(struct mps_buf *b, const char *fmt, ...)
 {
 	char tmp[512];

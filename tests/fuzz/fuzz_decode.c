@@ -16,16 +16,7 @@
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "fuzz_decode: check failed: %s (line %d): ", #cond,      \
-				__LINE__);                                                         \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                          \
-	} while (0)
+#include "fuzz_check.h"
 
 static bool inside(const void *p, size_t n, const unsigned char *buf, size_t len)
 {

@@ -28,16 +28,7 @@
 #include "mpsearch/error.h"
 #include "mpsearch/opts.h"
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "fuzz_opts: check failed: %s (line %d): ", #cond,        \
-				__LINE__);                                                         \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                          \
-	} while (0)
+#include "fuzz_check.h"
 
 int __real_open(const char *path, int flags, ...);
 

@@ -47,16 +47,7 @@
 
 #define MAX_PATTERNS 8
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "fuzz_scanner: check failed: %s (line %d): ", #cond,     \
-				__LINE__);                                                         \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                          \
-	} while (0)
+#include "fuzz_check.h"
 
 struct rec {
 	int64_t lineno;
