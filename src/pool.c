@@ -185,21 +185,6 @@ static int count_slice(hwloc_topology_t topo, hwloc_const_cpuset_t set, int lr, 
 	return distinct > 0 ? distinct : 1;
 }
 
-long mps_pool_default_workers(int lr, int ls)
-{
-	hwloc_topology_t topo;
-	hwloc_quiet_plugins();
-	if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
-		return 1;
-	hwloc_cpuset_t set = hwloc_bitmap_alloc();
-	if (hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS))
-		hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(topo));
-	long n = count_slice(topo, set, lr, ls);
-	hwloc_bitmap_free(set);
-	hwloc_topology_destroy(topo);
-	return n;
-}
-
 /* ---- I/O helpers ---- */
 
 static int write_all(int fd, const void *p, size_t n)
@@ -237,14 +222,6 @@ static void frame_head(unsigned char *h, uint32_t type, size_t len, uint64_t id,
 	put64(h + 8, id);
 	memcpy(h + 16, &part, 4);
 	memcpy(h + 20, &zero, 4);
-}
-
-static int send_frame(int fd, uint32_t type, uint64_t id, const void *p, size_t len)
-{
-	unsigned char h[FRAME_HEAD];
-	frame_head(h, type, len, id, 0);
-	int rc = write_all(fd, h, sizeof(h));
-	return rc ? rc : (len ? write_all(fd, p, len) : 0);
 }
 
 static double now(void)
@@ -449,7 +426,9 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		if (wo.frames.len && write_staged(&wo))
 			_exit(6);
 	}
-	send_frame(out, F_STATS, 0, &st, sizeof(st));
+	wo.part = 0;
+	if (!stage_frame(&wo, F_STATS, 0, &st, sizeof(st)))
+		write_staged(&wo);
 	mps_searcher_free(s);
 	mps_buf_release(&buf);
 	mps_buf_release(&wo.frames);

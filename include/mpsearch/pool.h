@@ -61,9 +61,6 @@ int mps_pool_next(struct mps_pool *p /* in, out */, struct mps_result *r /* out 
  * number of workers; frees the pool. */
 int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st /* out */, int max);
 
-/* Workers the pool would start for these options (hwloc CPU set). */
-long mps_pool_default_workers(int local_rank, int local_size);
-
 /* Choose `n` distinct cores for the workers of local rank `lr` of `ls` from
  * topology `topo` (an hwloc_topology_t) restricted to cpuset `set` (an
  * hwloc_const_cpuset_t); writes OS indices of the cores' first PU to cores.
