@@ -30,7 +30,36 @@ struct mps_matcher_scratch {
 	pcre2_match_data *md;
 	struct mps_span *tmp;
 	size_t ntmp, cap;
+	char *pad;           /* a copy of a short buffer, then PAD '\n' bytes */
+	size_t padcap;
 };
+
+/* Vectorscan 5.4.9 (Debian 12) can miss a match that ends within about 24
+ * bytes of the end of the scanned buffer, depending on the buffer's
+ * alignment (seen with literal sets, caseless literals and class-wrapped
+ * patterns; found by tests/fuzz and tests/cli/t_differential.sh).  Every
+ * scan therefore has at least PAD bytes of '\n' after the data it asks
+ * about: short scans (one line) run on a padded copy, and the last part of
+ * a buffer is scanned again that way.  Matches reported in the padding are
+ * dropped. */
+#define PAD 64
+#define TAIL 256
+
+/* buf[0, n) copied into the scratch, followed by PAD newlines; NULL when
+ * out of memory. */
+static const char *padded(struct mps_matcher_scratch *s, const char *buf, size_t n)
+{
+	if (s->padcap < n + PAD) {
+		char *p = realloc(s->pad, n + PAD);
+		if (!p)
+			return NULL;
+		s->pad = p;
+		s->padcap = n + PAD;
+	}
+	memcpy(s->pad, buf, n);
+	memset(s->pad + n, '\n', PAD);
+	return s->pad;
+}
 
 #define WORDCLASS "A-Za-z0-9_"
 
@@ -257,7 +286,8 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	}
 	if (rc)
 		goto done;
-	if (compile_hs(m, o, false, HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY, &m->sdb, NULL, 0)) {
+	if (compile_hs(m, o, false, HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY | HS_FLAG_MULTILINE,
+		       &m->sdb, NULL, 0)) {
 		/* Rare: leftmost start not supported; spans come from PCRE2. */
 		m->sdb = NULL;
 		rc = compile_pcre(m, o, err, errlen);
@@ -305,14 +335,16 @@ void mps_matcher_scratch_free(struct mps_matcher_scratch *s)
 	hs_free_scratch(s->hs);
 	pcre2_match_data_free(s->md);
 	free(s->tmp);
+	free(s->pad);
 	free(s);
 }
 
+/* ctx: the length of the data before the padding */
 static int stop_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
 		   void *ctx)
 {
-	(void)id, (void)from, (void)to, (void)fl, (void)ctx;
-	return 1;
+	(void)id, (void)from, (void)fl;
+	return to <= *(const size_t *)ctx; /* a match in the padding is none */
 }
 
 int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scratch *s,
@@ -334,7 +366,10 @@ int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scr
 			int n = mps_matcher_spans(m, s, line, len, NULL, 0);
 			return n < 0 ? n : n > 0;
 		}
-		hs_error_t r = hs_scan(m->db, line, (unsigned)len, 0, s->hs, stop_cb, NULL);
+		const char *p = padded(s, line, len);
+		if (!p)
+			return -ENOMEM;
+		hs_error_t r = hs_scan(m->db, p, (unsigned)(len + PAD), 0, s->hs, stop_cb, &len);
 		if (r == HS_SCAN_TERMINATED)
 			return 1;
 		return r == HS_SUCCESS ? 0 : -ENOMEM;
@@ -366,8 +401,9 @@ static int lines_each(const struct mps_matcher *m, struct mps_matcher_scratch *s
 struct batch {
 	const char *buf;
 	size_t base, len;
-	size_t ls[BATCH], le[BATCH];
+	size_t ls[BATCH + TAIL], le[BATCH + TAIL]; /* the tail rescan may add TAIL */
 	int n;
+	bool tail;      /* rescanning a padded copy of the tail: never stop */
 	size_t cur_le; /* end of the last line recorded */
 	bool have;
 	size_t resume;
@@ -379,6 +415,8 @@ static int batch_cb(unsigned id, unsigned long long from, unsigned long long to,
 	(void)id, (void)from, (void)fl;
 	struct batch *b = ctx;
 	size_t abs = b->base + (size_t)to;
+	if (abs > b->len)
+		return 0; /* in the padding */
 	if (b->have && abs <= b->cur_le && abs > b->ls[b->n - 1])
 		return 0;
 	size_t q = abs ? abs - 1 : 0;
@@ -400,11 +438,11 @@ static int batch_cb(unsigned id, unsigned long long from, unsigned long long to,
 	b->n++;
 	b->have = true;
 	b->cur_le = le;
-	if (b->n == BATCH) {
+	if (b->n >= BATCH && !b->tail) {
 		b->resume = le + 1;
 		return 1;
 	}
-	return 0;
+	return b->n >= BATCH + TAIL; /* cannot happen: a tail holds < TAIL lines */
 }
 
 static void sort_batch(struct batch *b)
@@ -449,9 +487,26 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 		b.n = 0;
 		b.have = false;
 		b.resume = len;
+		b.tail = false;
 		hs_error_t r = hs_scan(m->db, buf + p, (unsigned)(len - p), 0, s->hs, batch_cb, &b);
 		if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
 			return -ENOMEM;
+		if (r == HS_SUCCESS) {
+			/* the last lines again, padded (see PAD): from the start of
+			 * the line that holds len - TAIL, or p */
+			size_t ts = len - p > TAIL ? len - TAIL : p;
+			const char *nl = ts > p ? memrchr(buf + p, '\n', ts - p) : NULL;
+			ts = nl ? (size_t)(nl - buf) + 1 : p;
+			const char *t = padded(s, buf + ts, len - ts);
+			if (!t)
+				return -ENOMEM;
+			b.base = ts;
+			b.tail = true;
+			b.have = false;
+			hs_error_t r2 = hs_scan(m->db, t, (unsigned)(len - ts + PAD), 0, s->hs, batch_cb, &b);
+			if (r2 != HS_SUCCESS && r2 != HS_SCAN_TERMINATED)
+				return -ENOMEM;
+		}
 		sort_batch(&b);
 		for (int i = 0; i < b.n; i++) {
 			if (m->confirm) {
@@ -475,6 +530,7 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 struct spans_ctx {
 	struct mps_matcher_scratch *s;
 	int err;
+	size_t len; /* of the line, before the padding */
 };
 
 static int span_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
@@ -483,6 +539,8 @@ static int span_cb(unsigned id, unsigned long long from, unsigned long long to, 
 	(void)id, (void)fl;
 	struct spans_ctx *c = ctx;
 	struct mps_matcher_scratch *s = c->s;
+	if (to > c->len)
+		return 0; /* in the padding */
 	if (s->ntmp == s->cap) {
 		size_t n = s->cap ? 2 * s->cap : 64;
 		struct mps_span *t = realloc(s->tmp, n * sizeof(*t));
@@ -537,9 +595,12 @@ int mps_matcher_spans(const struct mps_matcher *m, struct mps_matcher_scratch *s
 		}
 		return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
 	}
-	struct spans_ctx c = {s, 0};
+	struct spans_ctx c = {s, 0, len};
 	s->ntmp = 0;
-	hs_error_t r = hs_scan(m->sdb, line, (unsigned)len, 0, s->hs, span_cb, &c);
+	const char *p = padded(s, line, len);
+	if (!p)
+		return -ENOMEM;
+	hs_error_t r = hs_scan(m->sdb, p, (unsigned)(len + PAD), 0, s->hs, span_cb, &c);
 	if (c.err)
 		return c.err;
 	if (r != HS_SUCCESS)
