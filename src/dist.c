@@ -11,6 +11,7 @@
 
 enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS };
 #define MSG_LIMIT (1u << 20)
+#define SEND_BUDGET ((size_t)64 << 20)
 
 int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *first,
 		     struct mps_unit **mine, size_t *nmine)
@@ -60,30 +61,132 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 	return rc;
 }
 
-void mps_dist_sender_init(struct mps_dist_sender *s, MPI_Comm comm)
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Wait for a request without spinning: the core is shared with this
+ * rank's workers (and, oversubscribed, with other ranks). */
+int mps_dist_wait(MPI_Request *req)
+{
+	long ns = 20000;
+	for (;;) {
+		int done = 0;
+		if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+			return MPS_EPEER;
+		if (done)
+			return 0;
+		struct timespec ts = {0, ns};
+		nanosleep(&ts, NULL);
+		if (ns < 1000000)
+			ns *= 2;
+	}
+}
+
+int mps_dist_quiet_barrier(MPI_Comm comm)
+{
+	MPI_Request req;
+	if (MPI_Ibarrier(comm, &req) != MPI_SUCCESS)
+		return MPS_EPEER;
+	return mps_dist_wait(&req);
+}
+
+struct mps_dist_msg {
+	struct mps_dist_msg *next;
+	int tag;
+	size_t len;
+	unsigned char data[];
+};
+
+void mps_dist_sender_init(struct mps_dist_sender *s, MPI_Comm comm, bool keep_empty)
 {
 	memset(s, 0, sizeof(*s));
 	s->comm = comm;
 	s->limit = MSG_LIMIT;
+	s->budget = SEND_BUDGET;
+	s->keep_empty = keep_empty;
+}
+
+/* Retire the message in flight if it has been taken, start the next one.
+ * wait: until the one in flight is taken. */
+static int pump(struct mps_dist_sender *s, bool wait)
+{
+	if (s->pending) {
+		int done = 0;
+		if (wait) {
+			if (mps_dist_wait(&s->req))
+				return MPS_EPEER;
+			done = 1;
+		} else if (MPI_Test(&s->req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+			return MPS_EPEER;
+		}
+		s->tested = mono();
+		if (!done)
+			return 0;
+		struct mps_dist_msg *m = s->head;
+		s->head = m->next;
+		if (!s->head)
+			s->tail = NULL;
+		s->queued -= m->len;
+		free(m);
+		s->pending = false;
+	}
+	if (s->head) {
+		struct mps_dist_msg *m = s->head;
+		if (MPI_Isend(m->data, (int)m->len, MPI_BYTE, 0, m->tag, s->comm, &s->req) !=
+		    MPI_SUCCESS)
+			return MPS_EPEER;
+		s->pending = true;
+	}
+	return 0;
 }
 
 static int flush_send(struct mps_dist_sender *s, int tag)
 {
 	if (s->buf.len > INT_MAX)
 		return -EOVERFLOW;
-	int rc = MPI_Send(s->buf.data, (int)s->buf.len, MPI_BYTE, 0, tag, s->comm);
+	struct mps_dist_msg *m = malloc(sizeof(*m) + s->buf.len);
+	if (!m)
+		return -ENOMEM;
+	m->next = NULL;
+	m->tag = tag;
+	m->len = s->buf.len;
+	if (s->buf.len)
+		memcpy(m->data, s->buf.data, s->buf.len);
 	s->buf.len = 0;
-	return rc == MPI_SUCCESS ? 0 : MPS_EPEER;
+	if (s->tail)
+		s->tail->next = m;
+	else
+		s->head = m;
+	s->tail = m;
+	s->queued += m->len;
+	int rc = s->pending ? 0 : pump(s, false);
+	/* over budget: wait (sleeping) until rank 0 takes messages */
+	while (!rc && s->queued > s->budget && s->pending)
+		rc = pump(s, true);
+	return rc;
 }
 
 int mps_dist_send(struct mps_dist_sender *s, const struct mps_unit *u,
 		  const struct mps_unit_summary *sum, const unsigned char *block, size_t len)
 {
-	int rc = mps_dist_pack_result(u, sum, block, len, &s->buf);
-	if (rc)
-		return rc;
-	if (s->buf.len >= s->limit)
-		return flush_send(s, TAG_DATA);
+	if (!s->keep_empty && !len && !sum->selected && !sum->err && u->nparts == 1) {
+		s->tally_files++;
+		s->tally_bytes += sum->bytes;
+	} else {
+		int rc = mps_dist_pack_result(u, sum, block, len, &s->buf);
+		if (rc)
+			return rc;
+		if (s->buf.len >= s->limit)
+			return flush_send(s, TAG_DATA);
+	}
+	/* let the message in flight complete now and then (a test is an MPI
+	 * progress pass: not once per result) */
+	if (s->pending && mono() - s->tested > 0.002)
+		return pump(s, false);
 	return 0;
 }
 
@@ -93,13 +196,35 @@ int mps_dist_sender_finish(struct mps_dist_sender *s)
 	if (s->buf.len)
 		rc = flush_send(s, TAG_DATA);
 	if (!rc)
+		rc = mps_dist_pack_tally(s->tally_files, s->tally_bytes, &s->buf);
+	if (!rc)
 		rc = flush_send(s, TAG_END);
+	while (!rc && s->pending)
+		rc = pump(s, true);
+	/* after a failure: a message still in flight stays allocated (MPI
+	 * may read it until the job ends) */
+	struct mps_dist_msg *m = s->pending && s->head ? s->head->next : s->head;
+	while (m) {
+		struct mps_dist_msg *n = m->next;
+		free(m);
+		m = n;
+	}
+	if (s->pending && s->head)
+		s->head->next = NULL;
+	s->head = s->tail = NULL;
 	mps_buf_release(&s->buf);
 	return rc;
 }
 
 int mps_dist_stop_requested(MPI_Comm comm)
 {
+	/* called once per result: probing costs an MPI progress pass, so
+	 * look at most every 5 ms */
+	static double last;
+	double t = mono();
+	if (t - last < 0.005)
+		return 0;
+	last = t;
 	int flag = 0;
 	MPI_Status st;
 	MPI_Iprobe(0, TAG_STOP, comm, &flag, &st);
@@ -114,9 +239,7 @@ void mps_dist_progress_send(MPI_Comm comm, uint64_t bytes, int force)
 {
 	static double last;
 	static uint64_t value;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double t = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	double t = mono();
 	if (!force && t - last < 0.1)
 		return;
 	last = t;
@@ -150,7 +273,8 @@ void mps_dist_request_stop(MPI_Comm comm)
 	}
 }
 
-int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx,
+int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
+		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
 		     uint64_t *progress, void (*tick)(void *ctx))
 {
 	struct mps_buf b = {0};
@@ -159,35 +283,50 @@ int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx,
 		MPI_Status st;
 		int flag = 0;
 		/* wait for DATA or END from this rank, taking progress messages
-		 * from everyone meanwhile */
-		if (!progress && !tick) {
-			if (MPI_Probe(rank, MPI_ANY_TAG, comm, &st) != MPI_SUCCESS) {
-				rc = MPS_EPEER;
-				break;
-			}
-			flag = 1;
-		}
+		 * from everyone meanwhile; sleeping between probes, as the core
+		 * may be shared with a rank still searching */
+		long ns = 20000;
 		while (!flag) {
 			if (progress)
 				mps_dist_progress_poll(comm, progress);
-			MPI_Iprobe(rank, TAG_DATA, comm, &flag, &st);
-			if (!flag)
-				MPI_Iprobe(rank, TAG_END, comm, &flag, &st);
+			/* one probe for any tag: the rank's messages arrive in the
+			 * order it sent them, so END is never seen before DATA */
+			if (MPI_Iprobe(rank, MPI_ANY_TAG, comm, &flag, &st) != MPI_SUCCESS) {
+				rc = MPS_EPEER;
+				break;
+			}
+			if (flag && st.MPI_TAG == TAG_PROGRESS) {
+				uint64_t v;
+				MPI_Recv(&v, 1, MPI_UINT64_T, rank, TAG_PROGRESS, comm, MPI_STATUS_IGNORE);
+				if (progress)
+					progress[rank] = v;
+				flag = 0;
+				continue;
+			}
 			if (!flag && tick)
 				tick(ctx);
 			if (!flag) {
-				struct timespec ts = {0, 1000000};
+				struct timespec ts = {0, ns};
 				nanosleep(&ts, NULL);
+				if (ns < 1000000)
+					ns *= 2;
 			}
 		}
+		if (rc)
+			break;
 		int n;
 		MPI_Get_count(&st, MPI_BYTE, &n);
 		b.len = 0;
 		if ((rc = mps_buf_reserve(&b, n > 0 ? (size_t)n : 1)))
 			break;
 		MPI_Recv(b.data, n, MPI_BYTE, rank, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-		if (st.MPI_TAG == TAG_END)
+		if (st.MPI_TAG == TAG_END) {
+			uint64_t files, bytes;
+			rc = mps_dist_unpack_tally(b.data, (size_t)n, &files, &bytes);
+			if (!rc && tally)
+				tally(ctx, files, bytes);
 			break;
+		}
 		if (st.MPI_TAG != TAG_DATA)
 			continue; /* TAG_PROGRESS is taken by mps_dist_progress_poll */
 		size_t pos = 0;

@@ -15,6 +15,9 @@
  *   a NUL, MPS_SUMMARY_WIRE bytes of summary, block length, block bytes.
  *   The NUL lets the decoded path point into the message as a C string.
  *
+ * Tally (the payload of a stream's end mark): files, bytes, as varints;
+ *   files that had nothing to print are not sent one by one, only counted.
+ *
  * Decoders check every length against the bytes left, reject a varint that
  * does not fit 64 bits, a count larger than the bytes could hold, part >=
  * nparts, begin > end, unknown flags, NUL bytes inside paths, a positive
@@ -314,4 +317,26 @@ int mps_dist_unpack_result(const unsigned char *p, size_t len, size_t *pos, stru
 	*blen = bl;
 	*pos = r.pos;
 	return 1;
+}
+
+int mps_dist_pack_tally(uint64_t files, uint64_t bytes, struct mps_buf *out)
+{
+	int rc = mps_buf_reserve(out, 20);
+	if (rc)
+		return rc;
+	out->len += put_varint(out->data + out->len, files);
+	out->len += put_varint(out->data + out->len, bytes);
+	return 0;
+}
+
+int mps_dist_unpack_tally(const unsigned char *p, size_t len, uint64_t *files, uint64_t *bytes)
+{
+	struct rd r = {.p = p, .len = len};
+	*files = get_varint(&r);
+	*bytes = get_varint(&r);
+	if (r.bad || r.pos != len) {
+		*files = *bytes = 0;
+		return MPS_ECORRUPT;
+	}
+	return 0;
 }

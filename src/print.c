@@ -609,6 +609,12 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	return p->werr;
 }
 
+void mps_printer_tally(struct mps_printer *p, uint64_t files, uint64_t bytes)
+{
+	p->t.files += files;
+	p->t.bytes += bytes;
+}
+
 int mps_printer_finish(struct mps_printer *p, double elapsed)
 {
 	if (p->o.output == MPS_OUT_JSON) {

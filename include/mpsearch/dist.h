@@ -7,6 +7,7 @@
 #ifndef MPSEARCH_DIST_H
 #define MPSEARCH_DIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mpsearch/plan.h"
@@ -29,6 +30,12 @@ int mps_dist_unpack_result(const unsigned char *p /* in */, size_t len, size_t *
 			   struct mps_unit *u /* out */, struct mps_unit_summary *s /* out */,
 			   const unsigned char **block /* out */, size_t *blen /* out */);
 
+/* The end mark of a result stream carries a tally of the files that were
+ * not sent because they had nothing to print (no lines, no error, not
+ * split).  0 or -ENOMEM; unpack: 0 or MPS_ECORRUPT. */
+int mps_dist_pack_tally(uint64_t files, uint64_t bytes, struct mps_buf *out /* in, out */);
+int mps_dist_unpack_tally(const unsigned char *p /* in */, size_t len, uint64_t *files /* out */,
+			  uint64_t *bytes /* out */);
 
 /* ---- the MPI side (rank 0 = root) ---- */
 #include <mpi.h>
@@ -38,17 +45,27 @@ int mps_dist_unpack_result(const unsigned char *p /* in */, size_t len, size_t *
 int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all /* in */, const size_t *first /* in */,
 		     struct mps_unit **mine /* out */, size_t *nmine /* out */);
 
-/* Stream of result records from a rank to rank 0, in bounded messages. */
+/* Stream of result records from a rank to rank 0, in messages of about
+ * 1 MB.  Rank 0 takes rank r's stream only after ranks 0..r-1's, so filled
+ * messages queue here (sent one at a time with MPI_Isend) while the rank
+ * goes on searching; past `budget` queued bytes the sender waits. */
+struct mps_dist_msg;
 struct mps_dist_sender {
 	MPI_Comm comm;
-	struct mps_buf buf;
-	size_t limit;
+	struct mps_buf buf; /* being filled */
+	struct mps_dist_msg *head, *tail; /* filled, head in flight when pending */
+	MPI_Request req;
+	bool pending;
+	bool keep_empty;    /* send files with nothing to print too (-L) */
+	size_t limit, budget, queued;
+	uint64_t tally_files, tally_bytes;
+	double tested;      /* when the request was last tested */
 };
-void mps_dist_sender_init(struct mps_dist_sender *s /* out */, MPI_Comm comm);
+void mps_dist_sender_init(struct mps_dist_sender *s /* out */, MPI_Comm comm, bool keep_empty);
 int mps_dist_send(struct mps_dist_sender *s /* in, out */, const struct mps_unit *u /* in */,
 		  const struct mps_unit_summary *sum /* in */, const unsigned char *block /* in */,
 		  size_t len);
-/* Flush and send the end-of-stream mark. */
+/* Flush, send the end mark (with the tally) and wait until all is taken. */
 int mps_dist_sender_finish(struct mps_dist_sender *s /* in, out */);
 /* Has rank 0 asked this rank to stop (-q found a line, output closed)? */
 int mps_dist_stop_requested(MPI_Comm comm);
@@ -59,6 +76,12 @@ void mps_dist_progress_send(MPI_Comm comm, uint64_t bytes, int force);
  * updated for each rank r. */
 void mps_dist_progress_poll(MPI_Comm comm, uint64_t *bytes /* in, out */);
 
+/* Complete a request, sleeping between tests instead of spinning (the
+ * core is shared with the workers).  0 or MPS_EPEER. */
+int mps_dist_wait(MPI_Request *req /* in, out */);
+/* A barrier that sleeps while it waits.  0 or MPS_EPEER. */
+int mps_dist_quiet_barrier(MPI_Comm comm);
+
 /* Rank 0: ask every other rank to stop. */
 void mps_dist_request_stop(MPI_Comm comm);
 
@@ -67,9 +90,11 @@ void mps_dist_request_stop(MPI_Comm comm);
 typedef int (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
 				  const struct mps_unit_summary *sum /* in */,
 				  const unsigned char *block /* in */, size_t len);
-/* progress (may be NULL): per-rank bytes, updated from progress messages
+/* tally (may be NULL) gets the files the rank did not send one by one.
+ * progress (may be NULL): per-rank bytes, updated from progress messages
  * while waiting; tick (may be NULL) is called with ctx while waiting. */
-int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn, void *ctx,
+int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
+		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
 		     uint64_t *progress /* in, out */, void (*tick)(void *ctx));
 
 #endif

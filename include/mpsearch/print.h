@@ -52,6 +52,9 @@ struct mps_printer *mps_printer_new(const struct mps_print_opts *o /* in */, int
 int mps_printer_unit(struct mps_printer *p /* in, out */, const struct mps_unit *u /* in */,
 		     const unsigned char *block /* in */, size_t len,
 		     const struct mps_unit_summary *sum /* in */);
+/* Files searched elsewhere that had nothing to print (no selected line,
+ * no error, not split): they count in the totals only. */
+void mps_printer_tally(struct mps_printer *p /* in, out */, uint64_t files, uint64_t bytes);
 /* Flush; with --json print the summary message.  elapsed in seconds. */
 int mps_printer_finish(struct mps_printer *p /* in, out */, double elapsed);
 void mps_printer_totals(const struct mps_printer *p /* in */, struct mps_totals *t /* out */);

@@ -471,6 +471,26 @@ static void test_result_corrupt(void **state)
 	units_free(u, 6);
 }
 
+/* The end mark's tally: the files and bytes a rank did not send one by one. */
+static void test_tally_roundtrip(void **state)
+{
+	(void)state;
+	static const uint64_t cases[][2] = {{0, 0}, {1, 0}, {78579, 1298681992}, {UINT64_MAX, UINT64_MAX}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mps_buf b = {0};
+		assert_int_equal(mps_dist_pack_tally(cases[i][0], cases[i][1], &b), 0);
+		uint64_t f = 7, n = 7;
+		assert_int_equal(mps_dist_unpack_tally(b.data, b.len, &f, &n), 0);
+		assert_true(f == cases[i][0] && n == cases[i][1]);
+		/* every truncation and one trailing byte are refused */
+		for (size_t cut = 0; cut < b.len; cut++)
+			assert_int_equal(mps_dist_unpack_tally(b.data, cut, &f, &n), MPS_ECORRUPT);
+		assert_int_equal(mps_buf_append(&b, "", 1), 0);
+		assert_int_equal(mps_dist_unpack_tally(b.data, b.len, &f, &n), MPS_ECORRUPT);
+		mps_buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_units_corrupt_handmade),
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_corrupt),
+		cmocka_unit_test(test_tally_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
