@@ -296,7 +296,7 @@ def memory_report(a):
 
 
 # ------------------------------------------------------------------ scaling
-STATS_ORDER = ["ranks", "workers", "files", "bytes", "matched_lines", "walk_s", "walk_wait_s", "scatter_s",
+STATS_ORDER = ["ranks", "workers", "files", "bytes", "matched_lines", "walk_s", "walk_wait_s", "scatter_s", "dispatch_s",
                "search_s", "gather_s", "total_s", "imbalance", "serial_share"]
 
 

@@ -29,7 +29,7 @@
 set -u
 set -o pipefail
 
-KEYS=(ranks workers files bytes matched_lines walk_s walk_wait_s scatter_s search_s
+KEYS=(ranks workers files bytes matched_lines walk_s walk_wait_s scatter_s dispatch_s search_s
       gather_s total_s imbalance serial_share)
 
 RANKS="1 2"

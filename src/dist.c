@@ -9,12 +9,12 @@
 #include "mpsearch/dist.h"
 #include "mpsearch/error.h"
 
-enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS };
+enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS, TAG_ROUND, TAG_ROUND_END, TAG_NEED };
 #define MSG_LIMIT (1u << 20)
 #define SEND_BUDGET ((size_t)64 << 20)
 
 int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *first,
-		     struct mps_unit **mine, size_t *nmine)
+		     struct mps_unit **mine, size_t *nmine, int *more)
 {
 	int rank, size;
 	MPI_Comm_rank(comm, &rank);
@@ -39,8 +39,10 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 		}
 	}
 	/* counts first (and an agreed status), then the bytes */
-	int my = 0, st = rc;
-	MPI_Bcast(&st, 1, MPI_INT, 0, comm);
+	int my = 0, hd[2] = {rc, *more}, st;
+	MPI_Bcast(hd, 2, MPI_INT, 0, comm);
+	st = hd[0];
+	*more = hd[1];
 	if (st) {
 		free(counts);
 		free(displs);
@@ -190,6 +192,14 @@ int mps_dist_send(struct mps_dist_sender *s, const struct mps_unit *u,
 	return 0;
 }
 
+int mps_dist_sender_round_end(struct mps_dist_sender *s)
+{
+	int rc = 0;
+	if (s->buf.len)
+		rc = flush_send(s, TAG_DATA);
+	return rc ? rc : flush_send(s, TAG_ROUND_END);
+}
+
 int mps_dist_sender_finish(struct mps_dist_sender *s)
 {
 	int rc = 0;
@@ -275,8 +285,9 @@ void mps_dist_request_stop(MPI_Comm comm)
 
 int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
-		     uint64_t *progress, void (*tick)(void *ctx))
+		     uint64_t *progress, void (*tick)(void *ctx), bool *ended)
 {
+	*ended = false;
 	struct mps_buf b = {0};
 	int rc = 0, cbrc = 0;
 	for (;;) {
@@ -320,8 +331,11 @@ int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 		if ((rc = mps_buf_reserve(&b, n > 0 ? (size_t)n : 1)))
 			break;
 		MPI_Recv(b.data, n, MPI_BYTE, rank, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+		if (st.MPI_TAG == TAG_ROUND_END)
+			break;
 		if (st.MPI_TAG == TAG_END) {
 			uint64_t files, bytes;
+			*ended = true;
 			rc = mps_dist_unpack_tally(b.data, (size_t)n, &files, &bytes);
 			if (!rc && tally)
 				tally(ctx, files, bytes);
@@ -350,4 +364,106 @@ int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 	}
 	mps_buf_release(&b);
 	return rc ? rc : cbrc;
+}
+
+/* ---- rounds after the first: point to point, while ranks search ---- */
+
+struct mps_dist_round_msg {
+	struct mps_dist_round_msg *next;
+	MPI_Request req;
+	struct mps_buf buf;
+};
+
+int mps_dist_round_send(struct mps_dist_rounds *rs, int rank, const struct mps_unit *units,
+			size_t n, bool last)
+{
+	struct mps_dist_round_msg *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	int rc = mps_buf_append(&m->buf, last ? "L" : "R", 1);
+	if (!rc)
+		rc = mps_dist_pack_units(units, n, &m->buf);
+	if (!rc && m->buf.len > INT_MAX)
+		rc = -EOVERFLOW;
+	if (!rc && MPI_Isend(m->buf.data, (int)m->buf.len, MPI_BYTE, rank, TAG_ROUND, rs->comm,
+			     &m->req) != MPI_SUCCESS)
+		rc = MPS_EPEER;
+	if (rc) {
+		mps_buf_release(&m->buf);
+		free(m);
+		return rc;
+	}
+	m->next = rs->pending;
+	rs->pending = m;
+	return mps_dist_rounds_progress(rs, false);
+}
+
+int mps_dist_rounds_progress(struct mps_dist_rounds *rs, bool wait)
+{
+	for (struct mps_dist_round_msg **pm = &rs->pending; *pm;) {
+		struct mps_dist_round_msg *m = *pm;
+		int done = 0;
+		if (wait) {
+			if (mps_dist_wait(&m->req))
+				return MPS_EPEER;
+			done = 1;
+		} else if (MPI_Test(&m->req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+			return MPS_EPEER;
+		}
+		if (!done) {
+			pm = &m->next;
+			continue;
+		}
+		*pm = m->next;
+		mps_buf_release(&m->buf);
+		free(m);
+	}
+	return 0;
+}
+
+int mps_dist_round_poll(MPI_Comm comm, struct mps_unit **units, size_t *n, bool *last)
+{
+	int flag = 0;
+	MPI_Status st;
+	*units = NULL;
+	*n = 0;
+	*last = false;
+	if (MPI_Iprobe(0, TAG_ROUND, comm, &flag, &st) != MPI_SUCCESS)
+		return MPS_EPEER;
+	if (!flag)
+		return 0;
+	int len;
+	MPI_Get_count(&st, MPI_BYTE, &len);
+	unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
+	if (!b)
+		return -ENOMEM;
+	MPI_Recv(b, len, MPI_BYTE, 0, TAG_ROUND, comm, MPI_STATUS_IGNORE);
+	int rc = MPS_ECORRUPT;
+	if (len >= 1 && (b[0] == 'L' || b[0] == 'R')) {
+		*last = b[0] == 'L';
+		rc = mps_dist_unpack_units(b + 1, (size_t)len - 1, units, n);
+	}
+	free(b);
+	return rc ? rc : 1;
+}
+
+void mps_dist_need_send(MPI_Comm comm)
+{
+	static int one = 1;
+	MPI_Send(&one, 1, MPI_INT, 0, TAG_NEED, comm); /* 4 bytes: eager */
+}
+
+int mps_dist_need_poll(MPI_Comm comm, int *done)
+{
+	for (;;) {
+		int flag = 0;
+		MPI_Status st;
+		if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_NEED, comm, &flag, &st) != MPI_SUCCESS)
+			return MPS_EPEER;
+		if (!flag)
+			return 0;
+		int v;
+		MPI_Recv(&v, 1, MPI_INT, st.MPI_SOURCE, TAG_NEED, comm, MPI_STATUS_IGNORE);
+		done[st.MPI_SOURCE] += v;
+	}
 }

@@ -1165,8 +1165,14 @@ static void release_delivered(struct mps_pool *p)
 
 int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 {
+	return mps_pool_next_wait(p, r, -1);
+}
+
+int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
+{
 	release_delivered(p);
-	for (;;) {
+	double deadline = timeout_ms >= 0 ? now() + timeout_ms * 1e-3 : 0;
+	for (int pass = 0;; pass++) {
 		pthread_mutex_lock(&p->mu);
 		struct slot *h = p->head < p->n ? p->slots[p->head] : NULL;
 		bool done = p->closed && p->head == p->n;
@@ -1187,6 +1193,7 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 				pthread_mutex_unlock(&p->mu);
 			}
 			p->delivered = ready;
+			r->unit_done = ready == h || h->next_sub == h->nsub;
 			r->unit = &ready->u;
 			r->block = ready->data.data;
 			r->len = ready->data.len;
@@ -1200,6 +1207,9 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 			}
 			return 1;
 		}
+		double left = timeout_ms >= 0 ? deadline - now() : 0;
+		if (timeout_ms >= 0 && pass > 0 && left <= 0)
+			return MPS_POOL_AGAIN;
 		bool blocked;
 		int rc = pump_sends(p, &blocked);
 		if (rc)
@@ -1231,7 +1241,10 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 			if ((rc = requeue_lost(p)))
 				return rc;
 		}
-		int pr = poll(pf, (nfds_t)np, p->lost_check > 0 ? 50 : 1000);
+		int wait = p->lost_check > 0 ? 50 : 1000;
+		if (timeout_ms >= 0 && left * 1e3 < wait)
+			wait = left > 0 ? (int)(left * 1e3) + 1 : 0;
+		int pr = poll(pf, (nfds_t)np, wait);
 		if (pr < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; pr > 0 && i < np; i++) {

@@ -70,6 +70,9 @@ struct run {
 	int submit_err;
 	int walk_rc;
 	double walk_s;
+	/* MPI rank 0: the walker thread appends to units under mu */
+	pthread_mutex_t mu;
+	bool walk_done;
 };
 
 static void count_error(void *ctx, const char *path, int err)
@@ -87,6 +90,8 @@ static void message(struct run *r, const char *fmt, const char *a, const char *b
 	if (r->d->message)
 		r->d->message(r->d->ctx, msg);
 }
+
+static int list_append(struct run *r, struct mps_unit *u, const struct mps_walk_file *f);
 
 /* Units of one file, in order: to the pool (local) or to the list (MPI). */
 static int add_file(void *ctx, const struct mps_walk_file *f)
@@ -121,24 +126,9 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 		if (r->pool) {
 			rc = mps_pool_submit(r->pool, &u);
 		} else {
-			if (r->nunits == r->cap) {
-				size_t nc = r->cap ? 2 * r->cap : 4096;
-				struct mps_unit *nu = realloc(r->units, nc * sizeof(*nu));
-				uint64_t *ns = realloc(r->sizes, nc * sizeof(*ns));
-				if (nu)
-					r->units = nu;
-				if (ns)
-					r->sizes = ns;
-				if (!nu || !ns)
-					return -ENOMEM;
-				r->cap = nc;
-			}
-			u.path = strndup(f->path, f->pathlen);
-			if (!u.path)
-				return -ENOMEM;
-			r->sizes[r->nunits] = f->size;
-			r->units[r->nunits++] = u;
-			rc = 0;
+			pthread_mutex_lock(&r->mu);
+			rc = list_append(r, &u, f);
+			pthread_mutex_unlock(&r->mu);
 		}
 		if (rc) {
 			r->submit_err = rc;
@@ -146,6 +136,28 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 		}
 	}
 	r->next_file++;
+	return 0;
+}
+
+static int list_append(struct run *r, struct mps_unit *u, const struct mps_walk_file *f)
+{
+	if (r->nunits == r->cap) {
+		size_t nc = r->cap ? 2 * r->cap : 4096;
+		struct mps_unit *nu = realloc(r->units, nc * sizeof(*nu));
+		uint64_t *ns = realloc(r->sizes, nc * sizeof(*ns));
+		if (nu)
+			r->units = nu;
+		if (ns)
+			r->sizes = ns;
+		if (!nu || !ns)
+			return -ENOMEM;
+		r->cap = nc;
+	}
+	u->path = strndup(f->path, f->pathlen);
+	if (!u->path)
+		return -ENOMEM;
+	r->sizes[r->nunits] = f->size;
+	r->units[r->nunits++] = *u;
 	return 0;
 }
 
@@ -189,7 +201,11 @@ static void *walker_thread(void *arg)
 static void *list_walker_thread(void *arg)
 {
 	struct run *r = arg;
-	r->walk_rc = walk(r);
+	int rc = walk(r);
+	pthread_mutex_lock(&r->mu);
+	r->walk_rc = rc;
+	r->walk_done = true;
+	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
 
@@ -335,6 +351,8 @@ struct rank_stats {
 	uint64_t units, bytes, selected;
 	double walk, scatter, search, gather;
 	double walk_wait; /* the part of the walk not hidden behind MPI_Init */
+	double dispatch;  /* rank 0: handing out later rounds (while searching) */
+	uint64_t rounds;  /* rounds this rank searched */
 };
 
 static void append(struct mps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -368,16 +386,19 @@ static void worker_table(struct mps_buf *b, const struct mps_worker_stats *ws, i
 static void rank_table(struct mps_buf *b, const struct rank_stats *rs, int n,
 		       const struct mps_totals *t, double total, int workers)
 {
-	append(b, "%-16s %5s %7s %5s %9s %14s %10s %8s %8s %8s %8s %7s\n", "host", "rank", "workers",
-	       "cores", "units", "bytes", "matches", "walk_s", "scat_s", "search_s", "gath_s", "GB/s");
+	append(b, "%-16s %5s %7s %5s %6s %9s %14s %10s %8s %8s %8s %8s %8s %7s\n", "host", "rank",
+	       "workers", "cores", "rounds", "units", "bytes", "matches", "walk_s", "scat_s", "disp_s",
+	       "search_s", "gath_s", "GB/s");
 	double max = 0, sum = 0;
 	struct rank_stats tot = {0};
 	for (int i = 0; i < n; i++) {
 		const struct rank_stats *s = &rs[i];
-		append(b, "%-16.16s %5d %7d %5d %9llu %14llu %10llu %8.3f %8.3f %8.3f %8.3f %7.2f\n",
-		       s->host, s->rank, s->workers, s->cores, (unsigned long long)s->units,
-		       (unsigned long long)s->bytes, (unsigned long long)s->selected, s->walk,
-		       s->scatter, s->search, s->gather,
+		append(b, "%-16.16s %5d %7d %5d %6llu %9llu %14llu %10llu %8.3f %8.3f %8.3f %8.3f %8.3f "
+			  "%7.2f\n",
+		       s->host, s->rank, s->workers, s->cores, (unsigned long long)s->rounds,
+		       (unsigned long long)s->units, (unsigned long long)s->bytes,
+		       (unsigned long long)s->selected, s->walk, s->scatter, s->dispatch, s->search,
+		       s->gather,
 		       s->search > 0 ? (double)s->bytes / s->search / 1e9 : 0.0);
 		sum += s->search;
 		if (s->search > max)
@@ -403,10 +424,10 @@ static void rank_table(struct mps_buf *b, const struct rank_stats *rs, int n,
 	       rs[0].walk_wait);
 	append(b,
 	       "mpsearch-stats: ranks=%d workers=%d files=%llu bytes=%llu matched_lines=%llu "
-	       "walk_s=%.6f walk_wait_s=%.6f scatter_s=%.6f search_s=%.6f gather_s=%.6f total_s=%.6f "
+	       "walk_s=%.6f walk_wait_s=%.6f scatter_s=%.6f dispatch_s=%.6f search_s=%.6f gather_s=%.6f total_s=%.6f "
 	       "imbalance=%.4f serial_share=%.6f\n",
 	       n, workers, (unsigned long long)t->files, (unsigned long long)t->bytes,
-	       (unsigned long long)t->selected, rs[0].walk, rs[0].walk_wait, rs[0].scatter, max, rs[0].gather, total,
+	       (unsigned long long)t->selected, rs[0].walk, rs[0].walk_wait, rs[0].scatter, rs[0].dispatch, max, rs[0].gather, total,
 	       mean > 0 ? max / mean : 1.0, total > 0 ? serial / total : 0.0);
 }
 
@@ -509,7 +530,7 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 	if (r->o->stats && r->d->stats) {
 		struct mps_buf b = {0};
 		worker_table(&b, ws, nw, 0);
-		struct rank_stats rs = {.rank = 0, .workers = nw, .cores = nw, .units = r->next_id,
+		struct rank_stats rs = {.rank = 0, .workers = nw, .cores = nw, .rounds = 1, .units = r->next_id,
 					.bytes = t.bytes, .selected = t.selected, .walk = r->walk_s,
 					.search = search};
 		gethostname(rs.host, sizeof(rs.host) - 1);
@@ -523,16 +544,300 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 
 /* ---- MPI ---- */
 
+/* ---- MPI: rounds ----
+ *
+ * Rank 0's walker thread lists units while MPI_Init runs and after.  The
+ * units listed by the end of MPI_Init (at most ROUND0_MAX) form round 0,
+ * cut into contiguous ranges of equal cost, one per rank, and handed out
+ * with MPI_Scatterv.  The units listed later go out in further rounds,
+ * point to point, each to one rank: a rank whose queue runs low (LOW units
+ * not yet done) asks, and gets the next units (a share of what is left,
+ * smaller as it runs out, so that ranks finish together).  The walk is
+ * therefore not serial, and a slow rank (rank 0's core also walks) gets
+ * less.
+ * The output order is the round order: rank 0 prints round k from the
+ * rank that has it (each rank streams its rounds in order, each closed by
+ * an end mark) before round k + 1.  While it waits for another rank, rank 0
+ * keeps its own workers going by holding their results aside (up to
+ * STASH_BUDGET). */
+
+#define ROUND0_MAX 32768     /* units in the collective first round */
+#define ROUND_MAX 16384      /* units in a later round, at most */
+#define ROUND_MIN 64         /* ... and at least, unless the list is shorter */
+#define LOW 2048             /* a rank asks for more below this many units */
+#define STASH_BUDGET ((size_t)64 << 20)
+
+struct stashed {
+	struct mps_unit u;
+	struct mps_unit_summary sum;
+	unsigned char *block;
+	size_t len;
+	bool unit_done;
+};
+
+struct round {
+	int owner;
+	uint64_t own_target; /* owner 0: own units done when this round is */
+};
+
+struct mpi_run {
+	struct run *r;
+	size_t round0_max, round_min, round_max;
+	uint64_t nrounds_seen;         /* a rank > 0: rounds received */
+	MPI_Comm comm;
+	int rank, size;
+	struct mps_pool *pool;
+	uint64_t local_id;             /* ids of the units given to our pool */
+	/* rank 0 */
+	size_t dist_end;               /* units handed out so far */
+	struct round *rounds;
+	size_t nrounds, rounds_cap;
+	int *wants;                    /* requests per rank not yet served */
+	int next_q;                    /* the rank served first next time */
+	uint64_t own_given;            /* units given to our own pool */
+	uint64_t own_pulled;           /* ... of which taken out finished */
+	bool last_sent;
+	double dispatch_s;
+	struct mps_dist_rounds rs;
+	uint64_t known_bytes;
+	bool sizes_known;
+	struct stashed *stash;         /* own results held while printing others' */
+	size_t st_head, st_n, st_cap, st_bytes;
+	struct stashed cur;            /* the stashed result handed out last */
+	bool pool_done;
+	int err;
+};
+
+static void stashed_release(struct stashed *e)
+{
+	mps_unit_release(&e->u);
+	free(e->block);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Hold the result aside (copied). */
+static int stash_push(struct mpi_run *m, const struct mps_result *res)
+{
+	if (m->st_head + m->st_n == m->st_cap) {
+		if (m->st_head) {
+			memmove(m->stash, m->stash + m->st_head, m->st_n * sizeof(*m->stash));
+			m->st_head = 0;
+		} else {
+			size_t nc = m->st_cap ? 2 * m->st_cap : 256;
+			struct stashed *ns = realloc(m->stash, nc * sizeof(*ns));
+			if (!ns)
+				return -ENOMEM;
+			m->stash = ns;
+			m->st_cap = nc;
+		}
+	}
+	struct stashed e = {.u = *res->unit, .sum = res->summary, .len = res->len,
+			    .unit_done = res->unit_done};
+	e.u.path = strndup(res->unit->path, res->unit->pathlen);
+	e.block = res->len ? malloc(res->len) : NULL;
+	if (!e.u.path || (res->len && !e.block)) {
+		free(e.u.path);
+		free(e.block);
+		return -ENOMEM;
+	}
+	if (res->len)
+		memcpy(e.block, res->block, res->len);
+	m->stash[m->st_head + m->st_n++] = e;
+	m->st_bytes += res->len;
+	m->own_pulled += res->unit_done;
+	return 0;
+}
+
+/* Rank 0 waits for another rank: let its own workers go on. */
+static int stash_pump(struct mpi_run *m, int timeout_ms)
+{
+	while (!m->pool_done && m->st_bytes < STASH_BUDGET) {
+		struct mps_result res;
+		int rc = mps_pool_next_wait(m->pool, &res, timeout_ms);
+		if (rc == MPS_POOL_AGAIN)
+			return 0;
+		if (rc == 1) {
+			m->pool_done = true;
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		if ((rc = stash_push(m, &res)))
+			return rc;
+		timeout_ms = 0;
+	}
+	return 0;
+}
+
+/* Rank 0's next own result: held ones first. */
+static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
+{
+	stashed_release(&m->cur);
+	if (m->st_n) {
+		m->cur = m->stash[m->st_head++];
+		m->st_n--;
+		m->st_bytes -= m->cur.len;
+		res->unit = &m->cur.u;
+		res->block = m->cur.block;
+		res->len = m->cur.len;
+		res->summary = m->cur.sum;
+		res->unit_done = m->cur.unit_done;
+		return 0;
+	}
+	if (m->pool_done)
+		return 1;
+	int rc = mps_pool_next_wait(m->pool, res, timeout_ms);
+	if (rc == 1)
+		m->pool_done = true;
+	if (rc == 0)
+		m->own_pulled += res->unit_done;
+	return rc;
+}
+
+static int submit_local(struct mpi_run *m, const struct mps_unit *u)
+{
+	struct mps_unit v = *u;
+	v.id = m->local_id++; /* the pool wants 0, 1, 2, ... */
+	return mps_pool_submit(m->pool, &v);
+}
+
+/* Rank 0: cut units [dist_end, dist_end + n) into ranges; r->mu held. */
+static int cut_round(struct mpi_run *m, size_t n, size_t *first)
+{
+	struct run *r = m->r;
+	const struct mps_unit *u = r->units + m->dist_end;
+	const uint64_t *sz = r->sizes + m->dist_end;
+	uint64_t *cost = malloc((n ? n : 1) * sizeof(uint64_t));
+	if (!cost)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cost[i] = sz[i] == MPS_WALK_NOSIZE ? MPS_PLAN_UNIT_COST + (16u << 10) /* an average file */
+						   : mps_plan_cost(&u[i], sz[i]);
+		if (sz[i] == MPS_WALK_NOSIZE)
+			m->sizes_known = false;
+		else if (u[i].part == 0)
+			m->known_bytes += sz[i];
+	}
+	mps_plan_partition(cost, n, m->size, first);
+	free(cost);
+	return 0;
+}
+
+static int add_round(struct mpi_run *m, int owner, uint64_t units)
+{
+	if (m->nrounds == m->rounds_cap) {
+		size_t nc = m->rounds_cap ? 2 * m->rounds_cap : 64;
+		struct round *n = realloc(m->rounds, nc * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		m->rounds = n;
+		m->rounds_cap = nc;
+	}
+	if (owner == 0)
+		m->own_given += units;
+	m->rounds[m->nrounds++] = (struct round){.owner = owner, .own_target = m->own_given};
+	return 0;
+}
+
+/* Rank 0: the units handed out are no longer needed. */
+static void drop_handed_out(struct mpi_run *m, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		mps_unit_release(&m->r->units[i]);
+}
+
+/* Rank 0: hand out what the walker has listed to the ranks that asked
+ * (and to itself, when its own queue runs low). */
+static int dispatch(struct mpi_run *m)
+{
+	struct run *r = m->r;
+	int rc = mps_dist_rounds_progress(&m->rs, false);
+	if (!rc)
+		rc = mps_dist_need_poll(m->comm, m->wants);
+	if (rc || m->last_sent)
+		return rc;
+	double t0 = now();
+	if (m->own_given - m->own_pulled < LOW)
+		m->wants[0] = 1;
+	pthread_mutex_lock(&r->mu);
+	bool stop = atomic_load(&r->stop); /* -q found a line, or the output is gone */
+	bool walked = r->walk_done || stop;
+	int asking = 0;
+	for (int q = 0; q < m->size; q++)
+		asking += m->wants[q] > 0;
+	for (int i = 0; !rc && !stop && i < m->size && asking > 0; i++) {
+		int q = (m->next_q + i) % m->size;
+		size_t avail = r->nunits - m->dist_end;
+		if (m->wants[q] <= 0)
+			continue;
+		if (avail == 0)
+			break;
+		/* guided: a share of what is left, smaller as it runs out, and
+		 * no more than a fair part of what is listed when several ask */
+		size_t take = avail / (2 * (size_t)m->size);
+		if (take < m->round_min)
+			take = m->round_min;
+		if (take > m->round_max)
+			take = m->round_max;
+		if (!walked && take > avail / (size_t)asking)
+			take = avail / (size_t)asking;
+		if (take == 0)
+			take = 1;
+		if (take > avail)
+			take = avail;
+		asking--;
+		m->wants[q] = 0;
+		m->next_q = (q + 1) % m->size;
+		const struct mps_unit *u = r->units + m->dist_end;
+		for (size_t i = 0; i < take; i++) {
+			if (r->sizes[m->dist_end + i] == MPS_WALK_NOSIZE)
+				m->sizes_known = false;
+			else if (u[i].part == 0)
+				m->known_bytes += r->sizes[m->dist_end + i];
+		}
+		if (q == 0) {
+			for (size_t i = 0; !rc && i < take; i++)
+				rc = submit_local(m, &u[i]);
+		} else {
+			rc = mps_dist_round_send(&m->rs, q, u, take, false);
+		}
+		if (!rc)
+			rc = add_round(m, q, take);
+		if (!rc) {
+			drop_handed_out(m, m->dist_end, m->dist_end + take);
+			m->dist_end += take;
+		}
+	}
+	bool last = stop || (walked && m->dist_end == r->nunits);
+	pthread_mutex_unlock(&r->mu);
+	if (!rc && last) {
+		for (int q = 1; !rc && q < m->size; q++)
+			rc = mps_dist_round_send(&m->rs, q, NULL, 0, true);
+		m->last_sent = true;
+		mps_pool_close(m->pool);
+		if (m->sizes_known)
+			r->total_bytes = m->known_bytes;
+	}
+	m->dispatch_s += now() - t0;
+	return rc;
+}
+
 struct fwd {
 	struct mps_printer *pr;
 	int rc;
 	struct run *r;
+	struct mpi_run *m;
 };
 
-/* called by mps_dist_receive while it waits (ctx is the struct fwd) */
-static void progress_tick(void *ctx)
+/* called by mps_dist_receive while rank 0 waits (ctx is the struct fwd) */
+static void rank0_tick(void *ctx)
 {
-	report_progress(((struct fwd *)ctx)->r, false);
+	struct fwd *f = ctx;
+	if (f->m && !f->m->err)
+		f->m->err = dispatch(f->m);
+	if (f->m && !f->m->err)
+		f->m->err = stash_pump(f->m, 0);
+	report_progress(f->r, false);
 }
 
 static int print_remote(void *ctx, const struct mps_unit *u, const struct mps_unit_summary *sum,
@@ -562,11 +867,276 @@ static void free_units(struct mps_unit *u, size_t n)
 	free(u);
 }
 
+/* Round 0 over MPI_Scatterv: rank 0 cuts what has been listed so far. */
+static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
+{
+	struct run *r = m->r;
+	int more = 1, rc = 0;
+	size_t *first = calloc((size_t)m->size + 1, sizeof(size_t));
+	struct mps_unit *all = NULL;
+	if (!first)
+		rc = -ENOMEM;
+	if (m->rank == 0 && !rc) {
+		pthread_mutex_lock(&r->mu);
+		size_t avail = r->nunits;
+		size_t take = avail < m->round0_max ? avail : m->round0_max;
+		more = !(r->walk_done && take == avail);
+		rc = cut_round(m, take, first);
+		/* a copy of the array (not of the paths), so the walker may go on */
+		all = malloc((take ? take : 1) * sizeof(*all));
+		if (!rc && !all)
+			rc = -ENOMEM;
+		if (!rc) {
+			memcpy(all, r->units, take * sizeof(*all));
+			m->dist_end = take;
+			for (size_t i = 0; i < take; i++)
+				r->units[i].path = NULL; /* now owned by all[] */
+		} else {
+			free(all);
+			all = NULL;
+			memset(first, 0, ((size_t)m->size + 1) * sizeof(size_t));
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+	if (!first) {
+		/* every rank must still enter the collective */
+		static size_t none[2];
+		int src = mps_dist_scatter(m->comm, NULL, none, mine, nmine, &more);
+		return src ? src : rc;
+	}
+	int src = mps_dist_scatter(m->comm, all, first, mine, nmine, &more);
+	if (m->rank == 0) {
+		free_units(all, m->dist_end);
+		/* round 0 is one round per rank, in rank order */
+		for (int q = 0; !rc && !src && q < m->size; q++)
+			rc = add_round(m, q, first[q + 1] - first[q]);
+		if (!more && !rc && m->sizes_known)
+			r->total_bytes = m->known_bytes;
+	}
+	free(first);
+	if (!rc)
+		rc = src;
+	if (!rc)
+		m->last_sent = !more;
+	return rc;
+}
+
+/* A rank > 0: search its ranges of every round, send the results. */
+static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd, uint64_t *bytes,
+		     uint64_t *sel, uint64_t *units)
+{
+	struct run *r = m->r;
+	uint64_t *cum = NULL;
+	size_t ncum = 0, cap = 0, ended = 0;
+	uint64_t completed = 0;
+	bool last = m->last_sent, asked = false;
+	int rc = 0;
+	double polled = 0;
+	/* the units of round 0 are in the pool; note the round, then loop */
+	for (bool first = true;; first = false) {
+		if (!first || ncum == 0) {
+			/* take new rounds (the first one: round 0's size) */
+			struct mps_unit *u = NULL;
+			size_t n = 0;
+			bool l = false;
+			int got = 1;
+			if (first) {
+				n = (size_t)*units;
+			} else if (!last && now() - polled > 0.002) {
+				polled = now();
+				got = mps_dist_round_poll(m->comm, &u, &n, &l);
+			} else {
+				got = 0;
+			}
+			if (got < 0) {
+				rc = got;
+				break;
+			}
+			if (got == 1) {
+				for (size_t i = 0; !rc && u && i < n; i++)
+					rc = submit_local(m, &u[i]);
+				free_units(u, n);
+				if (ncum == cap) {
+					cap = cap ? 2 * cap : 16;
+					uint64_t *nc = realloc(cum, cap * sizeof(*cum));
+					if (!nc)
+						rc = -ENOMEM;
+					else
+						cum = nc;
+				}
+				if (rc)
+					break;
+				if (!(l && n == 0)) {
+					cum[ncum] = (ncum ? cum[ncum - 1] : 0) + n;
+					ncum++;
+					m->nrounds_seen++;
+				}
+				if (!first) {
+					*units += n;
+					asked = false;
+				}
+				if (l) {
+					last = true;
+					mps_pool_close(m->pool);
+				}
+			}
+		}
+		if (first && last)
+			mps_pool_close(m->pool);
+		/* the rounds whose units are all done end here */
+		while (!rc && ended < ncum && completed == cum[ended]) {
+			rc = mps_dist_sender_round_end(snd);
+			ended++;
+		}
+		if (rc)
+			break;
+		/* running low: ask rank 0 for more (one request at a time) */
+		uint64_t pending = (ncum ? cum[ncum - 1] : 0) - completed;
+		if (!last && !asked && pending < LOW) {
+			mps_dist_need_send(m->comm);
+			asked = true;
+		}
+		struct mps_result res;
+		int prc = mps_pool_next_wait(m->pool, &res, last ? -1 : pending ? 5 : 1);
+		if (prc == MPS_POOL_AGAIN)
+			continue;
+		if (prc == 1)
+			break;
+		if (prc < 0) {
+			rc = prc;
+			break;
+		}
+		*bytes += res.summary.bytes;
+		*sel += res.summary.selected;
+		completed += res.unit_done;
+		if (r->progress)
+			mps_dist_progress_send(m->comm, *bytes, 0);
+		if (mps_dist_stop_requested(m->comm))
+			break;
+		if ((rc = mps_dist_send(snd, res.unit, &res.summary, res.block, res.len)))
+			break;
+	}
+	while (!rc && ended < ncum && completed == cum[ended]) {
+		rc = mps_dist_sender_round_end(snd);
+		ended++;
+	}
+	/* stopped early: take the rest of the rounds, so that every message
+	 * rank 0 sent is received */
+	while (!last) {
+		struct mps_unit *u = NULL;
+		size_t n = 0;
+		int got = mps_dist_round_poll(m->comm, &u, &n, &last);
+		free_units(u, n);
+		if (got < 0)
+			break;
+		if (got == 0) {
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	free(cum);
+	return rc;
+}
+
+/* Rank 0: print the rounds in order (its own from its pool, the others'
+ * from their streams), handing out new rounds meanwhile. */
+static int rank0_loop(struct mpi_run *m, struct fwd *f, bool *ended, uint64_t *bytes,
+		      uint64_t *sel, double *own_done)
+{
+	struct run *r = m->r;
+	size_t k = 0;
+	int rc = 0;
+	uint64_t printed = 0; /* own units printed */
+	while (!rc && !m->err && !(k == m->nrounds && m->last_sent)) {
+		if ((rc = dispatch(m)))
+			break;
+		if (k >= m->nrounds) {
+			/* waiting for the walker */
+			if (m->pool_done || m->st_bytes >= STASH_BUDGET) {
+				struct timespec ts = {0, 1000000};
+				nanosleep(&ts, NULL);
+			} else {
+				rc = stash_pump(m, 2);
+			}
+			continue;
+		}
+		int q = m->rounds[k].owner;
+		if (q == 0) {
+			if (printed == m->rounds[k].own_target) {
+				k++;
+				continue;
+			}
+			struct mps_result res;
+			int prc = own_next(m, &res, 10);
+			if (prc == MPS_POOL_AGAIN)
+				continue;
+			if (prc == 1) {
+				rc = -EPROTO; /* the pool ended before the units it was given */
+				break;
+			}
+			if (prc < 0) {
+				rc = prc;
+				break;
+			}
+			*bytes += res.summary.bytes;
+			*sel += res.summary.selected;
+			printed += res.unit_done;
+			if (m->last_sent && printed == m->own_given)
+				*own_done = now();
+			if (r->progress) {
+				r->done_bytes = *bytes;
+				r->done_files += res.unit->part + 1 == res.unit->nparts;
+				if (r->rank_bytes)
+					mps_dist_progress_poll(m->comm, r->rank_bytes);
+				report_progress(r, false);
+			}
+			if (!f->rc) {
+				f->rc = mps_printer_unit(f->pr, res.unit, res.block, res.len, &res.summary);
+				if (f->rc) {
+					/* -q has its line, or the output is gone: stop */
+					atomic_store(&r->stop, 1);
+					mps_dist_request_stop(m->comm);
+					break;
+				}
+			}
+			continue;
+		}
+		if (!ended[q]) {
+			int rrc = mps_dist_receive(m->comm, q, print_remote, tally_remote, f,
+						   r->rank_bytes, rank0_tick, &ended[q]);
+			if (rrc < 0 && rrc != f->rc) {
+				rc = rrc;
+				break;
+			}
+			if (f->rc) {
+				atomic_store(&r->stop, 1);
+				mps_dist_request_stop(m->comm);
+				break;
+			}
+		}
+		k++;
+	}
+	if (!rc && m->err)
+		rc = m->err;
+	return rc;
+}
+
 static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, int env_rank,
 		   int *argc, char ***argv)
 {
-	struct mps_pool *pool = r->pool;
+	struct mpi_run m = {.r = r, .pool = r->pool, .sizes_known = true, .round0_max = ROUND0_MAX,
+			    .round_min = ROUND_MIN, .round_max = ROUND_MAX};
+	/* test switch: tiny rounds, to exercise the later rounds on a small
+	 * tree ("round0,min,max" units) */
+	const char *tr = getenv("MPSEARCH_TEST_ROUNDS");
+	unsigned long t0r, tmin, tmax;
+	if (tr && sscanf(tr, "%lu,%lu,%lu", &t0r, &tmin, &tmax) == 3 && tmin >= 1 && tmax >= tmin) {
+		m.round0_max = t0r;
+		m.round_min = tmin;
+		m.round_max = tmax;
+	}
 	r->pool = NULL; /* the walk fills r->units instead of the pool */
+	pthread_mutex_init(&r->mu, NULL);
 	pthread_t th;
 	bool walking = env_rank == 0 && pthread_create(&th, NULL, list_walker_thread, r) == 0;
 	/* only the main thread calls MPI */
@@ -574,97 +1144,100 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
 	double tinit = now();
 	MPI_Comm comm = MPI_COMM_WORLD;
-	int rank, size;
-	MPI_Comm_rank(comm, &rank);
-	MPI_Comm_size(comm, &size);
+	m.comm = m.rs.comm = comm;
+	MPI_Comm_rank(comm, &m.rank);
+	MPI_Comm_size(comm, &m.size);
+	int rank = m.rank, size = m.size;
 	struct rank_stats me = {.rank = rank};
 	gethostname(me.host, sizeof(me.host) - 1);
-	if (walking) {
-		pthread_join(th, NULL);
-		me.walk_wait = now() - tinit;
-	}
 	if (walking && rank != 0) {
-		/* the launcher's rank variable lied: only rank 0's list counts */
+		/* the launcher's rank variable lied: only rank 0 walks */
+		atomic_store(&r->stop, 1);
+		pthread_join(th, NULL);
+		walking = false;
 		free_units(r->units, r->nunits);
 		free(r->sizes);
 		r->units = NULL;
 		r->sizes = NULL;
 		r->nunits = r->cap = 0;
-		walking = false;
+		atomic_store(&r->stop, 0);
 	}
 
 	/* rank 0: output file and walk; everyone agrees before the scatter */
 	struct out out = {.fd = -1};
 	int bad = 0;
-	if (rank == 0)
-		bad = out_open(r, &out) != 0;
+	if (rank == 0) {
+		m.wants = calloc((size_t)size, sizeof(int));
+		bad = !m.wants || out_open(r, &out) != 0;
+	}
+	if (rank == 0 && !bad && !walking)
+		walking = pthread_create(&th, NULL, list_walker_thread, r) == 0;
+	if (rank == 0 && !walking)
+		bad = 1;
 	if (rank == 0 && !bad) {
-		if (!walking) {
-			double tw = now();
-			r->walk_rc = walk(r);
-			me.walk_wait = now() - tw;
+		/* the first round waits for the walk only if nothing was listed
+		 * yet (a slow file system) */
+		for (;;) {
+			pthread_mutex_lock(&r->mu);
+			bool ready = r->nunits > 0 || r->walk_done;
+			pthread_mutex_unlock(&r->mu);
+			if (ready)
+				break;
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
 		}
-		bad = r->walk_rc < 0 || r->submit_err;
-		me.walk = r->walk_s;
+		me.walk_wait = now() - tinit;
+		pthread_mutex_lock(&r->mu);
+		bad = (r->walk_done && r->walk_rc < 0) || r->submit_err;
+		pthread_mutex_unlock(&r->mu);
 	}
 	MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm);
 	if (bad) {
+		if (walking) {
+			atomic_store(&r->stop, 1);
+			pthread_join(th, NULL);
+		}
 		if (rank == 0)
 			out_close(r, &out, false);
-		mps_pool_free(pool, NULL, 0);
+		mps_pool_free(m.pool, NULL, 0);
 		free_units(r->units, r->nunits);
 		free(r->sizes);
 		MPI_Finalize();
 		return 2;
 	}
-
 	if (rank == 0) {
-		bool known = true;
-		for (size_t i = 0; i < r->nunits; i++) {
-			known &= r->sizes[i] != MPS_WALK_NOSIZE;
-			if (r->units[i].part == 0 && r->sizes[i] != MPS_WALK_NOSIZE)
-				r->total_bytes += r->sizes[i];
-		}
-		if (!known)
-			r->total_bytes = 0; /* files met while walking were not stat'ed */
 		r->nranks = size;
 		r->rank_bytes = r->progress ? calloc((size_t)size, sizeof(uint64_t)) : NULL;
 	}
+
 	double ts = now();
-	size_t *first = calloc((size_t)size + 1, sizeof(size_t));
-	if (rank == 0 && first) {
-		uint64_t *cost = malloc((r->nunits ? r->nunits : 1) * sizeof(uint64_t));
-		for (size_t i = 0; cost && i < r->nunits; i++)
-			cost[i] = r->sizes[i] == MPS_WALK_NOSIZE ?
-					  MPS_PLAN_UNIT_COST + (16u << 10) /* an average file */ :
-					  mps_plan_cost(&r->units[i], r->sizes[i]);
-		if (cost)
-			mps_plan_partition(cost, r->nunits, size, first);
-		free(cost);
-	}
 	struct mps_unit *mine = NULL;
 	size_t nmine = 0;
-	int rc = mps_dist_scatter(comm, r->units, first, &mine, &nmine);
-	free(first);
-	free_units(r->units, r->nunits);
-	r->units = NULL;
-	free(r->sizes);
-	r->sizes = NULL;
+	int rc = first_round(&m, &mine, &nmine);
 	me.scatter = now() - ts;
 	if (rc) {
 		/* every rank sees the same failure of the collective */
 		message(r, "%s%s", "cannot distribute work: ", mps_strerror(rc));
-		mps_pool_free(pool, NULL, 0);
+		if (walking) {
+			atomic_store(&r->stop, 1);
+			pthread_join(th, NULL);
+		}
+		mps_pool_free(m.pool, NULL, 0);
+		free_units(r->units, r->nunits);
+		free(r->sizes);
 		if (rank == 0)
 			out_close(r, &out, false);
 		MPI_Finalize();
 		return 2;
 	}
-	me.units = nmine;
+	uint64_t units = nmine;
 	for (size_t i = 0; i < nmine && !rc; i++)
-		rc = mps_pool_submit(pool, &mine[i]);
-	mps_pool_close(pool);
+		rc = submit_local(&m, &mine[i]);
 	free_units(mine, nmine);
+	if (rank == 0 && m.last_sent)
+		mps_pool_close(m.pool);
+	if (rank == 0)
+		m.own_given = nmine;
 
 	struct mps_printer *pr = NULL;
 	struct mps_dist_sender snd;
@@ -672,58 +1245,58 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		pr = mps_printer_new(po, out.fd, &r->pd);
 	else
 		mps_dist_sender_init(&snd, comm, r->o->output == MPS_OUT_FILES_WITHOUT);
-	double tsearch = now();
-	struct mps_result res;
-	int prc = 0, prc_any = 0;
+	double tsearch = now(), own_done = 0;
 	uint64_t bytes = 0, sel = 0;
-	while (!rc && (rc = mps_pool_next(pool, &res)) == 0) {
-		bytes += res.summary.bytes;
-		sel += res.summary.selected;
-		if (r->progress && rank == 0) {
-			r->done_bytes = bytes;
-			r->done_files += res.unit->part + 1 == res.unit->nparts;
-			if (r->rank_bytes)
-				mps_dist_progress_poll(comm, r->rank_bytes);
-			report_progress(r, false);
-		} else if (r->progress) {
-			mps_dist_progress_send(comm, bytes, 0);
-		}
-		if (rank == 0) {
-			prc = pr ? mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary) : -ENOMEM;
-			if (prc)
-				break;
-		} else {
-			if (mps_dist_stop_requested(comm))
-				break;
-			if ((rc = mps_dist_send(&snd, res.unit, &res.summary, res.block, res.len)))
-				break;
-		}
+	int prc_any = 0;
+	bool *ended = rank == 0 ? calloc((size_t)size, sizeof(bool)) : NULL;
+	struct fwd f = {pr, pr ? 0 : -ENOMEM, r, &m};
+	if (rank == 0 && !rc && ended) {
+		rc = rank0_loop(&m, &f, ended, &bytes, &sel, &own_done);
+	} else if (rank == 0 && !rc) {
+		rc = -ENOMEM;
+	} else if (!rc) {
+		rc = rank_loop(&m, &snd, &bytes, &sel, &units);
 	}
 	if (rc == 1)
 		rc = 0;
-	me.search = now() - tsearch;
+	if (rank == 0) {
+		/* an early stop: the other ranks still get every round */
+		if (!m.last_sent) {
+			atomic_store(&r->stop, 1);
+			int drc = dispatch(&m);
+			if (!rc)
+				rc = drc;
+		}
+		if (own_done == 0)
+			own_done = now();
+	}
+	double tg = rank == 0 ? own_done : now();
+	me.search = (rank == 0 ? own_done : now()) - tsearch;
+	me.units = rank == 0 ? m.own_given : units;
 	me.bytes = bytes;
 	me.selected = sel;
-	struct mps_worker_stats ws[1024];
-	int nw = mps_pool_free(pool, ws, 1024);
-	me.workers = me.cores = nw;
-
-	double tg = now();
 	if (rank == 0) {
-		prc_any = prc;
-		if (prc)
-			mps_dist_request_stop(comm);
-		struct fwd f = {pr, prc, r};
-		for (int src = 1; src < size; src++) {
-			int rrc = mps_dist_receive(comm, src, print_remote, tally_remote, &f, r->rank_bytes,
-						   r->progress ? progress_tick : NULL);
-			if (rrc < 0 && rrc != f.rc)
-				rc = rrc;
+		prc_any = f.rc;
+		/* the rest of every stream (all of it after a stop) */
+		for (int q = 1; q < size && ended; q++) {
+			while (!ended[q]) {
+				int rrc = mps_dist_receive(comm, q, print_remote, tally_remote, &f,
+							   r->rank_bytes, rank0_tick, &ended[q]);
+				if (rrc < 0 && rrc != f.rc) {
+					if (!rc)
+						rc = rrc;
+					break;
+				}
+			}
 			if (f.rc && !prc_any) {
 				prc_any = f.rc;
 				mps_dist_request_stop(comm);
 			}
 		}
+		int wrc = mps_dist_rounds_progress(&m.rs, true);
+		if (!rc)
+			rc = wrc;
+		mps_dist_need_poll(comm, m.wants); /* none may be left unmatched */
 		if (r->rank_bytes)
 			mps_dist_progress_poll(comm, r->rank_bytes);
 		report_progress(r, true);
@@ -735,6 +1308,34 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 			rc = src;
 	}
 	me.gather = now() - tg;
+	me.dispatch = m.dispatch_s;
+	if (rank == 0)
+		for (size_t k = 0; k < m.nrounds; k++)
+			me.rounds += m.rounds[k].owner == 0;
+	else
+		me.rounds = m.nrounds_seen;
+	struct mps_worker_stats ws[1024];
+	/* the walker is done, or stopped: its list is no longer read */
+	if (walking) {
+		atomic_store(&r->stop, 1);
+		pthread_join(th, NULL);
+		me.walk = r->walk_s;
+		if (r->walk_rc < 0 && !r->submit_err && !rc)
+			rc = r->walk_rc;
+	}
+	stashed_release(&m.cur);
+	for (size_t i = 0; i < m.st_n; i++)
+		stashed_release(&m.stash[m.st_head + i]);
+	free(m.stash);
+	free(m.rounds);
+	free(m.wants);
+	free(ended);
+	free_units(r->units, r->nunits);
+	r->units = NULL;
+	free(r->sizes);
+	r->sizes = NULL;
+	int nw = mps_pool_free(m.pool, ws, 1024);
+	me.workers = me.cores = nw;
 	/* ranks that are done sleep here instead of spinning in the
 	 * collectives below while others still search on their cores */
 	if (mps_dist_quiet_barrier(comm) && !rc)
@@ -748,6 +1349,10 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	int errs = atomic_load(&r->errors) + (rc < 0);
 	if (rc < 0)
 		message(r, "%s%s", "search failed on this rank: ", mps_strerror(rc));
+	if (rank == 0 && r->submit_err) {
+		message(r, "%s%s", "cannot queue work: ", mps_strerror(r->submit_err));
+		errs++;
+	}
 	MPI_Allreduce(MPI_IN_PLACE, &errs, 1, MPI_INT, MPI_SUM, comm);
 
 	struct rank_stats *all = rank == 0 ? calloc((size_t)size, sizeof(*all)) : NULL;
@@ -777,9 +1382,9 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 				totw += all[i].workers;
 			rank_table(&b, all, size, &t, now() - t0, totw);
 			append(&b, "reduced: units %llu bytes %llu matches %llu; max seconds walk %.3f "
-				   "scatter %.3f search %.3f gather %.3f\n",
+				   "scatter %.3f search %.3f gather %.3f; rounds %zu\n",
 			       (unsigned long long)gs[0], (unsigned long long)gs[1],
-			       (unsigned long long)gs[2], gmax[0], gmax[1], gmax[2], gmax[3]);
+			       (unsigned long long)gs[2], gmax[0], gmax[1], gmax[2], gmax[3], m.nrounds);
 			mps_buf_append(&b, "", 1);
 			r->d->stats(r->d->ctx, (const char *)b.data);
 			mps_buf_release(&b);
@@ -799,6 +1404,7 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	free(r->rank_bytes);
 	r->rank_bytes = NULL;
 	MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+	pthread_mutex_destroy(&r->mu);
 	MPI_Finalize();
 	return status;
 }

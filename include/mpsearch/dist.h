@@ -40,10 +40,33 @@ int mps_dist_unpack_tally(const unsigned char *p /* in */, size_t len, uint64_t 
 /* ---- the MPI side (rank 0 = root) ---- */
 #include <mpi.h>
 
-/* Rank 0 passes all units and the partition first[0..nranks]; every rank
- * receives its own range in *mine (caller frees as for unpack). */
+/* The first round: rank 0 passes the units walked so far and the partition
+ * first[0..nranks]; every rank receives its own range in *mine (caller
+ * frees as for unpack).  *more (set by rank 0, received by the others):
+ * further rounds follow, point to point, as the walk goes on. */
 int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all /* in */, const size_t *first /* in */,
-		     struct mps_unit **mine /* out */, size_t *nmine /* out */);
+		     struct mps_unit **mine /* out */, size_t *nmine /* out */, int *more /* in, out */);
+
+/* Later rounds: rank 0 sends each rank its range of the units walked since
+ * the last round (MPI_Isend; buffers kept until sent); `last` marks the
+ * final round.  A rank takes them with mps_dist_round_poll. */
+struct mps_dist_round_msg;
+struct mps_dist_rounds {
+	MPI_Comm comm;
+	struct mps_dist_round_msg *pending;
+};
+int mps_dist_round_send(struct mps_dist_rounds *rs /* in, out */, int rank,
+			const struct mps_unit *units /* in */, size_t n, bool last);
+/* Free what has been sent; wait: until all has been sent.  0 or MPS_EPEER. */
+int mps_dist_rounds_progress(struct mps_dist_rounds *rs /* in, out */, bool wait);
+/* A rank tells rank 0 it has finished one more of its rounds (and wants
+ * another); rank 0 adds up, per rank, the ones that have come. */
+void mps_dist_need_send(MPI_Comm comm);
+int mps_dist_need_poll(MPI_Comm comm, int *done /* in, out */);
+/* 1 and a round (units allocated as for unpack), 0 when none has come,
+ * <0 on error. */
+int mps_dist_round_poll(MPI_Comm comm, struct mps_unit **units /* out */, size_t *n /* out */,
+			bool *last /* out */);
 
 /* Stream of result records from a rank to rank 0, in messages of about
  * 1 MB.  Rank 0 takes rank r's stream only after ranks 0..r-1's, so filled
@@ -65,6 +88,8 @@ void mps_dist_sender_init(struct mps_dist_sender *s /* out */, MPI_Comm comm, bo
 int mps_dist_send(struct mps_dist_sender *s /* in, out */, const struct mps_unit *u /* in */,
 		  const struct mps_unit_summary *sum /* in */, const unsigned char *block /* in */,
 		  size_t len);
+/* The results of this rank's part of a round are all sent. */
+int mps_dist_sender_round_end(struct mps_dist_sender *s /* in, out */);
 /* Flush, send the end mark (with the tally) and wait until all is taken. */
 int mps_dist_sender_finish(struct mps_dist_sender *s /* in, out */);
 /* Has rank 0 asked this rank to stop (-q found a line, output closed)? */
@@ -90,11 +115,13 @@ void mps_dist_request_stop(MPI_Comm comm);
 typedef int (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
 				  const struct mps_unit_summary *sum /* in */,
 				  const unsigned char *block /* in */, size_t len);
-/* tally (may be NULL) gets the files the rank did not send one by one.
+/* Returns at the rank's end of a round, or at the end of its stream
+ * (*ended set).
+ * tally (may be NULL) gets the files the rank did not send one by one.
  * progress (may be NULL): per-rank bytes, updated from progress messages
  * while waiting; tick (may be NULL) is called with ctx while waiting. */
 int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
-		     uint64_t *progress /* in, out */, void (*tick)(void *ctx));
+		     uint64_t *progress /* in, out */, void (*tick)(void *ctx), bool *ended /* out */);
 
 #endif

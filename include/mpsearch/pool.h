@@ -40,6 +40,8 @@ struct mps_result {
 	const unsigned char *block;
 	size_t len;
 	struct mps_unit_summary summary;
+	bool unit_done; /* the last result of a submitted unit (a unit the
+			 * workers found big comes back in several parts) */
 };
 
 struct mps_pool;
@@ -56,6 +58,11 @@ int mps_pool_close(struct mps_pool *p /* in, out */);
 /* The next unit in order: 0 and *r filled, 1 when all units are done, <0 on
  * failure. */
 int mps_pool_next(struct mps_pool *p /* in, out */, struct mps_result *r /* out */);
+/* The same, waiting at most timeout_ms (0: only what is ready now):
+ * MPS_POOL_AGAIN when no unit is done in that time. */
+#define MPS_POOL_AGAIN 2
+int mps_pool_next_wait(struct mps_pool *p /* in, out */, struct mps_result *r /* out */,
+		       int timeout_ms);
 
 /* Stop workers, reap them, collect their stats (up to max). Returns the
  * number of workers; frees the pool. */

@@ -18,20 +18,42 @@ modes=("-n PM_RESUME" "-c PM_RESUME" "-l foo" "-L foo" "-o -i pm_resume" "-m 2 f
        "-E [A-Z]+_RESUME" "-x alpha" "-m 3 -A 2 foo")
 strip_json() { sed -E 's/"elapsed_total":\{[^}]*\}//; s/"elapsed":\{[^}]*\}//'; }
 
+# compare NP LABEL CHUNK MODE TARGET: mpirun output and status equal the local run's
+compare() {
+	local np=$1 label=$2 chunk=$3 m=$4 target=$5 extra=""
+	[ "$target" = big.txt ] && extra="--chunk-size $chunk"
+	"$MPS" -j 2 $extra $m $target 2>/dev/null | strip_json > local.out
+	local ls=${PIPESTATUS[0]}
+	$MPIRUN -np $np "$MPS" -j 1 $extra $m $target 2>/dev/null | strip_json > mpi.out
+	local ms=${PIPESTATUS[0]}
+	check_same "${label}np=$np '$m' $target" local.out mpi.out
+	[ "$ls" = "$ms" ] && ok || fail "${label}np=$np '$m' $target: exit $ms vs local $ls"
+}
+
 for np in 1 2 3 4; do
 	for m in "${modes[@]}"; do
 		for target in tree big.txt; do
-			extra=""
-			[ "$target" = big.txt ] && extra="--chunk-size 64K"
-			"$MPS" -j 2 $extra $m $target 2>/dev/null | strip_json > local.out
-			ls=${PIPESTATUS[0]}
-			$MPIRUN -np $np "$MPS" -j 1 $extra $m $target 2>/dev/null | strip_json > mpi.out
-			ms=${PIPESTATUS[0]}
-			check_same "np=$np '$m' $target" local.out mpi.out
-			[ "$ls" = "$ms" ] && ok || fail "np=$np '$m' $target: exit $ms vs local $ls"
+			compare $np "" 64K "$m" $target
 		done
 	done
 done
+
+# Later rounds: with tiny rounds (MPSEARCH_TEST_ROUNDS="round 0,min,max"
+# units) the units listed after round 0 go out round by round to whichever
+# rank asks; the output must not change.
+MPIRUN_PLAIN=$MPIRUN
+MPIRUN="env MPSEARCH_TEST_ROUNDS=5,1,7 $MPIRUN -x MPSEARCH_TEST_ROUNDS"
+for np in 2 3; do
+	for m in "${modes[@]}" "-q PM_RESUME"; do
+		for target in tree big.txt; do
+			compare $np "rounds " 16K "$m" $target
+		done
+	done
+done
+$MPIRUN -np 3 "$MPS" --stats PM_RESUME tree > /dev/null 2> stats
+rounds=$(sed -n 's/.*; rounds \([0-9]*\)$/\1/p' stats)
+[ "${rounds:-0}" -gt 10 ] && ok || fail "tiny rounds were used (rounds: ${rounds:-none})"
+MPIRUN=$MPIRUN_PLAIN
 
 # a pattern error is reported once and every rank exits 2
 $MPIRUN -np 3 "$MPS" -E 'a(' tree > out 2> err

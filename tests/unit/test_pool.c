@@ -566,6 +566,60 @@ static void test_pool_order(void **state)
 	alarm(0);
 }
 
+/* mps_pool_next_wait: AGAIN while nothing is submitted (the pool is still
+ * open), results once units come; unit_done marks the last result of each
+ * submitted unit, also of one the workers split into parts. */
+static void test_pool_next_wait(void **state)
+{
+	(void)state;
+	alarm(120);
+	make_tmpdir();
+	struct mps_matcher *m = lit("needle");
+	char *big = tpath("big"), *small = tpath("small");
+	size_t len;
+	char *t = gen_text(9, 600000, false, &len);
+	write_file(big, t, len);
+	write_file(small, "needle\n", 7);
+	uint64_t want = count_lines_with(t, len, "needle");
+	free(t);
+	const uint64_t chunk = 64u << 10;
+	struct mps_pool_opts po = pool_opts(m, 2, true);
+	po.chunk_size = chunk;
+	po.search.split_over = chunk;
+	po.search.bufsize = 4096; /* a first read that fills the buffer: big */
+	struct mps_pool *p = mps_pool_new(&po);
+	assert_non_null(p);
+	struct mps_result r;
+	assert_int_equal(mps_pool_next_wait(p, &r, 0), MPS_POOL_AGAIN);
+	assert_int_equal(mps_pool_next_wait(p, &r, 20), MPS_POOL_AGAIN);
+	const char *order[] = {small, big, small};
+	for (uint64_t i = 0; i < 3; i++) {
+		struct mps_unit u = file_unit(i, order[i], UINT64_MAX, MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE);
+		assert_int_equal(mps_pool_submit(p, &u), 0);
+	}
+	/* still open: results come, then AGAIN, never the end */
+	uint64_t done = 0, results = 0, sel = 0;
+	int rc;
+	while (done < 3) {
+		rc = mps_pool_next_wait(p, &r, 5000);
+		assert_int_equal(rc, 0);
+		results++;
+		done += r.unit_done;
+		sel += r.summary.selected;
+	}
+	assert_true(results > 3); /* the big file came back in parts */
+	assert_int_equal(sel, want + 2);
+	assert_int_equal(mps_pool_next_wait(p, &r, 10), MPS_POOL_AGAIN);
+	assert_int_equal(mps_pool_close(p), 0);
+	assert_int_equal(mps_pool_next_wait(p, &r, 1000), 1);
+	mps_pool_free(p, NULL, 0);
+	mps_matcher_free(m);
+	free(big);
+	free(small);
+	remove_tmpdir();
+	alarm(0);
+}
+
 /* Unit 0 is a FIFO that is written only after a while: the other worker
  * finishes every later unit first, and they still come out after unit 0. */
 static void test_pool_order_blocked_head(void **state)
@@ -1423,6 +1477,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pool_binding, teardown),
 		cmocka_unit_test_teardown(test_pool_early_free, teardown),
 		cmocka_unit_test_teardown(test_pool_concurrent_submit, teardown),
+		cmocka_unit_test_teardown(test_pool_next_wait, teardown),
 		cmocka_unit_test_teardown(test_pool_backpressure, teardown),
 		cmocka_unit_test_teardown(test_pool_worker_killed_once, teardown),
 		cmocka_unit_test_teardown(test_pool_worker_killed_always, teardown),
