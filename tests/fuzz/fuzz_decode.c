@@ -1,7 +1,8 @@
 /* libFuzzer target: the decoders of everything that crosses a process or
  * node boundary, fed arbitrary bytes: mps_dist_unpack_units (the packed
- * unit list), mps_dist_unpack_result (result records), mps_block_next
- * (result blocks) and mps_summary_decode.  They must return an error for
+ * unit list), mps_dist_unpack_result (result records), mps_dist_unpack_tally
+ * (the end mark of a result stream), mps_block_next (result blocks) and
+ * mps_summary_decode.  They must return an error for
  * bad input and never read outside it (the input is an exact-size heap
  * copy, so ASan sees a one-byte overrun).  What they accept must be
  * consistent, and must survive a round trip through the encoders. */
@@ -164,6 +165,23 @@ static void fuzz_results(const unsigned char *p, size_t len)
 	}
 }
 
+static void fuzz_tally(const unsigned char *p, size_t len)
+{
+	uint64_t files = 1, bytes = 1;
+	int rc = mps_dist_unpack_tally(p, len, &files, &bytes);
+	CHECK(rc == 0 || rc == MPS_ECORRUPT, "unpack_tally: %d", rc);
+	if (rc) {
+		CHECK(files == 0 && bytes == 0, "failed unpack left output");
+		return;
+	}
+	struct mps_buf b = {0};
+	uint64_t f2, b2;
+	CHECK(mps_dist_pack_tally(files, bytes, &b) == 0, "pack of a decoded tally failed");
+	CHECK(mps_dist_unpack_tally(b.data, b.len, &f2, &b2) == 0 && f2 == files && b2 == bytes,
+	      "tally changed in the round trip");
+	mps_buf_release(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* exact-size copy: ASan flags any read past the end */
@@ -174,6 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_units(p, size);
 	fuzz_results(p, size);
+	fuzz_tally(p, size);
 	walk_block(p, size);
 	if (size >= MPS_SUMMARY_WIRE) {
 		struct mps_unit_summary s;
