@@ -4,19 +4,28 @@ on 1..1024 nodes (powers of two).
 
 Run time on N nodes (one MPI rank per node, `cores` forked workers per rank):
 
-  T(N) = startup(N) + walk + scatter(N) + search(N) + gather(N)
+  T(N) = startup(N) + scatter(N) + max(walk, search(N)) + gather(N)     (--walk-mode overlapped,
+                                                                         mpsearch's design)
+  T(N) = startup(N) + walk + scatter(N) + search(N) + gather(N)          (serial, parallel: what-ifs)
 
   startup(N) = startup_base + startup_per_rank * N            launching N ranks (linear launcher)
-  walk       = files / min(walk_rate, pfs_md_rate)             rank 0 walks the tree (serial)
-               (--walk-mode parallel: files / min(N*min(walk_rate, pfs_md_rate), pfs_md_aggregate))
-  scatter(N) = V_sc / min(scatter_rate, net_bw) + N*latency    rank 0 sends the work lists;
-               V_sc = files * path_bytes (--scatter-volume paths, default) or data_bytes (data)
+  walk       = files / min(walk_rate, pfs_md_rate)             rank 0 walks the tree, in a thread;
+               overlapped: the ranks search the rounds it hands out meanwhile, so the walk only
+               shows where it is slower than the search (rank 0 cannot list files as fast as
+               N nodes search them); serial: the walk ends before anyone searches (a single
+               scatter, mpsearch before rounds); parallel: every rank walks a share,
+               files / min(N*min(walk_rate, pfs_md_rate), pfs_md_aggregate)
+  scatter(N) = V_sc / min(scatter_rate, net_bw) + N*latency    the collective first round;
+               V_sc = min(files, round0) * path_bytes when overlapped (later rounds go point to
+               point while ranks search), files * path_bytes otherwise, or data_bytes
+               (--scatter-volume data)
   search(N)  = (1 + imbalance) * ( data_bytes / min(N * scan_rate, pfs_bw)
                                  + files / min(N * cores * open_rate, pfs_open_rate) )
   gather(N)  = out_bytes / min(gather_rate, net_bw) + N*latency   results funnel into rank 0
                out_bytes = data_bytes * out_fraction
 
 startup, walk, scatter and gather do not shrink with N (the "serial" parts); search does.
+Serial fraction = (T - search) / T: overlapped, the walk counts only where it exceeds the search.
 speedup = T(1)/T(N), efficiency = speedup/N, serial fraction = serial parts / T(N).
 
 Measured serial parts (walk rate, scatter rate, gather rate, per-rank start-up, imbalance,
@@ -90,20 +99,35 @@ def measured_from_csv(path, path_bytes, line_bytes):
     return m, len(rows)
 
 
+ROUND0 = 32768  # units in mpsearch's collective first round (src/run.c ROUND0_MAX)
+
+
 def model(p, n):
     c = {}
     c["startup"] = p.startup_base + p.startup_per_rank * n
-    if p.walk_mode == "serial":
+    if p.walk_mode in ("serial", "overlapped"):
         c["walk"] = p.files / min(p.walk_rate, p.pfs_md_rate)
     else:
         c["walk"] = p.files / min(n * min(p.walk_rate, p.pfs_md_rate), p.pfs_md_aggregate)
-    vol = p.files * p.path_bytes if p.scatter_volume == "paths" else p.data_bytes
+    listed = min(p.files, ROUND0) if p.walk_mode == "overlapped" else p.files
+    vol = listed * p.path_bytes if p.scatter_volume == "paths" else p.data_bytes
     c["scatter"] = vol / min(p.scatter_rate, p.net_bw) + n * p.net_latency
     scan = p.data_bytes / min(n * p.scan_rate, p.pfs_bw)
     opens = p.files / min(n * p.cores * p.open_rate, p.pfs_open_rate)
     c["search"] = (1.0 + p.imbalance) * (scan + opens)
     c["gather"] = p.data_bytes * p.out_fraction / min(p.gather_rate, p.net_bw) + n * p.net_latency
     return c
+
+
+def total(p, c):
+    if p.walk_mode == "overlapped":
+        return c["startup"] + c["scatter"] + max(c["walk"], c["search"]) + c["gather"]
+    return sum(c.values())
+
+
+def serial_part(p, c):
+    t = total(p, c)
+    return t - c["search"] - (c["walk"] if p.walk_mode == "parallel" else 0.0)
 
 
 def main():
@@ -147,9 +171,11 @@ def main():
     a.add_argument("--pfs-md-aggregate", type=float, default=500e3,
                    help="aggregate PFS metadata rate over all clients, entries/s (500e3); "
                         "only used with --walk-mode parallel")
-    a.add_argument("--walk-mode", choices=["serial", "parallel"], default="serial",
-                   help="serial: rank 0 walks the whole tree (mpsearch's design); parallel: "
-                        "what-if where every rank walks a share of the tree")
+    a.add_argument("--walk-mode", choices=["overlapped", "serial", "parallel"],
+                   default="overlapped",
+                   help="overlapped: rank 0 walks while ranks search the rounds it hands out "
+                        "(mpsearch's design); serial: the walk ends before the search starts "
+                        "(a single scatter); parallel: what-if where every rank walks a share")
     a.add_argument("--scatter-volume", choices=["paths", "data"], default="paths",
                    help="what rank 0 sends: file paths (default) or the file data itself")
     ap.add_argument("--png", default=os.path.join(HERE, "results", "model.png"))
@@ -195,21 +221,22 @@ def main():
                     ("path_bytes", "B"), ("line_bytes", "B")):
         out("| %s | %s | assumed (placeholder) |" % (k, si(getattr(p, k), unit)))
     out("| scatter_volume | %s | assumed |" % p.scatter_volume)
-    out("| walk_mode | %s | %s |" % (p.walk_mode, "mpsearch design" if p.walk_mode == "serial"
+    out("| walk_mode | %s | %s |" % (p.walk_mode, "mpsearch design" if p.walk_mode == "overlapped"
+                                     else "what-if" if p.walk_mode == "serial"
                                      else "what-if (pfs_md_aggregate %s entries/s)"
                                      % si(p.pfs_md_aggregate)))
     out("")
 
     nodes = [2 ** i for i in range(int(math.log2(p.max_nodes)) + 1)]
-    t1 = sum(model(p, 1).values())
+    t1 = total(p, model(p, 1))
     out("| nodes | time s | speedup | efficiency | serial fraction | startup | walk | scatter "
         "| search | gather | dominant |")
     out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     rows = []
     for n in nodes:
         c = model(p, n)
-        t = sum(c.values())
-        serial = t - c["search"] - (c["walk"] if p.walk_mode == "parallel" else 0.0)
+        t = total(p, c)
+        serial = serial_part(p, c)
         sp = t1 / t
         dom = max(c, key=c.get)
         rows.append((n, t, sp, sp / n, serial / t, c))
@@ -217,14 +244,22 @@ def main():
             n, t, sp, sp / n, serial / t, c["startup"], c["walk"], c["scatter"], c["search"],
             c["gather"], dom))
     c1 = model(p, 1)
-    serial1 = t1 - c1["search"] - (c1["walk"] if p.walk_mode == "parallel" else 0.0)
+    serial1 = serial_part(p, c1)
     out("")
-    out("Amdahl bound with these parameters: serial part %.2f s of T(1) = %.1f s -> speedup "
-        "< %.1f. Best modelled time %.2f s at %d nodes." % (
-            serial1, t1, t1 / serial1 if serial1 > 0 else float("inf"),
-            min(r[1] for r in rows), min(rows, key=lambda r: r[1])[0]))
+    if p.walk_mode != "overlapped":
+        out("Amdahl bound with these parameters: serial part %.2f s of T(1) = %.1f s -> speedup "
+            "< %.1f." % (serial1, t1, t1 / serial1 if serial1 > 0 else float("inf")))
+    bound = [r[0] for r in rows if r[5]["walk"] > r[5]["search"]]
+    out("Best modelled time %.2f s at %d nodes.%s" % (
+        min(r[1] for r in rows), min(rows, key=lambda r: r[1])[0],
+        " Rank 0's walk is longer than the search from %d nodes." % bound[0] if bound else ""))
+    if p.walk_mode == "overlapped":
+        out("Overlapped walk: the search cannot go faster than rank 0 lists files, so from "
+            "the node count where search(N) < walk (%s files at %s files/s = %.1f s) rank 0's "
+            "walk is the limit; past it a distributed walk is needed." % (
+                si(p.files), si(min(p.walk_rate, p.pfs_md_rate)), c1["walk"]))
     out("The model assumes one rank per node, a shared parallel file system visible to all "
-        "ranks, a serial tree walk at rank 0 limited by the file-system metadata rate, and "
+        "ranks, a tree walk at rank 0 limited by the file-system metadata rate, and "
         "that per-file open cost is paid by the searching workers. All 'assumed' values are "
         "placeholders, not measurements.")
     text = "\n".join(lines) + "\n"
@@ -255,7 +290,7 @@ set ylabel "time [s]"
 set title "time per component"
 plot "%s" using 1:2 with linespoints lw 2 title "total", \\
      "" using 1:9 with linespoints title "search", \\
-     "" using 1:7 with linespoints title "walk (serial)", \\
+     "" using 1:7 with linespoints title "walk (rank 0)", \\
      "" using 1:6 with linespoints title "startup", \\
      "" using 1:8 with linespoints title "scatter", \\
      "" using 1:10 with linespoints title "gather"
