@@ -361,6 +361,8 @@ int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 		}
 		if (rc)
 			break;
+		if (tick)
+			tick(ctx); /* between messages too: rank 0 has other work */
 	}
 	mps_buf_release(&b);
 	return rc ? rc : cbrc;

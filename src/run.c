@@ -597,7 +597,7 @@ struct mpi_run {
 	uint64_t own_given;            /* units given to our own pool */
 	uint64_t own_pulled;           /* ... of which taken out finished */
 	bool last_sent;
-	double dispatch_s;
+	double dispatch_s, dispatched;
 	struct mps_dist_rounds rs;
 	uint64_t known_bytes;
 	bool sizes_known;
@@ -751,6 +751,11 @@ static void drop_handed_out(struct mpi_run *m, size_t from, size_t to)
 static int dispatch(struct mpi_run *m)
 {
 	struct run *r = m->r;
+	/* it probes MPI (a progress pass): once a millisecond is enough */
+	double t = now();
+	if (t - m->dispatched < 0.001 && !m->last_sent && !atomic_load(&r->stop))
+		return 0;
+	m->dispatched = t;
 	int rc = mps_dist_rounds_progress(&m->rs, false);
 	if (!rc)
 		rc = mps_dist_need_poll(m->comm, m->wants);
@@ -1067,7 +1072,7 @@ static int rank0_loop(struct mpi_run *m, struct fwd *f, bool *ended, uint64_t *b
 				continue;
 			}
 			struct mps_result res;
-			int prc = own_next(m, &res, 10);
+			int prc = own_next(m, &res, 2);
 			if (prc == MPS_POOL_AGAIN)
 				continue;
 			if (prc == 1) {
