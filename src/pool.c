@@ -108,6 +108,9 @@ struct mps_pool {
 	size_t held;         /* bytes of results held out of order */
 	size_t inflight;     /* batches sent and not yet begun by a worker */
 	size_t batch_max;    /* units per batch now (fewer when few are left) */
+	/* submit() writes to the wake pipe only when the owner, about to
+	 * sleep, asked for it: once `submitted` reaches wake_at (under mu) */
+	uint64_t submitted, wake_at;
 	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
 };
@@ -750,15 +753,21 @@ int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
 			}
 		}
 	}
-	if (!rc)
+	bool wake = false;
+	if (!rc) {
 		p->slots[p->n++] = s;
+		if (++p->submitted >= p->wake_at) {
+			wake = true;
+			p->wake_at = UINT64_MAX; /* once: the owner asks again */
+		}
+	}
 	pthread_mutex_unlock(&p->mu);
 	if (rc) {
 		slot_free(s);
 		return rc;
 	}
 	char c = 1;
-	if (write(p->wake[1], &c, 1) < 0) {
+	if (wake && write(p->wake[1], &c, 1) < 0) {
 		/* the pipe is full: the owner is awake anyway */
 	}
 	return 0;
@@ -1027,9 +1036,12 @@ static int read_worker(struct mps_pool *p, struct worker *w)
 			rc = take_frames(p, w);
 			return rc ? rc : 1;
 		}
+		size_t room = w->in.alloc - w->in.len;
 		w->in.len += (size_t)n;
 		if ((rc = take_frames(p, w)))
 			return rc;
+		if ((size_t)n < room)
+			break; /* drained: poll says when there is more */
 	}
 	return 0;
 }
@@ -1163,6 +1175,18 @@ static void release_delivered(struct mps_pool *p)
 	}
 }
 
+/* Before sleeping: say after how many more submitted units pump_sends
+ * would send a batch again (its test), so that submit wakes us then and
+ * not for every unit. */
+static void arm_wake(struct mps_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	uint64_t unsent = p->n - p->send_next;
+	uint64_t want = p->inflight >= 2 * (size_t)p->nworkers ? BATCH_MAX : 1;
+	p->wake_at = p->submitted - unsent + want;
+	pthread_mutex_unlock(&p->mu);
+}
+
 int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 {
 	release_delivered(p);
@@ -1231,6 +1255,7 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 			if ((rc = requeue_lost(p)))
 				return rc;
 		}
+		arm_wake(p);
 		int pr = poll(pf, (nfds_t)np, p->lost_check > 0 ? 50 : 1000);
 		if (pr < 0 && errno != EINTR)
 			return -errno;
@@ -1239,7 +1264,7 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 				continue;
 			if (map[i] == -1) {
 				char buf[256];
-				while (read(p->wake[0], buf, sizeof(buf)) > 0) {
+				while (read(p->wake[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf)) {
 				}
 			} else if (map[i] == -2) {
 				if ((rc = handle_zygote(p)))
