@@ -298,6 +298,45 @@ static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 	}
 }
 
+/* Descriptors a worker is done with, closed together at the end of a
+ * batch: one close_range per run of consecutive numbers instead of one
+ * close each (a system call costs more than the close itself on some
+ * VMs).  Only numbers in fd[] are closed; invariant: n <= FDS_MAX. */
+#define FDS_MAX (2 * BATCH_MAX)
+struct fdlist {
+	int fd[FDS_MAX];
+	size_t n;
+};
+
+static void fds_flush(struct fdlist *l)
+{
+	/* insertion sort: the numbers mostly come in ascending order */
+	for (size_t i = 1; i < l->n; i++) {
+		int v = l->fd[i];
+		size_t j = i;
+		for (; j > 0 && l->fd[j - 1] > v; j--)
+			l->fd[j] = l->fd[j - 1];
+		l->fd[j] = v;
+	}
+	for (size_t i = 0; i < l->n;) {
+		size_t j = i + 1;
+		while (j < l->n && l->fd[j] == l->fd[j - 1] + 1)
+			j++;
+		if (j - i == 1 || close_range((unsigned)l->fd[i], (unsigned)l->fd[j - 1], 0) != 0)
+			for (size_t k = i; k < j; k++)
+				close(l->fd[k]);
+		i = j;
+	}
+	l->n = 0;
+}
+
+static void fds_add(struct fdlist *l, int fd)
+{
+	if (l->n == FDS_MAX)
+		fds_flush(l);
+	l->fd[l->n++] = fd;
+}
+
 /* Open a file of a batch.  Files of a batch mostly share a directory, so
  * the directory is opened once (O_PATH) and the files relative to it: the
  * kernel then resolves one name per file instead of the whole path. */
@@ -305,9 +344,10 @@ struct dircache {
 	char *dir;
 	size_t len;
 	int fd;
+	struct fdlist *done; /* where a replaced directory goes to be closed */
 };
 
-static int open_in(struct dircache *dc, const char *path)
+static int open_in_once(struct dircache *dc, const char *path)
 {
 	const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
 	const char *slash = strrchr(path, '/');
@@ -316,7 +356,7 @@ static int open_in(struct dircache *dc, const char *path)
 	size_t len = (size_t)(slash - path);
 	if (dc->fd < 0 || len != dc->len || memcmp(dc->dir, path, len)) {
 		if (dc->fd >= 0)
-			close(dc->fd);
+			fds_add(dc->done, dc->fd);
 		dc->fd = -1;
 		char *d = realloc(dc->dir, len + 1);
 		if (!d)
@@ -330,6 +370,18 @@ static int open_in(struct dircache *dc, const char *path)
 			return open(path, fl);
 	}
 	return openat(dc->fd, slash + 1, fl);
+}
+
+/* open_in_once, and again after closing the held descriptors when the
+ * process ran out of them (they are held for the batch's end) */
+static int open_in(struct dircache *dc, const char *path)
+{
+	int fd = open_in_once(dc, path);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && dc->done->n) {
+		fds_flush(dc->done);
+		fd = open_in_once(dc, path);
+	}
+	return fd;
 }
 
 static void worker_main(struct mps_pool *p, int tq, int out, int core)
@@ -351,7 +403,8 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
 	struct mps_buf buf = {0};
 	struct wout wo = {.fd = out};
-	struct dircache dc = {.fd = -1};
+	struct fdlist done = {.n = 0};
+	struct dircache dc = {.fd = -1, .done = &done};
 	for (;;) {
 		ssize_t n = recv(tq, msg, MSG_MAX, 0);
 		if (n < 0 && errno == EINTR)
@@ -404,7 +457,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 					fl |= MPS_SEARCH_SPLIT_BIG;
 				rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
 				if (fd > 0)
-					close(fd);
+					fds_add(&done, fd);
 			}
 			path[th.pathlen] = save;
 			if (rc < 0)
@@ -426,6 +479,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			st.busy += now() - t0;
 			pos += sizeof(th) + th.pathlen;
 		}
+		fds_flush(&done);
 		if (wo.frames.len && write_staged(&wo))
 			_exit(6);
 	}
