@@ -35,6 +35,10 @@ enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
 #define BATCH_BYTES (1u << 20) /* file bytes in a batch */
 #define FLUSH_AT (256u << 10)
 #define HOLD_BUDGET (64u << 20)
+/* units submitted and not yet delivered before a submitting thread other
+ * than the owner waits: the slots' memory is then reused while it is warm
+ * instead of growing the heap by a slot per file of the tree */
+#define SUBMIT_AHEAD 8192
 
 enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED };
 struct zmsg {
@@ -111,6 +115,9 @@ struct mps_pool {
 	/* submit() writes to the wake pipe only when the owner, about to
 	 * sleep, asked for it: once `submitted` reaches wake_at (under mu) */
 	uint64_t submitted, wake_at;
+	pthread_cond_t room;  /* signalled when SUBMIT_AHEAD / 2 are left */
+	pthread_t owner;      /* the thread calling mps_pool_next */
+	bool owner_set, submit_waits;
 	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
 };
@@ -655,6 +662,7 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 	p->o = *o;
 	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = -1;
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->room, NULL);
 	int err = ENOMEM;
 	/* Result blocks grow by doubling; with big blocks always mapped,
 	 * realloc moves them with mremap instead of copying, and freed blocks
@@ -780,6 +788,13 @@ int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
 	memcpy(s->u.path, u->path, u->pathlen);
 	s->u.path[u->pathlen] = 0;
 	pthread_mutex_lock(&p->mu);
+	/* never waits in the owner's thread (it would wait for itself), nor
+	 * before the owner runs, nor after mps_pool_close */
+	while (p->owner_set && !p->closed && p->n - p->head >= SUBMIT_AHEAD &&
+	       !pthread_equal(p->owner, pthread_self())) {
+		p->submit_waits = true;
+		pthread_cond_wait(&p->room, &p->mu);
+	}
 	int rc = 0;
 	if (!p->base_set) {
 		p->base = u->id;
@@ -831,6 +846,7 @@ int mps_pool_close(struct mps_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->closed = true;
+	pthread_cond_broadcast(&p->room);
 	pthread_mutex_unlock(&p->mu);
 	char c = 1;
 	if (write(p->wake[1], &c, 1) < 0) {
@@ -1243,6 +1259,12 @@ static void arm_wake(struct mps_pool *p)
 
 int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 {
+	if (!p->owner_set) {
+		pthread_mutex_lock(&p->mu);
+		p->owner = pthread_self();
+		p->owner_set = true;
+		pthread_mutex_unlock(&p->mu);
+	}
 	release_delivered(p);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
@@ -1262,6 +1284,10 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 			if (ready == h || h->next_sub == h->nsub) {
 				pthread_mutex_lock(&p->mu);
 				p->slots[p->head++] = NULL;
+				if (p->submit_waits && p->n - p->head <= SUBMIT_AHEAD / 2) {
+					p->submit_waits = false;
+					pthread_cond_signal(&p->room);
+				}
 				pthread_mutex_unlock(&p->mu);
 			}
 			p->delivered = ready;
@@ -1398,6 +1424,7 @@ int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st, int max)
 	if (p->topo)
 		hwloc_topology_destroy(p->topo);
 	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->room);
 	free(p);
 	return n;
 }
