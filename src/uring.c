@@ -24,13 +24,21 @@ int mps_ring_init(struct mps_ring *r, unsigned entries, unsigned nfiles)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-#if defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter) && defined(__NR_io_uring_register)
+#if defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter) && \
+	defined(__NR_io_uring_register) && defined(IORING_FEAT_LINKED_FILE)
 	struct io_uring_params p;
 	memset(&p, 0, sizeof(p));
 	int fd = (int)syscall(__NR_io_uring_setup, entries, &p);
 	if (fd < 0)
 		return -errno;
 	r->fd = fd;
+	/* a read linked after the open of its direct descriptor needs the
+	 * file looked up when the read runs (5.17); before that (and before
+	 * direct descriptors, 5.15) the chain would not work */
+	if (!(p.features & IORING_FEAT_LINKED_FILE)) {
+		errno = ENOSYS;
+		goto fail;
+	}
 	r->entries = p.sq_entries;
 	r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
 	r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
