@@ -287,7 +287,8 @@ static long env_long(const char *name, long dflt)
 
 /* Test switches: MPSEARCH_TEST_ABORT_UNIT=N kills the worker that takes
  * unit N (once, if MPSEARCH_TEST_ABORT_ONCE names a marker file);
- * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit. */
+ * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit before it opens the file
+ * (and turns the read-ahead of a batch's files off). */
 static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 {
 	if (abort_unit >= 0 && (uint64_t)abort_unit == id) {
@@ -419,11 +420,11 @@ struct prefetch {
 	char names[MSG_MAX + BATCH_MAX]; /* the paths, NUL-terminated */
 };
 
-static void prefetch_init(struct prefetch *pf, const struct mps_search_opts *so)
+static void prefetch_init(struct prefetch *pf, const struct mps_search_opts *so, bool on)
 {
 	pf->ring.fd = -1;
 	pf->slot = so->bufsize && so->bufsize <= PRE_BYTES ? so->bufsize - 1 : PRE_BYTES;
-	if (pf->slot == 0 || mps_ring_init(&pf->ring, 4 * BATCH_MAX, BATCH_MAX) < 0)
+	if (!on || pf->slot == 0 || mps_ring_init(&pf->ring, 4 * BATCH_MAX, BATCH_MAX) < 0)
 		return;
 	/* mapped at once: page by page, the faults cost more than the reads
 	 * (and the kernel fills it, which memcheck could not see in malloc'd
@@ -517,7 +518,9 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	struct fdlist done = {.n = 0};
 	struct dircache dc = {.fd = -1, .done = &done};
 	static struct prefetch pf; /* one per process: static, not on the stack */
-	prefetch_init(&pf, &p->o.search);
+	/* MPSEARCH_TEST_SLOW_MS: each unit waits before it opens its file (the
+	 * tests remove or truncate files meanwhile), so nothing is read ahead */
+	prefetch_init(&pf, &p->o.search, slow_ms <= 0);
 	for (;;) {
 		ssize_t n = recv(tq, msg, MSG_MAX, 0);
 		if (n < 0 && errno == EINTR)
