@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
@@ -24,6 +25,7 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/pool.h"
+#include "uring.h"
 
 /* ---- wire formats ---- */
 
@@ -35,6 +37,10 @@ enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
 #define BATCH_BYTES (1u << 20) /* file bytes in a batch */
 #define FLUSH_AT (256u << 10)
 #define HOLD_BUDGET (64u << 20)
+/* units submitted and not yet delivered before a submitting thread other
+ * than the owner waits: the slots' memory is then reused while it is warm
+ * instead of growing the heap by a slot per file of the tree */
+#define SUBMIT_AHEAD 8192
 
 enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED };
 struct zmsg {
@@ -108,6 +114,12 @@ struct mps_pool {
 	size_t held;         /* bytes of results held out of order */
 	size_t inflight;     /* batches sent and not yet begun by a worker */
 	size_t batch_max;    /* units per batch now (fewer when few are left) */
+	/* submit() writes to the wake pipe only when the owner, about to
+	 * sleep, asked for it: once `submitted` reaches wake_at (under mu) */
+	uint64_t submitted, wake_at;
+	pthread_cond_t room;  /* signalled when SUBMIT_AHEAD / 2 are left */
+	pthread_t owner;      /* the thread calling mps_pool_next */
+	bool owner_set, submit_waits;
 	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
 };
@@ -275,7 +287,8 @@ static long env_long(const char *name, long dflt)
 
 /* Test switches: MPSEARCH_TEST_ABORT_UNIT=N kills the worker that takes
  * unit N (once, if MPSEARCH_TEST_ABORT_ONCE names a marker file);
- * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit. */
+ * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit before it opens the file
+ * (and turns the read-ahead of a batch's files off). */
 static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 {
 	if (abort_unit >= 0 && (uint64_t)abort_unit == id) {
@@ -295,6 +308,45 @@ static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 	}
 }
 
+/* Descriptors a worker is done with, closed together at the end of a
+ * batch: one close_range per run of consecutive numbers instead of one
+ * close each (a system call costs more than the close itself on some
+ * VMs).  Only numbers in fd[] are closed; invariant: n <= FDS_MAX. */
+#define FDS_MAX (2 * BATCH_MAX)
+struct fdlist {
+	int fd[FDS_MAX];
+	size_t n;
+};
+
+static void fds_flush(struct fdlist *l)
+{
+	/* insertion sort: the numbers mostly come in ascending order */
+	for (size_t i = 1; i < l->n; i++) {
+		int v = l->fd[i];
+		size_t j = i;
+		for (; j > 0 && l->fd[j - 1] > v; j--)
+			l->fd[j] = l->fd[j - 1];
+		l->fd[j] = v;
+	}
+	for (size_t i = 0; i < l->n;) {
+		size_t j = i + 1;
+		while (j < l->n && l->fd[j] == l->fd[j - 1] + 1)
+			j++;
+		if (j - i == 1 || close_range((unsigned)l->fd[i], (unsigned)l->fd[j - 1], 0) != 0)
+			for (size_t k = i; k < j; k++)
+				close(l->fd[k]);
+		i = j;
+	}
+	l->n = 0;
+}
+
+static void fds_add(struct fdlist *l, int fd)
+{
+	if (l->n == FDS_MAX)
+		fds_flush(l);
+	l->fd[l->n++] = fd;
+}
+
 /* Open a file of a batch.  Files of a batch mostly share a directory, so
  * the directory is opened once (O_PATH) and the files relative to it: the
  * kernel then resolves one name per file instead of the whole path. */
@@ -302,31 +354,146 @@ struct dircache {
 	char *dir;
 	size_t len;
 	int fd;
+	struct fdlist *done; /* where a replaced directory goes to be closed */
 };
 
-static int open_in(struct dircache *dc, const char *path)
+/* The directory of path as a descriptor, and in *name the rest of the
+ * path; AT_FDCWD and the whole path for a name without a directory, -1
+ * when the directory cannot be opened. */
+static int dir_of(struct dircache *dc, const char *path, const char **name)
 {
-	const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
 	const char *slash = strrchr(path, '/');
+	*name = path;
 	if (!slash || slash == path || slash[1] == 0)
-		return open(path, fl);
+		return AT_FDCWD;
 	size_t len = (size_t)(slash - path);
 	if (dc->fd < 0 || len != dc->len || memcmp(dc->dir, path, len)) {
 		if (dc->fd >= 0)
-			close(dc->fd);
+			fds_add(dc->done, dc->fd);
 		dc->fd = -1;
 		char *d = realloc(dc->dir, len + 1);
 		if (!d)
-			return open(path, fl);
+			return -1;
 		dc->dir = d;
 		memcpy(d, path, len);
 		d[len] = 0;
 		dc->len = len;
 		dc->fd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dc->fd < 0)
-			return open(path, fl);
+			return -1;
 	}
-	return openat(dc->fd, slash + 1, fl);
+	*name = slash + 1;
+	return dc->fd;
+}
+
+static int open_in_once(struct dircache *dc, const char *path)
+{
+	const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	const char *name;
+	int dfd = dir_of(dc, path, &name);
+	return dfd == -1 ? open(path, fl) : openat(dfd, name, fl);
+}
+
+/* open_in_once, and again after closing the held descriptors when the
+ * process ran out of them (they are held for the batch's end) */
+static int open_in(struct dircache *dc, const char *path)
+{
+	int fd = open_in_once(dc, path);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && dc->done->n) {
+		fds_flush(dc->done);
+		fd = open_in_once(dc, path);
+	}
+	return fd;
+}
+
+/* Whole small files of a batch, opened and read ahead with one io_uring
+ * submission (a system call per open and read costs more than the work on
+ * some VMs).  A unit whose read did not show its end (res < 0, or the
+ * buffer filled) is searched the usual way, so errors and big files come
+ * out exactly as without it. */
+#define PRE_BYTES (128u << 10) /* buffer per file */
+struct prefetch {
+	struct mps_ring ring; /* fd -1: not available, read nothing ahead */
+	char *buf;            /* BATCH_MAX buffers of `slot` bytes */
+	size_t slot;          /* < the searcher's buffer: no split check needed */
+	int res[BATCH_MAX];   /* bytes read; < 0 none */
+	char names[MSG_MAX + BATCH_MAX]; /* the paths, NUL-terminated */
+};
+
+static void prefetch_init(struct prefetch *pf, const struct mps_search_opts *so, bool on)
+{
+	pf->ring.fd = -1;
+	pf->slot = so->bufsize && so->bufsize <= PRE_BYTES ? so->bufsize - 1 : PRE_BYTES;
+	if (!on || pf->slot == 0 || mps_ring_init(&pf->ring, 4 * BATCH_MAX, BATCH_MAX) < 0)
+		return;
+	/* mapped at once: page by page, the faults cost more than the reads
+	 * (and the kernel fills it, which memcheck could not see in malloc'd
+	 * memory: mapped memory counts as defined) */
+	void *b = mmap(NULL, BATCH_MAX * pf->slot, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (b == MAP_FAILED) {
+		mps_ring_release(&pf->ring);
+		return;
+	}
+	pf->buf = b;
+}
+
+static void prefetch_release(struct prefetch *pf)
+{
+	if (pf->ring.fd >= 0) {
+		mps_ring_release(&pf->ring);
+		munmap(pf->buf, BATCH_MAX * pf->slot);
+	}
+	pf->buf = NULL;
+}
+
+static void prefetch_done(void *ctx, uint64_t tag, int res)
+{
+	struct prefetch *pf = ctx;
+	if (tag < BATCH_MAX)
+		pf->res[tag] = res;
+}
+
+static bool prefetchable(const struct task_head *th)
+{
+	return !(th->flags & MPS_UNIT_STDIN) && (th->flags & MPS_UNIT_REGULAR) && th->begin == 0 &&
+	       th->end == UINT64_MAX && th->nparts == 1;
+}
+
+/* Read ahead the prefetchable units of batch msg[0, n). */
+static void prefetch_batch(struct prefetch *pf, struct dircache *dc, const unsigned char *msg,
+			   size_t n)
+{
+	for (size_t i = 0; i < BATCH_MAX; i++)
+		pf->res[i] = -1;
+	if (pf->ring.fd < 0)
+		return;
+	size_t k = 0, at = 0;
+	for (size_t pos = 0; pos < n; k++) {
+		struct task_head th;
+		memcpy(&th, msg + pos, sizeof(th));
+		const char *path = (const char *)msg + pos + sizeof(th);
+		pos += sizeof(th) + th.pathlen;
+		if (!prefetchable(&th) || memchr(path, 0, th.pathlen))
+			continue;
+		char *name = pf->names + at;
+		memcpy(name, path, th.pathlen);
+		name[th.pathlen] = 0;
+		at += th.pathlen + 1;
+		const char *rest;
+		int dfd = dir_of(dc, name, &rest);
+		if (dfd == -1)
+			continue;
+		mps_ring_add_read(&pf->ring, dfd, rest, (unsigned)k, pf->buf + k * pf->slot,
+				  (unsigned)pf->slot, k);
+	}
+	if (mps_ring_run(&pf->ring, prefetch_done, pf) < 0) {
+		/* reads may still land in pf->buf: give up on both for good */
+		mps_ring_release(&pf->ring);
+		pf->buf = NULL;
+		for (size_t i = 0; i < BATCH_MAX; i++)
+			pf->res[i] = -1;
+	}
 }
 
 static void worker_main(struct mps_pool *p, int tq, int out, int core)
@@ -348,7 +515,12 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
 	struct mps_buf buf = {0};
 	struct wout wo = {.fd = out};
-	struct dircache dc = {.fd = -1};
+	struct fdlist done = {.n = 0};
+	struct dircache dc = {.fd = -1, .done = &done};
+	static struct prefetch pf; /* one per process: static, not on the stack */
+	/* MPSEARCH_TEST_SLOW_MS: each unit waits before it opens its file (the
+	 * tests remove or truncate files meanwhile), so nothing is read ahead */
+	prefetch_init(&pf, &p->o.search, slow_ms <= 0);
 	for (;;) {
 		ssize_t n = recv(tq, msg, MSG_MAX, 0);
 		if (n < 0 && errno == EINTR)
@@ -372,7 +544,10 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		wo.part = 0;
 		if (stage_frame(&wo, F_BEGIN, ids[0], ids, nids * 2 * sizeof(uint64_t)) || write_staged(&wo))
 			_exit(5);
-		for (size_t pos = 0; pos < (size_t)n;) {
+		double tp = now();
+		prefetch_batch(&pf, &dc, msg, (size_t)n);
+		st.busy += now() - tp;
+		for (size_t pos = 0, k = 0; pos < (size_t)n; k++) {
 			struct task_head th;
 			memcpy(&th, msg + pos, sizeof(th));
 			char *path = (char *)msg + pos + sizeof(th);
@@ -388,20 +563,28 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			bs.flush = worker_flush;
 			bs.ctx = &wo;
 			bs.flush_at = FLUSH_AT;
-			int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open_in(&dc, path);
+			int pre = pf.res[k];
+			if (pre >= 0 && (size_t)pre >= pf.slot)
+				pre = -1; /* filled the buffer: maybe bigger, the usual way */
 			int rc;
-			if (fd < 0) {
-				struct mps_unit_summary sum = {.err = -errno};
-				rc = bs.base.finish(&bs.base, &sum);
+			if (pre >= 0) {
+				/* read whole ahead (a regular file: a short read is its end) */
+				rc = mps_searcher_run_mem(s, pf.buf + k * pf.slot, (size_t)pre, 0, &bs.base);
 			} else {
-				unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
-				if (th.flags & MPS_UNIT_REGULAR)
-					fl |= MPS_SEARCH_REGULAR;
-				if (th.flags & MPS_UNIT_NOSIZE)
-					fl |= MPS_SEARCH_SPLIT_BIG;
-				rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
-				if (fd > 0)
-					close(fd);
+				int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open_in(&dc, path);
+				if (fd < 0) {
+					struct mps_unit_summary sum = {.err = -errno};
+					rc = bs.base.finish(&bs.base, &sum);
+				} else {
+					unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
+					if (th.flags & MPS_UNIT_REGULAR)
+						fl |= MPS_SEARCH_REGULAR;
+					if (th.flags & MPS_UNIT_NOSIZE)
+						fl |= MPS_SEARCH_SPLIT_BIG;
+					rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
+					if (fd > 0)
+						fds_add(&done, fd);
+				}
 			}
 			path[th.pathlen] = save;
 			if (rc < 0)
@@ -423,6 +606,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			st.busy += now() - t0;
 			pos += sizeof(th) + th.pathlen;
 		}
+		fds_flush(&done);
 		if (wo.frames.len && write_staged(&wo))
 			_exit(6);
 	}
@@ -430,6 +614,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	if (!stage_frame(&wo, F_STATS, 0, &st, sizeof(st)))
 		write_staged(&wo);
 	mps_searcher_free(s);
+	prefetch_release(&pf);
 	mps_buf_release(&buf);
 	mps_buf_release(&wo.frames);
 	free(msg);
@@ -598,6 +783,7 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 	p->o = *o;
 	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = -1;
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->room, NULL);
 	int err = ENOMEM;
 	/* Result blocks grow by doubling; with big blocks always mapped,
 	 * realloc moves them with mremap instead of copying, and freed blocks
@@ -723,6 +909,13 @@ int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
 	memcpy(s->u.path, u->path, u->pathlen);
 	s->u.path[u->pathlen] = 0;
 	pthread_mutex_lock(&p->mu);
+	/* never waits in the owner's thread (it would wait for itself), nor
+	 * before the owner runs, nor after mps_pool_close */
+	while (p->owner_set && !p->closed && p->n - p->head >= SUBMIT_AHEAD &&
+	       !pthread_equal(p->owner, pthread_self())) {
+		p->submit_waits = true;
+		pthread_cond_wait(&p->room, &p->mu);
+	}
 	int rc = 0;
 	if (!p->base_set) {
 		p->base = u->id;
@@ -750,15 +943,21 @@ int mps_pool_submit(struct mps_pool *p, const struct mps_unit *u)
 			}
 		}
 	}
-	if (!rc)
+	bool wake = false;
+	if (!rc) {
 		p->slots[p->n++] = s;
+		if (++p->submitted >= p->wake_at) {
+			wake = true;
+			p->wake_at = UINT64_MAX; /* once: the owner asks again */
+		}
+	}
 	pthread_mutex_unlock(&p->mu);
 	if (rc) {
 		slot_free(s);
 		return rc;
 	}
 	char c = 1;
-	if (write(p->wake[1], &c, 1) < 0) {
+	if (wake && write(p->wake[1], &c, 1) < 0) {
 		/* the pipe is full: the owner is awake anyway */
 	}
 	return 0;
@@ -768,6 +967,7 @@ int mps_pool_close(struct mps_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->closed = true;
+	pthread_cond_broadcast(&p->room);
 	pthread_mutex_unlock(&p->mu);
 	char c = 1;
 	if (write(p->wake[1], &c, 1) < 0) {
@@ -1027,9 +1227,12 @@ static int read_worker(struct mps_pool *p, struct worker *w)
 			rc = take_frames(p, w);
 			return rc ? rc : 1;
 		}
+		size_t room = w->in.alloc - w->in.len;
 		w->in.len += (size_t)n;
 		if ((rc = take_frames(p, w)))
 			return rc;
+		if ((size_t)n < room)
+			break; /* drained: poll says when there is more */
 	}
 	return 0;
 }
@@ -1163,6 +1366,18 @@ static void release_delivered(struct mps_pool *p)
 	}
 }
 
+/* Before sleeping: say after how many more submitted units pump_sends
+ * would send a batch again (its test), so that submit wakes us then and
+ * not for every unit. */
+static void arm_wake(struct mps_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	uint64_t unsent = p->n - p->send_next;
+	uint64_t want = p->inflight >= 2 * (size_t)p->nworkers ? BATCH_MAX : 1;
+	p->wake_at = p->submitted - unsent + want;
+	pthread_mutex_unlock(&p->mu);
+}
+
 int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 {
 	return mps_pool_next_wait(p, r, -1);
@@ -1170,6 +1385,12 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 
 int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 {
+	if (!p->owner_set) {
+		pthread_mutex_lock(&p->mu);
+		p->owner = pthread_self();
+		p->owner_set = true;
+		pthread_mutex_unlock(&p->mu);
+	}
 	release_delivered(p);
 	double deadline = timeout_ms >= 0 ? now() + timeout_ms * 1e-3 : 0;
 	for (int pass = 0;; pass++) {
@@ -1190,6 +1411,10 @@ int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 			if (ready == h || h->next_sub == h->nsub) {
 				pthread_mutex_lock(&p->mu);
 				p->slots[p->head++] = NULL;
+				if (p->submit_waits && p->n - p->head <= SUBMIT_AHEAD / 2) {
+					p->submit_waits = false;
+					pthread_cond_signal(&p->room);
+				}
 				pthread_mutex_unlock(&p->mu);
 			}
 			p->delivered = ready;
@@ -1241,6 +1466,7 @@ int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 			if ((rc = requeue_lost(p)))
 				return rc;
 		}
+		arm_wake(p);
 		int wait = p->lost_check > 0 ? 50 : 1000;
 		if (timeout_ms >= 0 && left * 1e3 < wait)
 			wait = left > 0 ? (int)(left * 1e3) + 1 : 0;
@@ -1252,7 +1478,7 @@ int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 				continue;
 			if (map[i] == -1) {
 				char buf[256];
-				while (read(p->wake[0], buf, sizeof(buf)) > 0) {
+				while (read(p->wake[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf)) {
 				}
 			} else if (map[i] == -2) {
 				if ((rc = handle_zygote(p)))
@@ -1332,6 +1558,7 @@ int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st, int max)
 	if (p->topo)
 		hwloc_topology_destroy(p->topo);
 	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->room);
 	free(p);
 	return n;
 }

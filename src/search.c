@@ -619,6 +619,23 @@ static int nul_check(struct run *r)
 	return 0;
 }
 
+/* The end of a run: the NUL check of what is left, the summary to the
+ * sink.  rc: the run's result so far. */
+static int run_end(struct run *r, int rc)
+{
+	struct mps_searcher *s = r->s;
+	if (!rc && !r->cbrc)
+		rc = nul_check(r);
+	if (rc && rc != STOP)
+		r->sum.err = rc;
+	if (!r->sum.err && r->end != UINT64_MAX && r->eof && r->boff + r->len < r->end)
+		r->sum.err = MPS_ETRUNC; /* the file shrank under us */
+	if (s->o.max_count >= 0 && r->sum.selected > (uint64_t)s->o.max_count)
+		r->sum.selected = (uint64_t)s->o.max_count;
+	int frc = r->sink->finish(r->sink, &r->sum);
+	return r->cbrc ? r->cbrc : frc;
+}
+
 int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t end, unsigned flags,
 		     struct mps_sink *sink)
 {
@@ -641,14 +658,30 @@ int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t en
 	}
 	if (!rc)
 		rc = run_range(&r, begin, flags);
-	if (!rc && !r.cbrc)
-		rc = nul_check(&r);
-	if (rc && rc != STOP)
-		r.sum.err = rc;
-	if (!r.sum.err && end != UINT64_MAX && r.eof && r.boff + r.len < end)
-		r.sum.err = MPS_ETRUNC; /* the file shrank under us */
-	if (s->o.max_count >= 0 && r.sum.selected > (uint64_t)s->o.max_count)
-		r.sum.selected = (uint64_t)s->o.max_count;
-	int frc = sink->finish(sink, &r.sum);
-	return r.cbrc ? r.cbrc : frc;
+	return run_end(&r, rc);
+}
+
+int mps_searcher_run_mem(struct mps_searcher *s, char *data, size_t len, unsigned flags,
+			 struct mps_sink *sink)
+{
+	/* the searcher's buffer is data for this run: every read is done */
+	char *own = s->buf;
+	size_t cap = s->cap;
+	s->buf = data;
+	s->cap = len;
+	struct run r = {
+		.s = s, .o = &s->o, .sink = sink, .fd = -1, .end = UINT64_MAX, .seq = true,
+		.cnt_line = 1, .mode = M_OWNED, .len = len, .eof = true, .regular = true,
+	};
+	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
+	r.sum.bytes = len;
+	if (len > 0) {
+		if (!s->o.text && memchr(data, 0, len))
+			r.sum.binary = 1;
+		r.last_nl = data[len - 1] == '\n';
+	}
+	int rc = run_end(&r, run_range(&r, 0, flags));
+	s->buf = own;
+	s->cap = cap;
+	return rc;
 }

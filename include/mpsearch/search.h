@@ -46,6 +46,11 @@ enum {
 int mps_searcher_run(struct mps_searcher *s /* in, out */, int fd, uint64_t begin, uint64_t end,
 		     unsigned flags, struct mps_sink *sink /* in */);
 
+/* The same for a whole regular file already read: data[0, len) is all of
+ * it.  data is used in place (not changed) until it returns. */
+int mps_searcher_run_mem(struct mps_searcher *s /* in, out */, char *data /* in */, size_t len,
+			 unsigned flags, struct mps_sink *sink /* in */);
+
 /* Count '\n' in p[0, n) (exposed for tests and benchmarks). */
 size_t mps_count_newlines(const char *p /* in */, size_t n);
 

@@ -1,5 +1,6 @@
 /* Searcher: buffer boundaries, ranges at every split position, no final
- * newline, CRLF, empty files, NUL detection, a 100 MB line. */
+ * newline, CRLF, empty files, NUL detection, a 100 MB line, a file
+ * searched from memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -281,6 +282,67 @@ static void test_huge_line(void **state)
 	free(path);
 }
 
+static void same_summary(const struct mps_unit_summary *x, const struct mps_unit_summary *y)
+{
+	assert_int_equal(x->lines, y->lines);
+	assert_int_equal(x->selected, y->selected);
+	assert_int_equal(x->matches, y->matches);
+	assert_int_equal(x->bytes, y->bytes);
+	assert_int_equal(x->err, y->err);
+	assert_int_equal(x->binary, y->binary);
+}
+
+/* A whole file already in memory gives what reading it gives, and the
+ * searcher reads files as before afterwards. */
+static void test_mem_same_as_fd(void **state)
+{
+	(void)state;
+#define IN(lit) {lit, sizeof(lit) - 1}
+	static const struct {
+		const char *data;
+		size_t n;
+	} in[] = {
+		IN(text), IN(""), IN("x\r\nfoo\r\n"), IN("foo\n\0foo\n"),
+		IN("a\nb\nfoo\nc\nd\nfoo\ne\n"), IN("foo"), IN("\n\n\n"),
+	};
+#undef IN
+	struct mps_matcher *m = lit("foo");
+	const struct mps_search_opts opts[] = {
+		{.max_count = -1, .emit_lines = true},
+		{.max_count = -1, .emit_lines = true, .invert = true},
+		{.max_count = -1, .emit_lines = true, .before = 2, .after = 1},
+		{.max_count = 1, .emit_lines = true, .after = 2},
+		{.max_count = -1, .emit_lines = false},
+		{.max_count = -1, .first_only = true},
+		{.max_count = -1, .emit_lines = true, .text = true, .spans = true},
+	};
+	for (size_t i = 0; i < sizeof(in) / sizeof(*in); i++) {
+		char *path = tmpfile_with(in[i].data, in[i].n);
+		char *copy = malloc(in[i].n + 1);
+		memcpy(copy, in[i].data, in[i].n);
+		for (size_t k = 0; k < sizeof(opts) / sizeof(*opts); k++) {
+			struct mps_searcher *s = mps_searcher_new(m, &opts[k]);
+			struct rec_sink a, b, c;
+			rec_init(&a);
+			rec_init(&b);
+			rec_init(&c);
+			run_range(s, path, 0, UINT64_MAX, MPS_SEARCH_REGULAR, &a);
+			assert_int_equal(mps_searcher_run_mem(s, copy, in[i].n, 0, &b.base), 0);
+			run_range(s, path, 0, UINT64_MAX, MPS_SEARCH_REGULAR, &c);
+			assert_string_equal(a.out, b.out);
+			assert_string_equal(a.out, c.out);
+			same_summary(&a.sum, &b.sum);
+			same_summary(&a.sum, &c.sum);
+			assert_memory_equal(copy, in[i].data, in[i].n); /* not changed */
+			mps_searcher_free(s);
+		}
+		free(copy);
+		unlink(path);
+		free(path);
+	}
+	mps_matcher_free(m);
+}
+
 static void test_count_newlines(void **state)
 {
 	(void)state;
@@ -301,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_whole_various_buffers), cmocka_unit_test(test_split_everywhere),
 		cmocka_unit_test(test_empty_and_crlf), cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_huge_line), cmocka_unit_test(test_count_newlines),
+		cmocka_unit_test(test_mem_same_as_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
