@@ -99,7 +99,7 @@ def measured_from_csv(path, path_bytes, line_bytes):
     return m, len(rows)
 
 
-ROUND0 = 32768  # units in mpsearch's collective first round (src/run.c ROUND0_MAX)
+ROUND0 = 4096  # units in mpsearch's collective first round (src/run.c ROUND0_MAX)
 
 
 def model(p, n):

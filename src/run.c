@@ -561,7 +561,7 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
  * keeps its own workers going by holding their results aside (up to
  * STASH_BUDGET). */
 
-#define ROUND0_MAX 32768     /* units in the collective first round */
+#define ROUND0_MAX 4096      /* units in the collective first round (more: a longer scatter) */
 #define ROUND_MAX 16384      /* units in a later round, at most */
 #define ROUND_MIN 64         /* ... and at least, unless the list is shorter */
 #define LOW 2048             /* a rank asks for more below this many units */
