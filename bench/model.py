@@ -81,19 +81,19 @@ def measured_from_csv(path, path_bytes, line_bytes):
         if files and ws:
             walk.append(files / ws)
         if files and ss:
-            scat.append(files * path_bytes / ss)
+            scat.append(min(files, ROUND0) * path_bytes / ss)
         if lines is not None and gs:
             gath.append(max(lines, 1) * line_bytes / gs)
-        if tot is not None and wall is not None and ranks:
-            start.append(max(wall - tot, 0.0) / ranks)
+        if tot is not None and wall is not None:
+            start.append(max(wall - tot, 0.0))
         v = num(r.get("stats_imbalance"))
         if v is not None:
-            imb.append(v)
+            imb.append(max(v - 1.0, 0.0))  # the stats give max/mean; the model wants the excess
         if lines is not None and data:
             outf.append(lines * line_bytes / data)
     m = {}
     for k, v in (("walk_rate", walk), ("scatter_rate", scat), ("gather_rate", gath),
-                 ("startup_per_rank", start), ("imbalance", imb), ("out_fraction", outf)):
+                 ("startup_base", start), ("imbalance", imb), ("out_fraction", outf)):
         if v:
             m[k] = statistics.median(v)
     return m, len(rows)
@@ -145,7 +145,8 @@ def main():
     m.add_argument("--walk-rate", type=float, help="directory walk rate at rank 0, files/s")
     m.add_argument("--scatter-rate", type=float, help="scatter rate of rank 0, bytes/s")
     m.add_argument("--gather-rate", type=float, help="gather rate into rank 0, bytes/s")
-    m.add_argument("--startup-per-rank", type=float, help="launch cost per rank, s")
+    m.add_argument("--startup-base", type=float,
+                   help="launch cost (mpirun wall - mpsearch total_s on one node), s")
     m.add_argument("--imbalance", type=float, help="max/mean - 1 of per-rank search time")
     m.add_argument("--out-fraction", type=float,
                    help="output bytes / corpus bytes for the modelled query")
@@ -165,7 +166,8 @@ def main():
                    help="aggregate PFS open+close rate over all clients, files/s (500e3)")
     a.add_argument("--open-rate", type=float, default=20e3,
                    help="open+close rate of one worker on the PFS, files/s (20e3)")
-    a.add_argument("--startup-base", type=float, default=0.1, help="fixed launch cost, s (0.1)")
+    a.add_argument("--startup-per-rank", type=float, default=0.002,
+                   help="launch cost added per rank, s (0.002; one node cannot measure it)")
     a.add_argument("--path-bytes", type=float, default=80, help="bytes per path in work lists (80)")
     a.add_argument("--line-bytes", type=float, default=80, help="bytes per output line (80)")
     a.add_argument("--pfs-md-aggregate", type=float, default=500e3,
@@ -184,7 +186,7 @@ def main():
 
     # placeholder defaults for the 'measured' parts when nothing was measured
     placeholders = {"walk_rate": 500e3, "scatter_rate": 1e9, "gather_rate": 1e9,
-                    "startup_per_rank": 0.005, "imbalance": 0.05, "out_fraction": 1e-4}
+                    "startup_base": 0.5, "imbalance": 0.05, "out_fraction": 1e-4}
     source = {k: "assumed (placeholder)" for k in placeholders}
     csv_path = p.from_csv
     if csv_path is None and os.path.exists(DEFAULT_CSV):
@@ -212,12 +214,12 @@ def main():
     out("| parameter | value | source |")
     out("|---|---:|---|")
     for k, unit in (("walk_rate", "files/s"), ("scatter_rate", "B/s"), ("gather_rate", "B/s"),
-                    ("startup_per_rank", "s"), ("imbalance", ""), ("out_fraction", "")):
+                    ("startup_base", "s"), ("imbalance", ""), ("out_fraction", "")):
         out("| %s | %s | %s |" % (k, si(getattr(p, k), unit) if unit else "%.3g" % getattr(p, k),
                                  source[k]))
     for k, unit in (("scan_rate", "B/s per node"), ("net_bw", "B/s"), ("net_latency", "s"),
                     ("pfs_bw", "B/s"), ("pfs_md_rate", "entries/s"), ("pfs_open_rate", "files/s"),
-                    ("open_rate", "files/s per worker"), ("startup_base", "s"),
+                    ("open_rate", "files/s per worker"), ("startup_per_rank", "s"),
                     ("path_bytes", "B"), ("line_bytes", "B")):
         out("| %s | %s | assumed (placeholder) |" % (k, si(getattr(p, k), unit)))
     out("| scatter_volume | %s | assumed |" % p.scatter_volume)
