@@ -1383,6 +1383,14 @@ int mps_pool_next(struct mps_pool *p, struct mps_result *r)
 	return mps_pool_next_wait(p, r, -1);
 }
 
+void mps_pool_own(struct mps_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->owner = pthread_self();
+	p->owner_set = true;
+	pthread_mutex_unlock(&p->mu);
+}
+
 int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 {
 	if (!p->owner_set) {

@@ -73,7 +73,18 @@ struct run {
 	/* MPI rank 0: the walker thread appends to units under mu */
 	pthread_mutex_t mu;
 	bool walk_done;
+	/* ... and, while MPI_Init runs, feeds rank 0's own pool directly (the
+	 * first units are rank 0's in any case) and holds its results aside */
+	bool pre_open;
+	uint64_t pre_n, pre_max;
+	struct mpi_run *pre_m;
+	int pre_err;
 };
+
+struct mpi_run;
+static int pre_submit(struct run *r, const struct mps_unit *u);
+static uint64_t pre_pulled(const struct run *r);
+static void pre_drain(struct run *r, int timeout_ms);
 
 static void count_error(void *ctx, const char *path, int err)
 {
@@ -92,6 +103,7 @@ static void message(struct run *r, const char *fmt, const char *a, const char *b
 }
 
 static int list_append(struct run *r, struct mps_unit *u, const struct mps_walk_file *f);
+#define LOW 2048 /* MPI: a rank asks for more work below this many units queued */
 
 /* Units of one file, in order: to the pool (local) or to the list (MPI). */
 static int add_file(void *ctx, const struct mps_walk_file *f)
@@ -127,7 +139,16 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 			rc = mps_pool_submit(r->pool, &u);
 		} else {
 			pthread_mutex_lock(&r->mu);
-			rc = list_append(r, &u, f);
+			/* the units before the first listed one, while rank 0's
+			 * queue is short, are searched while MPI_Init runs */
+			if (r->pre_open && r->nunits == 0 && r->pre_n < r->pre_max &&
+			    r->pre_n - pre_pulled(r) < LOW) {
+				rc = pre_submit(r, &u);
+			} else {
+				rc = list_append(r, &u, f);
+			}
+			if (!rc && r->pre_open && (r->next_id & 31) == 0)
+				pre_drain(r, 0);
 			pthread_mutex_unlock(&r->mu);
 		}
 		if (rc) {
@@ -205,6 +226,14 @@ static void *list_walker_thread(void *arg)
 	pthread_mutex_lock(&r->mu);
 	r->walk_rc = rc;
 	r->walk_done = true;
+	/* until MPI is up, keep rank 0's workers going */
+	while (r->pre_open && !atomic_load(&r->stop)) {
+		pre_drain(r, 1);
+		pthread_mutex_unlock(&r->mu);
+		struct timespec ts = {0, 50000};
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&r->mu);
+	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
@@ -564,7 +593,7 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 #define ROUND0_MAX 4096      /* units in the collective first round (more: a longer scatter) */
 #define ROUND_MAX 16384      /* units in a later round, at most */
 #define ROUND_MIN 64         /* ... and at least, unless the list is shorter */
-#define LOW 2048             /* a rank asks for more below this many units */
+/* LOW (a rank asks for more below this many units) is defined at the top */
 #define STASH_BUDGET ((size_t)64 << 20)
 
 struct stashed {
@@ -692,6 +721,40 @@ static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
 	if (rc == 0)
 		m->own_pulled += res->unit_done;
 	return rc;
+}
+
+/* Rank 0's walker thread, r->mu held, before MPI is up: the unit goes to
+ * rank 0's own pool (the first units are rank 0's in any case). */
+static int pre_submit(struct run *r, const struct mps_unit *u)
+{
+	struct mps_unit v = *u;
+	v.id = r->pre_n;
+	int rc = mps_pool_submit(r->pre_m->pool, &v);
+	if (!rc)
+		r->pre_n++;
+	return rc;
+}
+
+static uint64_t pre_pulled(const struct run *r)
+{
+	return r->pre_m->own_pulled;
+}
+
+/* ... and its results are held aside until rank 0 prints them. */
+static void pre_drain(struct run *r, int timeout_ms)
+{
+	struct mpi_run *m = r->pre_m;
+	while (!r->pre_err && m->st_bytes < STASH_BUDGET) {
+		struct mps_result res;
+		int rc = mps_pool_next_wait(m->pool, &res, timeout_ms);
+		if (rc == MPS_POOL_AGAIN || rc == 1)
+			return;
+		if (rc < 0 || (rc = stash_push(m, &res))) {
+			r->pre_err = rc;
+			return;
+		}
+		timeout_ms = 0;
+	}
 }
 
 static int submit_local(struct mpi_run *m, const struct mps_unit *u)
@@ -1140,8 +1203,14 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		m.round_min = tmin;
 		m.round_max = tmax;
 	}
+	unsigned long tpre;
+	r->pre_max = UINT64_MAX;
+	if (tr && sscanf(tr, "%lu,%lu,%lu,%lu", &t0r, &tmin, &tmax, &tpre) == 4)
+		r->pre_max = tpre;
 	r->pool = NULL; /* the walk fills r->units instead of the pool */
 	pthread_mutex_init(&r->mu, NULL);
+	r->pre_m = &m;
+	r->pre_open = env_rank == 0;
 	pthread_t th;
 	bool walking = env_rank == 0 && pthread_create(&th, NULL, list_walker_thread, r) == 0;
 	/* only the main thread calls MPI */
@@ -1155,6 +1224,18 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	int rank = m.rank, size = m.size;
 	struct rank_stats me = {.rank = rank};
 	gethostname(me.host, sizeof(me.host) - 1);
+	/* MPI is up: rank 0's own pool is the main thread's again */
+	pthread_mutex_lock(&r->mu);
+	r->pre_open = false;
+	uint64_t pre_n = r->pre_n;
+	int pre_err = r->pre_err;
+	pthread_mutex_unlock(&r->mu);
+	mps_pool_own(m.pool);
+	m.local_id = pre_n;
+	if (walking && rank != 0 && pre_n) {
+		message(r, "%s%s", "the launcher's rank variables disagree with MPI's ranks", "");
+		pre_err = -EPROTO;
+	}
 	if (walking && rank != 0) {
 		/* the launcher's rank variable lied: only rank 0 walks */
 		atomic_store(&r->stop, 1);
@@ -1196,6 +1277,11 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		bad = (r->walk_done && r->walk_rc < 0) || r->submit_err;
 		pthread_mutex_unlock(&r->mu);
 	}
+	if (pre_err) {
+		if (rank == 0)
+			message(r, "%s%s", "cannot start the search: ", mps_strerror(pre_err));
+		bad = 1;
+	}
 	MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm);
 	if (bad) {
 		if (walking) {
@@ -1218,7 +1304,13 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	double ts = now();
 	struct mps_unit *mine = NULL;
 	size_t nmine = 0;
-	int rc = first_round(&m, &mine, &nmine);
+	int rc = 0;
+	/* the units searched while MPI_Init ran come first */
+	if (rank == 0 && pre_n)
+		rc = add_round(&m, 0, pre_n);
+	int frc = first_round(&m, &mine, &nmine);
+	if (!rc)
+		rc = frc;
 	me.scatter = now() - ts;
 	if (rc) {
 		/* every rank sees the same failure of the collective */
@@ -1241,8 +1333,6 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	free_units(mine, nmine);
 	if (rank == 0 && m.last_sent)
 		mps_pool_close(m.pool);
-	if (rank == 0)
-		m.own_given = nmine;
 
 	struct mps_printer *pr = NULL;
 	struct mps_dist_sender snd;

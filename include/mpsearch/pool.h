@@ -58,6 +58,9 @@ int mps_pool_close(struct mps_pool *p /* in, out */);
 /* The next unit in order: 0 and *r filled, 1 when all units are done, <0 on
  * failure. */
 int mps_pool_next(struct mps_pool *p /* in, out */, struct mps_result *r /* out */);
+/* The calling thread takes over the calls to mps_pool_next from another
+ * one (which must have stopped calling it). */
+void mps_pool_own(struct mps_pool *p /* in, out */);
 /* The same, waiting at most timeout_ms (0: only what is ready now):
  * MPS_POOL_AGAIN when no unit is done in that time. */
 #define MPS_POOL_AGAIN 2

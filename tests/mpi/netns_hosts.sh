@@ -222,7 +222,11 @@ HOSTFILE="$WORK/hostfile"
 
 # mpirun on h1 over all fake hosts, one rank per host (--map-by node)
 # shellcheck disable=SC2054  # "tcp,self" is one argument
-MPIRUN=(mpirun --hostfile "$HOSTFILE" --map-by node
+# The corpora here are small: with the default sizes rank 0 would search
+# them alone while MPI_Init runs.  Small rounds (round 0, min, max, units
+# before MPI is up) give every host work, through the same code.
+export MPSEARCH_TEST_ROUNDS=${MPSEARCH_TEST_ROUNDS:-16,4,32,8}
+MPIRUN=(mpirun --hostfile "$HOSTFILE" --map-by node -x MPSEARCH_TEST_ROUNDS
         --mca plm_rsh_agent "$agent"
         --mca plm_rsh_no_tree_spawn 1
         --mca pml ob1
