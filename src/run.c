@@ -82,9 +82,7 @@ struct run {
 };
 
 struct mpi_run;
-static int pre_submit(struct run *r, const struct mps_unit *u);
-static uint64_t pre_pulled(const struct run *r);
-static void pre_drain(struct run *r, int timeout_ms);
+static void pre_feed(struct run *r, int timeout_ms);
 
 static void count_error(void *ctx, const char *path, int err)
 {
@@ -139,16 +137,11 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 			rc = mps_pool_submit(r->pool, &u);
 		} else {
 			pthread_mutex_lock(&r->mu);
-			/* the units before the first listed one, while rank 0's
-			 * queue is short, are searched while MPI_Init runs */
-			if (r->pre_open && r->nunits == 0 && r->pre_n < r->pre_max &&
-			    r->pre_n - pre_pulled(r) < LOW) {
-				rc = pre_submit(r, &u);
-			} else {
-				rc = list_append(r, &u, f);
-			}
+			rc = list_append(r, &u, f);
+			/* while MPI_Init runs, rank 0's own workers take the first
+			 * units of the list */
 			if (!rc && r->pre_open && (r->next_id & 31) == 0)
-				pre_drain(r, 0);
+				pre_feed(r, 0);
 			pthread_mutex_unlock(&r->mu);
 		}
 		if (rc) {
@@ -228,7 +221,7 @@ static void *list_walker_thread(void *arg)
 	r->walk_done = true;
 	/* until MPI is up, keep rank 0's workers going */
 	while (r->pre_open && !atomic_load(&r->stop)) {
-		pre_drain(r, 1);
+		pre_feed(r, 1);
 		pthread_mutex_unlock(&r->mu);
 		struct timespec ts = {0, 50000};
 		nanosleep(&ts, NULL);
@@ -723,27 +716,27 @@ static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
 	return rc;
 }
 
-/* Rank 0's walker thread, r->mu held, before MPI is up: the unit goes to
- * rank 0's own pool (the first units are rank 0's in any case). */
-static int pre_submit(struct run *r, const struct mps_unit *u)
-{
-	struct mps_unit v = *u;
-	v.id = r->pre_n;
-	int rc = mps_pool_submit(r->pre_m->pool, &v);
-	if (!rc)
-		r->pre_n++;
-	return rc;
-}
+static int submit_local(struct mpi_run *m, const struct mps_unit *u);
+static void drop_handed_out(struct mpi_run *m, size_t from, size_t to);
 
-static uint64_t pre_pulled(const struct run *r)
-{
-	return r->pre_m->own_pulled;
-}
-
-/* ... and its results are held aside until rank 0 prints them. */
-static void pre_drain(struct run *r, int timeout_ms)
+/* Rank 0's walker thread, r->mu held, while MPI_Init runs: the first units
+ * of the list go to rank 0's own pool (they are rank 0's in any case) as
+ * long as its queue is short, and their results are held aside until rank
+ * 0 prints them. */
+static void pre_feed(struct run *r, int timeout_ms)
 {
 	struct mpi_run *m = r->pre_m;
+	while (!r->pre_err && m->dist_end < r->nunits && r->pre_n < r->pre_max &&
+	       r->pre_n - m->own_pulled < LOW) {
+		int rc = submit_local(m, &r->units[m->dist_end]);
+		if (rc) {
+			r->pre_err = rc;
+			break;
+		}
+		drop_handed_out(m, m->dist_end, m->dist_end + 1);
+		m->dist_end++;
+		r->pre_n++;
+	}
 	while (!r->pre_err && m->st_bytes < STASH_BUDGET) {
 		struct mps_result res;
 		int rc = mps_pool_next_wait(m->pool, &res, timeout_ms);
@@ -942,12 +935,14 @@ static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
 	int more = 1, rc = 0;
 	size_t *first = calloc((size_t)m->size + 1, sizeof(size_t));
 	struct mps_unit *all = NULL;
+	size_t take = 0;
 	if (!first)
 		rc = -ENOMEM;
 	if (m->rank == 0 && !rc) {
 		pthread_mutex_lock(&r->mu);
-		size_t avail = r->nunits;
-		size_t take = avail < m->round0_max ? avail : m->round0_max;
+		size_t base = m->dist_end; /* after the units rank 0 took while MPI_Init ran */
+		size_t avail = r->nunits - base;
+		take = avail < m->round0_max ? avail : m->round0_max;
 		more = !(r->walk_done && take == avail);
 		rc = cut_round(m, take, first);
 		/* a copy of the array (not of the paths), so the walker may go on */
@@ -955,10 +950,10 @@ static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
 		if (!rc && !all)
 			rc = -ENOMEM;
 		if (!rc) {
-			memcpy(all, r->units, take * sizeof(*all));
-			m->dist_end = take;
+			memcpy(all, r->units + base, take * sizeof(*all));
+			m->dist_end = base + take;
 			for (size_t i = 0; i < take; i++)
-				r->units[i].path = NULL; /* now owned by all[] */
+				r->units[base + i].path = NULL; /* now owned by all[] */
 		} else {
 			free(all);
 			all = NULL;
@@ -974,7 +969,7 @@ static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
 	}
 	int src = mps_dist_scatter(m->comm, all, first, mine, nmine, &more);
 	if (m->rank == 0) {
-		free_units(all, m->dist_end);
+		free_units(all, take);
 		/* round 0 is one round per rank, in rank order */
 		for (int q = 0; !rc && !src && q < m->size; q++)
 			rc = add_round(m, q, first[q + 1] - first[q]);
@@ -1231,7 +1226,6 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	int pre_err = r->pre_err;
 	pthread_mutex_unlock(&r->mu);
 	mps_pool_own(m.pool);
-	m.local_id = pre_n;
 	if (walking && rank != 0 && pre_n) {
 		message(r, "%s%s", "the launcher's rank variables disagree with MPI's ranks", "");
 		pre_err = -EPROTO;
@@ -1477,9 +1471,11 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 				totw += all[i].workers;
 			rank_table(&b, all, size, &t, now() - t0, totw);
 			append(&b, "reduced: units %llu bytes %llu matches %llu; max seconds walk %.3f "
-				   "scatter %.3f search %.3f gather %.3f; rounds %zu\n",
+				   "scatter %.3f search %.3f gather %.3f; units searched by rank 0 while "
+				   "MPI_Init ran %llu; rounds %zu\n",
 			       (unsigned long long)gs[0], (unsigned long long)gs[1],
-			       (unsigned long long)gs[2], gmax[0], gmax[1], gmax[2], gmax[3], m.nrounds);
+			       (unsigned long long)gs[2], gmax[0], gmax[1], gmax[2], gmax[3],
+			       (unsigned long long)pre_n, m.nrounds);
 			mps_buf_append(&b, "", 1);
 			r->d->stats(r->d->ctx, (const char *)b.data);
 			mps_buf_release(&b);
