@@ -568,8 +568,10 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 
 /* ---- MPI: rounds ----
  *
- * Rank 0's walker thread lists units while MPI_Init runs and after.  The
- * units listed by the end of MPI_Init (at most ROUND0_MAX) form round 0,
+ * Rank 0's walker thread lists units while MPI_Init runs and after, and
+ * until MPI is up it also feeds rank 0's own workers from the front of the
+ * list (that first round is rank 0's alone).  The next units listed by the
+ * end of MPI_Init (at most ROUND0_MAX) form round 0,
  * cut into contiguous ranges of equal cost, one per rank, and handed out
  * with MPI_Scatterv.  The units listed later go out in further rounds,
  * point to point, each to one rank: a rank whose queue runs low (LOW units
