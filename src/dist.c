@@ -25,8 +25,8 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 	if (rank == 0) {
 		counts = calloc((size_t)size, sizeof(int));
 		displs = calloc((size_t)size, sizeof(int));
-		if (!counts || !displs)
-			rc = -ENOMEM;
+		if (!counts || !displs || !first)
+			rc = -ENOMEM; /* no partition: rank 0 could not make one */
 		for (int r = 0; !rc && r < size; r++) {
 			size_t before = packed.len;
 			rc = mps_dist_pack_units(all + first[r], first[r + 1] - first[r], &packed);
@@ -70,22 +70,37 @@ static double mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Wait for a request without spinning: the core is shared with this
- * rank's workers (and, oversubscribed, with other ranks). */
+/* Sleep *ns, then twice as long next time, up to 1 ms: waits must not
+ * spin, the core is shared with this rank's workers (and, oversubscribed,
+ * with other ranks). */
+static void nap(long *ns)
+{
+	struct timespec ts = {0, *ns};
+	nanosleep(&ts, NULL);
+	if (*ns < 1000000)
+		*ns *= 2;
+}
+
 int mps_dist_wait(MPI_Request *req)
 {
-	long ns = 20000;
-	for (;;) {
+	for (long ns = 20000;; nap(&ns)) {
 		int done = 0;
 		if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
 			return MPS_EPEER;
 		if (done)
 			return 0;
-		struct timespec ts = {0, ns};
-		nanosleep(&ts, NULL);
-		if (ns < 1000000)
-			ns *= 2;
 	}
+}
+
+/* Has the request completed?  wait: until it has. */
+static int settle(MPI_Request *req, bool wait, int *done)
+{
+	*done = 0;
+	if (wait) {
+		*done = 1;
+		return mps_dist_wait(req);
+	}
+	return MPI_Test(req, done, MPI_STATUS_IGNORE) == MPI_SUCCESS ? 0 : MPS_EPEER;
 }
 
 int mps_dist_quiet_barrier(MPI_Comm comm)
@@ -117,14 +132,9 @@ void mps_dist_sender_init(struct mps_dist_sender *s, MPI_Comm comm, bool keep_em
 static int pump(struct mps_dist_sender *s, bool wait)
 {
 	if (s->pending) {
-		int done = 0;
-		if (wait) {
-			if (mps_dist_wait(&s->req))
-				return MPS_EPEER;
-			done = 1;
-		} else if (MPI_Test(&s->req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+		int done;
+		if (settle(&s->req, wait, &done))
 			return MPS_EPEER;
-		}
 		s->tested = mono();
 		if (!done)
 			return 0;
@@ -316,12 +326,8 @@ int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 			}
 			if (!flag && tick)
 				tick(ctx);
-			if (!flag) {
-				struct timespec ts = {0, ns};
-				nanosleep(&ts, NULL);
-				if (ns < 1000000)
-					ns *= 2;
-			}
+			if (!flag)
+				nap(&ns);
 		}
 		if (rc)
 			break;
@@ -404,14 +410,9 @@ int mps_dist_rounds_progress(struct mps_dist_rounds *rs, bool wait)
 {
 	for (struct mps_dist_round_msg **pm = &rs->pending; *pm;) {
 		struct mps_dist_round_msg *m = *pm;
-		int done = 0;
-		if (wait) {
-			if (mps_dist_wait(&m->req))
-				return MPS_EPEER;
-			done = 1;
-		} else if (MPI_Test(&m->req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+		int done;
+		if (settle(&m->req, wait, &done))
 			return MPS_EPEER;
-		}
 		if (!done) {
 			pm = &m->next;
 			continue;

@@ -719,7 +719,7 @@ static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
 }
 
 static int submit_local(struct mpi_run *m, const struct mps_unit *u);
-static void drop_handed_out(struct mpi_run *m, size_t from, size_t to);
+static void handed_out(struct mpi_run *m, size_t n);
 
 /* Rank 0's walker thread, r->mu held, while MPI_Init runs: the first units
  * of the list go to rank 0's own pool (they are rank 0's in any case) as
@@ -735,21 +735,11 @@ static void pre_feed(struct run *r, int timeout_ms)
 			r->pre_err = rc;
 			break;
 		}
-		drop_handed_out(m, m->dist_end, m->dist_end + 1);
-		m->dist_end++;
+		handed_out(m, 1);
 		r->pre_n++;
 	}
-	while (!r->pre_err && m->st_bytes < STASH_BUDGET) {
-		struct mps_result res;
-		int rc = mps_pool_next_wait(m->pool, &res, timeout_ms);
-		if (rc == MPS_POOL_AGAIN || rc == 1)
-			return;
-		if (rc < 0 || (rc = stash_push(m, &res))) {
-			r->pre_err = rc;
-			return;
-		}
-		timeout_ms = 0;
-	}
+	if (!r->pre_err)
+		r->pre_err = stash_pump(m, timeout_ms);
 }
 
 static int submit_local(struct mpi_run *m, const struct mps_unit *u)
@@ -768,14 +758,9 @@ static int cut_round(struct mpi_run *m, size_t n, size_t *first)
 	uint64_t *cost = malloc((n ? n : 1) * sizeof(uint64_t));
 	if (!cost)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		cost[i] = sz[i] == MPS_WALK_NOSIZE ? MPS_PLAN_UNIT_COST + (16u << 10) /* an average file */
 						   : mps_plan_cost(&u[i], sz[i]);
-		if (sz[i] == MPS_WALK_NOSIZE)
-			m->sizes_known = false;
-		else if (u[i].part == 0)
-			m->known_bytes += sz[i];
-	}
 	mps_plan_partition(cost, n, m->size, first);
 	free(cost);
 	return 0;
@@ -797,11 +782,20 @@ static int add_round(struct mpi_run *m, int owner, uint64_t units)
 	return 0;
 }
 
-/* Rank 0: the units handed out are no longer needed. */
-static void drop_handed_out(struct mpi_run *m, size_t from, size_t to)
+/* Rank 0, r->mu held: units [dist_end, dist_end + n) are handed out; their
+ * sizes count in the total (known only if every file was stat'ed), their
+ * paths are no longer needed. */
+static void handed_out(struct mpi_run *m, size_t n)
 {
-	for (size_t i = from; i < to; i++)
-		mps_unit_release(&m->r->units[i]);
+	struct run *r = m->r;
+	for (size_t i = m->dist_end; i < m->dist_end + n; i++) {
+		if (r->sizes[i] == MPS_WALK_NOSIZE)
+			m->sizes_known = false;
+		else if (r->units[i].part == 0)
+			m->known_bytes += r->sizes[i];
+		mps_unit_release(&r->units[i]);
+	}
+	m->dist_end += n;
 }
 
 /* Rank 0: hand out what the walker has listed to the ranks that asked
@@ -852,12 +846,6 @@ static int dispatch(struct mpi_run *m)
 		m->wants[q] = 0;
 		m->next_q = (q + 1) % m->size;
 		const struct mps_unit *u = r->units + m->dist_end;
-		for (size_t i = 0; i < take; i++) {
-			if (r->sizes[m->dist_end + i] == MPS_WALK_NOSIZE)
-				m->sizes_known = false;
-			else if (u[i].part == 0)
-				m->known_bytes += r->sizes[m->dist_end + i];
-		}
 		if (q == 0) {
 			for (size_t i = 0; !rc && i < take; i++)
 				rc = submit_local(m, &u[i]);
@@ -866,10 +854,8 @@ static int dispatch(struct mpi_run *m)
 		}
 		if (!rc)
 			rc = add_round(m, q, take);
-		if (!rc) {
-			drop_handed_out(m, m->dist_end, m->dist_end + take);
-			m->dist_end += take;
-		}
+		if (!rc)
+			handed_out(m, take);
 	}
 	bool last = stop || (walked && m->dist_end == r->nunits);
 	pthread_mutex_unlock(&r->mu);
@@ -885,10 +871,10 @@ static int dispatch(struct mpi_run *m)
 	return rc;
 }
 
+/* Rank 0 printing: the printer, its first failure, the run. */
 struct fwd {
 	struct mps_printer *pr;
 	int rc;
-	struct run *r;
 	struct mpi_run *m;
 };
 
@@ -896,19 +882,18 @@ struct fwd {
 static void rank0_tick(void *ctx)
 {
 	struct fwd *f = ctx;
-	if (f->m && !f->m->err)
+	if (!f->m->err)
 		f->m->err = dispatch(f->m);
-	if (f->m && !f->m->err)
+	if (!f->m->err)
 		f->m->err = stash_pump(f->m, 0);
-	report_progress(f->r, false);
+	report_progress(f->m->r, false);
 }
 
 static int print_remote(void *ctx, const struct mps_unit *u, const struct mps_unit_summary *sum,
 			const unsigned char *block, size_t len)
 {
 	struct fwd *f = ctx;
-	if (f->r)
-		f->r->done_files += u->part + 1 == u->nparts;
+	f->m->r->done_files += u->part + 1 == u->nparts;
 	if (f->rc)
 		return f->rc;
 	f->rc = mps_printer_unit(f->pr, u, block, len, sum);
@@ -918,8 +903,7 @@ static int print_remote(void *ctx, const struct mps_unit *u, const struct mps_un
 static void tally_remote(void *ctx, uint64_t files, uint64_t bytes)
 {
 	struct fwd *f = ctx;
-	if (f->r)
-		f->r->done_files += files;
+	f->m->r->done_files += files;
 	mps_printer_tally(f->pr, files, bytes);
 }
 
@@ -934,129 +918,120 @@ static void free_units(struct mps_unit *u, size_t n)
 static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
 {
 	struct run *r = m->r;
-	int more = 1, rc = 0;
-	size_t *first = calloc((size_t)m->size + 1, sizeof(size_t));
+	int more = 1;
+	size_t *first = NULL;
 	struct mps_unit *all = NULL;
 	size_t take = 0;
-	if (!first)
-		rc = -ENOMEM;
-	if (m->rank == 0 && !rc) {
+	if (m->rank == 0) {
 		pthread_mutex_lock(&r->mu);
 		size_t base = m->dist_end; /* after the units rank 0 took while MPI_Init ran */
 		size_t avail = r->nunits - base;
 		take = avail < m->round0_max ? avail : m->round0_max;
 		more = !(r->walk_done && take == avail);
-		rc = cut_round(m, take, first);
 		/* a copy of the array (not of the paths), so the walker may go on */
+		first = calloc((size_t)m->size + 1, sizeof(size_t));
 		all = malloc((take ? take : 1) * sizeof(*all));
-		if (!rc && !all)
-			rc = -ENOMEM;
-		if (!rc) {
+		if (first && all && !cut_round(m, take, first)) {
 			memcpy(all, r->units + base, take * sizeof(*all));
-			m->dist_end = base + take;
 			for (size_t i = 0; i < take; i++)
 				r->units[base + i].path = NULL; /* now owned by all[] */
+			handed_out(m, take);
 		} else {
-			free(all);
-			all = NULL;
-			memset(first, 0, ((size_t)m->size + 1) * sizeof(size_t));
+			free(first); /* every rank fails in the scatter */
+			first = NULL;
+			take = 0;
 		}
 		pthread_mutex_unlock(&r->mu);
 	}
-	if (!first) {
-		/* every rank must still enter the collective */
-		static size_t none[2];
-		int src = mps_dist_scatter(m->comm, NULL, none, mine, nmine, &more);
-		return src ? src : rc;
-	}
-	int src = mps_dist_scatter(m->comm, all, first, mine, nmine, &more);
+	int rc = mps_dist_scatter(m->comm, all, first, mine, nmine, &more);
 	if (m->rank == 0) {
 		free_units(all, take);
 		/* round 0 is one round per rank, in rank order */
-		for (int q = 0; !rc && !src && q < m->size; q++)
+		for (int q = 0; !rc && q < m->size; q++)
 			rc = add_round(m, q, first[q + 1] - first[q]);
 		if (!more && !rc && m->sizes_known)
 			r->total_bytes = m->known_bytes;
 	}
 	free(first);
 	if (!rc)
-		rc = src;
-	if (!rc)
 		m->last_sent = !more;
 	return rc;
 }
 
-/* A rank > 0: search its ranges of every round, send the results. */
+/* A rank > 0: where its rounds end, as cumulative unit counts. */
+struct round_ends {
+	uint64_t *cum;
+	size_t n, cap, ended; /* ended: rounds whose end mark went out */
+};
+
+static int round_ends_add(struct round_ends *e, uint64_t units)
+{
+	if (e->n == e->cap) {
+		size_t nc = e->cap ? 2 * e->cap : 16;
+		uint64_t *v = realloc(e->cum, nc * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->cum = v;
+		e->cap = nc;
+	}
+	e->cum[e->n] = (e->n ? e->cum[e->n - 1] : 0) + units;
+	e->n++;
+	return 0;
+}
+
+/* The rounds whose units are all done end in the stream here. */
+static int round_ends_mark(struct round_ends *e, uint64_t completed, struct mps_dist_sender *snd)
+{
+	int rc = 0;
+	while (!rc && e->ended < e->n && completed == e->cum[e->ended]) {
+		rc = mps_dist_sender_round_end(snd);
+		e->ended++;
+	}
+	return rc;
+}
+
+/* A rank > 0: search its ranges of every round (round 0's *units are in
+ * the pool already), send the results. */
 static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd, uint64_t *bytes,
 		     uint64_t *sel, uint64_t *units)
 {
 	struct run *r = m->r;
-	uint64_t *cum = NULL;
-	size_t ncum = 0, cap = 0, ended = 0;
+	struct round_ends e = {0};
 	uint64_t completed = 0;
 	bool last = m->last_sent, asked = false;
-	int rc = 0;
 	double polled = 0;
-	/* the units of round 0 are in the pool; note the round, then loop */
-	for (bool first = true;; first = false) {
-		if (!first || ncum == 0) {
-			/* take new rounds (the first one: round 0's size) */
+	int rc = round_ends_add(&e, *units);
+	m->nrounds_seen = 1;
+	if (last)
+		mps_pool_close(m->pool);
+	while (!rc) {
+		if (!last && now() - polled > 0.002) {
+			/* a new round from rank 0? */
+			polled = now();
 			struct mps_unit *u = NULL;
 			size_t n = 0;
-			bool l = false;
-			int got = 1;
-			if (first) {
-				n = (size_t)*units;
-			} else if (!last && now() - polled > 0.002) {
-				polled = now();
-				got = mps_dist_round_poll(m->comm, &u, &n, &l);
-			} else {
-				got = 0;
-			}
-			if (got < 0) {
-				rc = got;
+			int got = mps_dist_round_poll(m->comm, &u, &n, &last);
+			for (size_t i = 0; got == 1 && !rc && i < n; i++)
+				rc = submit_local(m, &u[i]);
+			free_units(u, n);
+			if (got < 0 || rc) {
+				rc = got < 0 ? got : rc;
 				break;
 			}
-			if (got == 1) {
-				for (size_t i = 0; !rc && u && i < n; i++)
-					rc = submit_local(m, &u[i]);
-				free_units(u, n);
-				if (ncum == cap) {
-					cap = cap ? 2 * cap : 16;
-					uint64_t *nc = realloc(cum, cap * sizeof(*cum));
-					if (!nc)
-						rc = -ENOMEM;
-					else
-						cum = nc;
-				}
-				if (rc)
-					break;
-				if (!(l && n == 0)) {
-					cum[ncum] = (ncum ? cum[ncum - 1] : 0) + n;
-					ncum++;
-					m->nrounds_seen++;
-				}
-				if (!first) {
-					*units += n;
-					asked = false;
-				}
-				if (l) {
-					last = true;
-					mps_pool_close(m->pool);
-				}
+			if (got == 1 && n) {
+				rc = round_ends_add(&e, n);
+				m->nrounds_seen++;
+				*units += n;
 			}
+			if (got == 1)
+				asked = false;
+			if (got == 1 && last)
+				mps_pool_close(m->pool);
 		}
-		if (first && last)
-			mps_pool_close(m->pool);
-		/* the rounds whose units are all done end here */
-		while (!rc && ended < ncum && completed == cum[ended]) {
-			rc = mps_dist_sender_round_end(snd);
-			ended++;
-		}
-		if (rc)
+		if (rc || (rc = round_ends_mark(&e, completed, snd)))
 			break;
 		/* running low: ask rank 0 for more (one request at a time) */
-		uint64_t pending = (ncum ? cum[ncum - 1] : 0) - completed;
+		uint64_t pending = e.cum[e.n - 1] - completed;
 		if (!last && !asked && pending < LOW) {
 			mps_dist_need_send(m->comm);
 			asked = true;
@@ -1078,13 +1053,10 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd, uint64_t *b
 			mps_dist_progress_send(m->comm, *bytes, 0);
 		if (mps_dist_stop_requested(m->comm))
 			break;
-		if ((rc = mps_dist_send(snd, res.unit, &res.summary, res.block, res.len)))
-			break;
+		rc = mps_dist_send(snd, res.unit, &res.summary, res.block, res.len);
 	}
-	while (!rc && ended < ncum && completed == cum[ended]) {
-		rc = mps_dist_sender_round_end(snd);
-		ended++;
-	}
+	if (!rc && e.n)
+		rc = round_ends_mark(&e, completed, snd);
 	/* stopped early: take the rest of the rounds, so that every message
 	 * rank 0 sent is received */
 	while (!last) {
@@ -1099,7 +1071,7 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd, uint64_t *b
 			nanosleep(&ts, NULL);
 		}
 	}
-	free(cum);
+	free(e.cum);
 	return rc;
 }
 
@@ -1194,16 +1166,16 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	/* test switch: tiny rounds, to exercise the later rounds on a small
 	 * tree ("round0,min,max" units) */
 	const char *tr = getenv("MPSEARCH_TEST_ROUNDS");
-	unsigned long t0r, tmin, tmax;
-	if (tr && sscanf(tr, "%lu,%lu,%lu", &t0r, &tmin, &tmax) == 3 && tmin >= 1 && tmax >= tmin) {
+	unsigned long t0r, tmin, tmax, tpre;
+	int nt = tr ? sscanf(tr, "%lu,%lu,%lu,%lu", &t0r, &tmin, &tmax, &tpre) : 0;
+	r->pre_max = UINT64_MAX;
+	if (nt >= 3 && tmin >= 1 && tmax >= tmin) {
 		m.round0_max = t0r;
 		m.round_min = tmin;
 		m.round_max = tmax;
+		if (nt == 4)
+			r->pre_max = tpre;
 	}
-	unsigned long tpre;
-	r->pre_max = UINT64_MAX;
-	if (tr && sscanf(tr, "%lu,%lu,%lu,%lu", &t0r, &tmin, &tmax, &tpre) == 4)
-		r->pre_max = tpre;
 	r->pool = NULL; /* the walk fills r->units instead of the pool */
 	pthread_mutex_init(&r->mu, NULL);
 	r->pre_m = &m;
@@ -1340,7 +1312,7 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	uint64_t bytes = 0, sel = 0;
 	int prc_any = 0;
 	bool *ended = rank == 0 ? calloc((size_t)size, sizeof(bool)) : NULL;
-	struct fwd f = {pr, pr ? 0 : -ENOMEM, r, &m};
+	struct fwd f = {pr, pr ? 0 : -ENOMEM, &m};
 	if (rank == 0 && !rc && ended) {
 		rc = rank0_loop(&m, &f, ended, &bytes, &sel, &own_done);
 	} else if (rank == 0 && !rc) {

@@ -43,7 +43,9 @@ int mps_dist_unpack_tally(const unsigned char *p /* in */, size_t len, uint64_t 
 /* The first round: rank 0 passes the units walked so far and the partition
  * first[0..nranks]; every rank receives its own range in *mine (caller
  * frees as for unpack).  *more (set by rank 0, received by the others):
- * further rounds follow, point to point, as the walk goes on. */
+ * further rounds follow, point to point, as the walk goes on.  Rank 0
+ * passing first == NULL (it failed to make a partition) makes every rank
+ * return -ENOMEM. */
 int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all /* in */, const size_t *first /* in */,
 		     struct mps_unit **mine /* out */, size_t *nmine /* out */, int *more /* in, out */);
 

@@ -91,6 +91,18 @@ wait_procs() {
 	return 1
 }
 
+# slow_bg SUBTAG MS ARGS...: mpsearch ARGS in the background (stdout to out,
+# stderr to err), each unit waiting MS ms before it opens its file; returns
+# once its pool is up, with the pid in $pid.
+slow_bg() {
+	local tag=$1 ms=$2
+	shift 2
+	MPSEARCH_TEST_SLOW_MS=$ms timeout -k 5 "$TMO" env "MPS_TEST_TAG=$tag" "$MPS" "$@" >out 2>err &
+	pid=$!
+	BG_PIDS+=($pid)
+	wait_procs "$tag" 3
+}
+
 # status NAME GOT WANT
 status() {
 	if [ "$2" = "$3" ]; then
@@ -814,10 +826,7 @@ case_changing() {
 		done
 		# every unit waits 1 s before it opens its file; the walk is
 		# long done 0.3 s after the workers are up
-		MPSEARCH_TEST_SLOW_MS=1000 timeout -k 5 "$TMO" env "MPS_TEST_TAG=$TAG.v" "$MPS" $mode -c foo ch/v >out 2>err &
-		pid=$!
-		BG_PIDS+=($pid)
-		wait_procs "$TAG.v" 3
+		slow_bg "$TAG.v" 1000 $mode -c foo ch/v
 		sleep 0.3
 		rm ch/v/f1
 		wait $pid
@@ -833,10 +842,7 @@ case_changing() {
 	for mode in "" "-j1"; do
 		# shrinking: a split file (16 parts) is truncated after its first parts
 		cp ch/orig ch/big
-		MPSEARCH_TEST_SLOW_MS=200 timeout -k 5 "$TMO" env "MPS_TEST_TAG=$TAG.t" "$MPS" $mode --chunk-size 64K -n foo ch/big >out 2>err &
-		pid=$!
-		BG_PIDS+=($pid)
-		wait_procs "$TAG.t" 3
+		slow_bg "$TAG.t" 200 $mode --chunk-size 64K -n foo ch/big
 		sleep 0.5
 		truncate -s 300000 ch/big
 		wait $pid
@@ -854,10 +860,7 @@ case_changing() {
 
 		# shrinking to nothing before the file is opened
 		seq 1 2000 | sed 's/$/ foo/' >ch/small
-		MPSEARCH_TEST_SLOW_MS=1000 timeout -k 5 "$TMO" env "MPS_TEST_TAG=$TAG.s" "$MPS" $mode -n foo ch/small >out 2>err &
-		pid=$!
-		BG_PIDS+=($pid)
-		wait_procs "$TAG.s" 3
+		slow_bg "$TAG.s" 1000 $mode -n foo ch/small
 		sleep 0.3
 		: >ch/small
 		wait $pid
@@ -867,10 +870,7 @@ case_changing() {
 
 		# growing while its parts are searched
 		cp ch/orig ch/grow
-		MPSEARCH_TEST_SLOW_MS=200 timeout -k 5 "$TMO" env "MPS_TEST_TAG=$TAG.g" "$MPS" $mode --chunk-size 64K -n foo ch/grow >out 2>err &
-		pid=$!
-		BG_PIDS+=($pid)
-		wait_procs "$TAG.g" 3
+		slow_bg "$TAG.g" 200 $mode --chunk-size 64K -n foo ch/grow
 		sleep 0.5
 		seq 100001 101000 | sed 's/$/ bar foo/' >>ch/grow
 		wait $pid
