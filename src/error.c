@@ -23,6 +23,8 @@ const char *mps_strerror(int code)
 		return "another rank failed";
 	case MPS_ESPLIT:
 		return "file must be split";
+	case MPS_ELIMIT:
+		return "exceeded PCRE's backtracking limit";
 	case MPS_EOUTPUT:
 		return "write error";
 	default:

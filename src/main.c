@@ -1,6 +1,7 @@
 /* mpsearch: parse, run, report.  Everything else is in libmpsearch. */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,10 @@ int main(int argc, char **argv)
 {
 	struct mps_opts o;
 	char err[512];
+	/* Characters as the locale says (LC_ALL, LC_CTYPE, LANG), as grep:
+	 * UTF-8 decides what -i, -w, '.' and classes mean.  Only LC_CTYPE:
+	 * numbers in --stats keep their '.'. */
+	setlocale(LC_CTYPE, "");
 	int rc = mps_opts_parse(&o, argc, argv, isatty(STDIN_FILENO),
 				isatty(STDOUT_FILENO) && !mps_run_launched(), err,
 				sizeof(err));

@@ -1,9 +1,12 @@
 /* Matcher: Vectorscan/Hyperscan for literals, literal sets and -E; PCRE2
  * for -P and for what Hyperscan cannot compile. */
 #include <errno.h>
+#include <langinfo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include <hs/hs.h>
 #include <pcre2.h>
@@ -11,27 +14,40 @@
 #include "mpsearch/error.h"
 #include "mpsearch/matcher.h"
 #include "mpsearch/sink.h"
+#include "rx.h"
 
 enum kind { K_NONE, K_HS, K_PCRE };
 
 struct mps_matcher {
 	enum kind kind;
-	hs_database_t *db;   /* finds lines: wrapped for -w/-x, multiline */
-	hs_database_t *sdb;  /* spans: bare patterns, leftmost start */
-	bool per_line;       /* a pattern can match the empty string */
-	bool confirm;        /* candidates need a per-line check (-E) */
-	bool word, line;
-	bool word_check;     /* -w checked on candidate lines with the spans */
-	pcre2_code *re;      /* K_PCRE, or spans for -E when sdb failed */
+	hs_database_t *db;   /* K_HS: finds lines (wrapped for -x), multiline */
+	pcre2_code *re;      /* every pattern in one alternation (wrapped for -x,
+			      * and for -P -w); K_PCRE finds lines with it, and
+			      * it gives the match spans */
+	pcre2_code *dre;     /* re without PCRE2_MATCH_INVALID_UTF, which
+			      * pcre2_dfa_match does not take (UTF-8 lines) */
+	bool per_line;       /* K_HS: a pattern can match the empty string */
+	bool whole;          /* K_PCRE: re scans whole buffers (never matches '\n') */
+	bool dfa;            /* spans are leftmost-longest (pcre2_dfa_match) */
+	bool confirm;        /* candidates need a per-line check */
+	bool line;           /* -x */
+	bool word_check;     /* -w, checked on each candidate line with the spans */
+	bool utf8;           /* the locale's characters are UTF-8 (for -w) */
+	char *lit;           /* spans of one plain literal: memmem */
+	size_t litlen;
 };
 
 struct mps_matcher_scratch {
 	hs_scratch_t *hs;
-	pcre2_match_data *md;
-	struct mps_span *tmp;
-	size_t ntmp, cap;
+	pcre2_match_data *md;   /* pcre2_match */
+	pcre2_match_data *dmd;  /* pcre2_dfa_match: the matches at one start */
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	int *ws;                /* pcre2_dfa_match's workspace */
+	size_t nws;
 	char *pad;           /* a copy of a short buffer, then PAD '\n' bytes */
 	size_t padcap;
+	bool no_backtrack;      /* backtracking hit a limit once: the automaton only */
 };
 
 /* Vectorscan 5.4.9 (Debian 12) can miss a match that ends within about 24
@@ -41,9 +57,12 @@ struct mps_matcher_scratch {
  * scan therefore has at least PAD bytes of '\n' after the data it asks
  * about: short scans (one line) run on a padded copy, and the last part of
  * a buffer is scanned again that way.  Matches reported in the padding are
- * dropped. */
+ * dropped.  Match spans never come from Vectorscan: its leftmost-start mode
+ * lost matches and read past unterminated buffers (issue 12). */
 #define PAD 64
 #define TAIL 256
+#define DFA_MATCHES 64
+#define DFA_WS 1000
 
 /* buf[0, n) copied into the scratch, followed by PAD newlines; NULL when
  * out of memory. */
@@ -61,30 +80,58 @@ static const char *padded(struct mps_matcher_scratch *s, const char *buf, size_t
 	return s->pad;
 }
 
-#define WORDCLASS "A-Za-z0-9_"
+bool mps_matcher_locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+}
 
 static bool is_word(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Append s[0, n) to b as a regex matching those bytes literally. */
-static int escape_literal(struct mps_buf *b, const char *s, size_t n)
+/* grep's word constituent: '_' or alphanumeric in the locale. */
+static bool wide_word(long c)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char tmp[5];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-			tmp[0] = (char)c;
-			tmp[1] = 0;
-		} else {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-		}
-		int rc = mps_buf_append(b, tmp, strlen(tmp));
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return c == '_' || (c >= 0 && iswalnum((wint_t)c));
+}
+
+/* Is the character that ends just before pos a word constituent? */
+static bool word_before(const struct mps_matcher *m, const char *line, size_t pos)
+{
+	if (!pos)
+		return false;
+	unsigned char c = (unsigned char)line[pos - 1];
+	if (c < 0x80 || !m->utf8)
+		return is_word(c);
+	size_t b = pos - 1;
+	while (b > 0 && pos - b < 4 && ((unsigned char)line[b] & 0xc0) == 0x80)
+		b--;
+	size_t n;
+	long cp = mps_utf8_decode((const unsigned char *)line + b, pos - b, &n);
+	return b + n == pos && wide_word(cp);
+}
+
+static bool word_after(const struct mps_matcher *m, const char *line, size_t len, size_t pos)
+{
+	if (pos >= len)
+		return false;
+	unsigned char c = (unsigned char)line[pos];
+	if (c < 0x80 || !m->utf8)
+		return is_word(c);
+	size_t n;
+	return wide_word(mps_utf8_decode((const unsigned char *)line + pos, len - pos, &n));
+}
+
+static bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+	for (size_t i = 0; i < n; i += k)
+		if (mps_utf8_decode(p + i, n - i, &k) < 0)
+			return false;
+	return true;
 }
 
 static int append_str(struct mps_buf *b, const char *s)
@@ -92,31 +139,33 @@ static int append_str(struct mps_buf *b, const char *s)
 	return mps_buf_append(b, s, strlen(s));
 }
 
-/* Build the expression for one pattern: bare (for spans) or wrapped. */
-static char *build_expr(const struct mps_match_opts *o, const char *pat, bool wrap)
+/* The expressions of every pattern, in PCRE syntax for PCRE2 and
+ * Vectorscan: each pattern is read and checked on its own (a set is never
+ * a textual join of the user's text).  unicode: written for PCRE2_UTF. */
+static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
+		       unsigned *flags, char *err, size_t errlen)
 {
-	struct mps_buf b = {0};
-	int rc = 0;
-	if (wrap && o->line)
-		rc = append_str(&b, "^(?:");
-	else if (wrap && o->word)
-		rc = append_str(&b, "(?:^|[^" WORDCLASS "\\n])(?:");
-	if (!rc && o->syntax == MPS_FIXED)
-		rc = escape_literal(&b, pat, strlen(pat));
-	else if (!rc)
-		rc = append_str(&b, pat);
-	if (!rc && wrap && o->line)
-		rc = append_str(&b, ")$");
-	else if (!rc && wrap && o->word)
-		rc = append_str(&b, ")(?:$|[^" WORDCLASS "\\n])");
-	if (!rc)
-		rc = mps_buf_append(&b, "", 1);
-	if (rc) {
-		mps_buf_release(&b);
-		errno = ENOMEM;
-		return NULL;
+	for (size_t i = 0; i < o->npatterns; i++) {
+		const char *p = o->patterns[i];
+		struct mps_buf b = {0};
+		int rc;
+		flags[i] = 0;
+		if (o->syntax == MPS_FIXED)
+			rc = mps_rx_literal(p, strlen(p), unicode, &b, &flags[i]);
+		else if (o->syntax == MPS_PCRE)
+			rc = append_str(&b, p);
+		else
+			rc = mps_rx_translate(p, strlen(p), o->syntax == MPS_BASIC, unicode, &b,
+					      &flags[i], err, errlen);
+		if (!rc)
+			rc = mps_buf_append(&b, "", 1);
+		if (rc) {
+			mps_buf_release(&b);
+			return rc;
+		}
+		ex[i] = (char *)b.data;
 	}
-	return (char *)b.data;
+	return 0;
 }
 
 static void free_exprs(char **v, size_t n)
@@ -126,28 +175,128 @@ static void free_exprs(char **v, size_t n)
 	free(v);
 }
 
-static int compile_hs(struct mps_matcher *m, const struct mps_match_opts *o, bool wrap,
-		      unsigned extra, hs_database_t **out, char *err, size_t errlen)
+static int pcre_error(int ec, char *err, size_t errlen)
+{
+	if (err && errlen) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		snprintf(err, errlen, "%s", (char *)msg);
+	}
+	return MPS_EPATTERN;
+}
+
+static uint32_t pcre_flags(const struct mps_match_opts *o, bool unicode)
+{
+	uint32_t fl = PCRE2_MULTILINE | (o->ignore_case ? PCRE2_CASELESS : 0);
+	if (unicode)
+		fl |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (o->syntax == MPS_PCRE ? 0 : PCRE2_UCP);
+	return fl;
+}
+
+/* -P: each pattern compiles on its own ("x)|(?:y" is not a pattern). */
+static int check_each(const struct mps_match_opts *o, char **ex, uint32_t fl, char *err,
+		      size_t errlen)
+{
+	for (size_t i = 0; i < o->npatterns; i++) {
+		int ec;
+		PCRE2_SIZE eo;
+		pcre2_code *c = pcre2_compile((PCRE2_SPTR)ex[i], PCRE2_ZERO_TERMINATED, fl, &ec, &eo, NULL);
+		if (!c)
+			return pcre_error(ec, err, errlen);
+		pcre2_code_free(c);
+	}
+	return 0;
+}
+
+static int compile_pcre(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
+			bool unicode, bool backref, bool lookaround_word, char *err, size_t errlen)
+{
+	uint32_t fl = pcre_flags(o, unicode);
+	int rc = o->syntax == MPS_PCRE ? check_each(o, ex, fl, err, errlen) : 0;
+	if (rc)
+		return rc;
+	struct mps_buf b = {0};
+	if (o->line)
+		rc = append_str(&b, "^(?:");
+	else if (lookaround_word)
+		rc = append_str(&b, "(?<!\\w)(?:");
+	for (size_t i = 0; !rc && i < o->npatterns; i++) {
+		rc = append_str(&b, i ? "|(?:" : "(?:");
+		if (!rc)
+			rc = append_str(&b, ex[i]);
+		if (!rc)
+			rc = append_str(&b, ")");
+	}
+	if (!rc && o->line)
+		rc = append_str(&b, ")$");
+	else if (!rc && lookaround_word)
+		rc = append_str(&b, ")(?!\\w)");
+	if (rc) {
+		mps_buf_release(&b);
+		return rc;
+	}
+	int ec;
+	PCRE2_SIZE eo;
+	m->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, fl, &ec, &eo, NULL);
+	/* for the automaton: every end of a match at a start, so no repeat
+	 * made possessive; and it does not take PCRE2_MATCH_INVALID_UTF */
+	if (m->re && o->syntax != MPS_PCRE && !backref)
+		m->dre = pcre2_compile((PCRE2_SPTR)b.data, b.len,
+				       (fl & ~PCRE2_MATCH_INVALID_UTF) | PCRE2_NO_AUTO_POSSESS, &ec,
+				       &eo, NULL);
+	mps_buf_release(&b);
+	if (!m->re || (o->syntax != MPS_PCRE && !backref && !m->dre))
+		return pcre_error(ec, err, errlen);
+	pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE); /* optional speed-up */
+	return 0;
+}
+
+/* The line finder: Vectorscan, patterns wrapped for -x. */
+static int compile_hs(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
+		      char *err, size_t errlen)
 {
 	size_t n = o->npatterns;
-	char **ex = calloc(n, sizeof(*ex));
+	char **wrapped = calloc(n, sizeof(*wrapped));
 	unsigned *flags = calloc(n, sizeof(*flags));
 	unsigned *ids = calloc(n, sizeof(*ids));
 	int rc = -ENOMEM;
-	if (!ex || !flags || !ids)
+	if (!wrapped || !flags || !ids)
 		goto out;
+	bool empty = false;
 	for (size_t i = 0; i < n; i++) {
-		ex[i] = build_expr(o, o->patterns[i], wrap);
-		if (!ex[i])
+		struct mps_buf b = {0};
+		rc = append_str(&b, o->line ? "^(?:" : "(?:");
+		if (!rc)
+			rc = append_str(&b, ex[i]);
+		if (!rc)
+			rc = mps_buf_append(&b, o->line ? ")$" : ")", o->line ? 3 : 2);
+		if (rc) {
+			mps_buf_release(&b);
 			goto out;
-		flags[i] = extra | (o->ignore_case ? HS_FLAG_CASELESS : 0);
-		if (m->per_line)
-			flags[i] |= HS_FLAG_ALLOWEMPTY;
+		}
+		wrapped[i] = (char *)b.data;
+		flags[i] = HS_FLAG_MULTILINE | (o->ignore_case ? HS_FLAG_CASELESS : 0);
 		ids[i] = (unsigned)i;
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (hs_expression_info(wrapped[i], flags[i] | HS_FLAG_ALLOWEMPTY, &info, &ce) !=
+		    HS_SUCCESS) {
+			if (err && ce)
+				snprintf(err, errlen, "%s", ce->message);
+			hs_free_compile_error(ce);
+			rc = MPS_EPATTERN;
+			goto out;
+		}
+		if (info->min_width == 0)
+			empty = true;
+		free(info);
 	}
+	m->per_line = empty;
+	for (size_t i = 0; empty && i < n; i++)
+		flags[i] |= HS_FLAG_ALLOWEMPTY;
 	hs_compile_error_t *ce = NULL;
-	if (hs_compile_multi((const char *const *)ex, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL,
-			     out, &ce) != HS_SUCCESS) {
+	if (hs_compile_multi((const char *const *)wrapped, flags, ids, (unsigned)n, HS_MODE_BLOCK,
+			     NULL, &m->db, &ce) != HS_SUCCESS) {
 		if (err && ce)
 			snprintf(err, errlen, "%s", ce->message);
 		hs_free_compile_error(ce);
@@ -156,143 +305,83 @@ static int compile_hs(struct mps_matcher *m, const struct mps_match_opts *o, boo
 	}
 	rc = 0;
 out:
-	free_exprs(ex, n);
+	free_exprs(wrapped, n);
 	free(flags);
 	free(ids);
 	return rc;
 }
 
-/* Can any wrapped expression match the empty string? */
-static int any_empty(const struct mps_match_opts *o, bool *empty, char *err, size_t errlen)
-{
-	*empty = false;
-	for (size_t i = 0; i < o->npatterns; i++) {
-		char *e = build_expr(o, o->patterns[i], true);
-		if (!e)
-			return -ENOMEM;
-		hs_expr_info_t *info = NULL;
-		hs_compile_error_t *ce = NULL;
-		unsigned fl = HS_FLAG_ALLOWEMPTY | (o->ignore_case ? HS_FLAG_CASELESS : 0);
-		hs_error_t r = hs_expression_info(e, fl, &info, &ce);
-		free(e);
-		if (r != HS_SUCCESS) {
-			if (err && ce)
-				snprintf(err, errlen, "%s", ce->message);
-			hs_free_compile_error(ce);
-			return MPS_EPATTERN;
-		}
-		if (info->min_width == 0)
-			*empty = true;
-		free(info);
-	}
-	return 0;
-}
-
-static int compile_pcre(struct mps_matcher *m, const struct mps_match_opts *o, char *err,
-			size_t errlen)
-{
-	struct mps_buf b = {0};
-	int rc = 0;
-	if (o->line)
-		rc = append_str(&b, "^(?:");
-	else if (o->word)
-		rc = append_str(&b, "(?<![" WORDCLASS "])(?:");
-	for (size_t i = 0; !rc && i < o->npatterns; i++) {
-		rc = append_str(&b, i ? "|(?:" : "(?:");
-		if (!rc && o->syntax == MPS_FIXED)
-			rc = escape_literal(&b, o->patterns[i], strlen(o->patterns[i]));
-		else if (!rc)
-			rc = append_str(&b, o->patterns[i]);
-		if (!rc)
-			rc = append_str(&b, ")");
-	}
-	if (!rc && o->line)
-		rc = append_str(&b, ")$");
-	else if (!rc && o->word)
-		rc = append_str(&b, ")(?![" WORDCLASS "])");
-	if (rc) {
-		mps_buf_release(&b);
-		return rc;
-	}
-	int ec;
-	PCRE2_SIZE eo;
-	uint32_t fl = o->ignore_case ? PCRE2_CASELESS : 0;
-	m->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, fl, &ec, &eo, NULL);
-	mps_buf_release(&b);
-	if (!m->re) {
-		if (err) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(ec, msg, sizeof(msg));
-			snprintf(err, errlen, "%s", (char *)msg);
-		}
-		return MPS_EPATTERN;
-	}
-	pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE); /* optional speed-up */
-	return 0;
-}
-
 struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, size_t errlen)
 {
 	struct mps_matcher *m = calloc(1, sizeof(*m));
-	if (!m)
-		return NULL;
+	size_t n = o->npatterns;
+	char **ex = calloc(n ? n : 1, sizeof(*ex));
+	unsigned *fl = calloc(n ? n : 1, sizeof(*fl));
+	int rc = -ENOMEM;
+	if (!m || !ex || !fl)
+		goto done;
 	if (err && errlen)
 		err[0] = 0;
-	m->word = o->word;
 	m->line = o->line;
-	int rc = 0;
-	if (o->npatterns == 0) {
+	m->utf8 = o->utf8;
+	rc = 0;
+	if (n == 0) {
 		m->kind = K_NONE;
-		return m;
-	}
-	if (o->syntax == MPS_PCRE) {
-		m->kind = K_PCRE;
-		m->per_line = true;
-		rc = compile_pcre(m, o, err, errlen);
 		goto done;
 	}
-	bool empty = false;
-	rc = any_empty(o, &empty, err, errlen);
-	if (rc == MPS_EPATTERN && o->syntax == MPS_EXTENDED) {
-		/* Hyperscan cannot take it (back-references, ...): PCRE2. */
-		m->kind = K_PCRE;
-		m->per_line = true;
-		rc = compile_pcre(m, o, err, errlen);
-		goto done;
-	}
+	/* Read every pattern as bytes first; in a UTF-8 locale, what means
+	 * something else on characters is compiled for PCRE2_UTF. */
+	rc = build_exprs(o, false, ex, fl, err, errlen);
 	if (rc)
 		goto done;
-	m->kind = K_HS;
-	m->per_line = empty;
-	m->confirm = o->syntax == MPS_EXTENDED;
-	/* -w: the lines are found with the bare patterns and each candidate is
-	 * checked for word boundaries with the match spans.  (Wrapping the
-	 * pattern in [^A-Za-z0-9_] classes misses matches in Vectorscan 5.4.9
-	 * depending on the buffer's alignment; see tests/unit/test_matcher.c.) */
-	m->word_check = o->word && !m->per_line;
-	if (m->word_check) {
-		m->confirm = true;
-		struct mps_match_opts bare = *o;
-		bare.word = false;
-		rc = compile_hs(m, &bare, true, HS_FLAG_MULTILINE, &m->db, err, errlen);
-	} else {
-		rc = compile_hs(m, o, true, HS_FLAG_MULTILINE, &m->db, err, errlen);
+	unsigned any = 0;
+	for (size_t i = 0; i < n; i++)
+		any |= fl[i];
+	bool unicode = o->utf8 && (any & MPS_RX_UNICODE) &&
+		       (o->syntax != MPS_FIXED || o->ignore_case);
+	if (o->syntax == MPS_PCRE)
+		unicode = o->utf8;
+	/* a pattern that is not UTF-8 itself is matched as bytes, as grep does */
+	for (size_t i = 0; unicode && i < n; i++)
+		unicode = valid_utf8(o->patterns[i]);
+	if (unicode) {
+		for (size_t i = 0; i < n; i++)
+			free(ex[i]), ex[i] = NULL;
+		rc = build_exprs(o, true, ex, fl, err, errlen);
+		if (rc)
+			goto done;
 	}
-	if (rc == MPS_EPATTERN && o->syntax == MPS_EXTENDED) {
-		m->kind = K_PCRE;
-		m->per_line = true;
-		rc = compile_pcre(m, o, err, errlen);
-		goto done;
-	}
+	bool backref = any & MPS_RX_BACKREF;
+	bool plain = o->syntax != MPS_PCRE && !backref;
+	/* -w as grep does it: the leftmost-longest match at each start, then
+	 * shorter ones there, then later starts; -x overrides it.  -P and
+	 * back-references use PCRE2's lookarounds instead. */
+	m->word_check = o->word && !o->line && plain;
+	m->dfa = plain;
+	rc = compile_pcre(m, o, ex, unicode, backref, o->word && !o->line && !plain, err, errlen);
 	if (rc)
 		goto done;
-	if (compile_hs(m, o, false, HS_FLAG_SOM_LEFTMOST | HS_FLAG_ALLOWEMPTY | HS_FLAG_MULTILINE,
-		       &m->sdb, NULL, 0)) {
-		/* Rare: leftmost start not supported; spans come from PCRE2. */
-		m->sdb = NULL;
-		rc = compile_pcre(m, o, err, errlen);
+	if (plain && !unicode && !(any & MPS_RX_LOOKAROUND)) {
+		char herr[256];
+		if (compile_hs(m, o, ex, herr, sizeof(herr)) == 0) {
+			m->kind = K_HS;
+			m->confirm = o->syntax != MPS_FIXED || m->word_check;
+		}
+		/* else (a construct or a length Vectorscan does not take): PCRE2 */
+	}
+	if (m->kind != K_HS) {
+		m->kind = K_PCRE;
+		m->whole = o->syntax != MPS_PCRE;
+		m->confirm = m->word_check;
+	}
+	if (o->syntax == MPS_FIXED && n == 1 && !o->ignore_case && !o->line) {
+		m->litlen = strlen(o->patterns[0]);
+		if (!(m->lit = strdup(o->patterns[0])))
+			rc = -ENOMEM;
 	}
 done:
+	free_exprs(ex, n);
+	free(fl);
 	if (rc) {
 		mps_matcher_free(m);
 		errno = rc == MPS_EPATTERN ? EINVAL : (rc < 0 && rc > -4096 ? -rc : EINVAL);
@@ -306,8 +395,9 @@ void mps_matcher_free(struct mps_matcher *m)
 	if (!m)
 		return;
 	hs_free_database(m->db);
-	hs_free_database(m->sdb);
 	pcre2_code_free(m->re);
+	pcre2_code_free(m->dre);
+	free(m->lit);
 	free(m);
 }
 
@@ -316,11 +406,19 @@ struct mps_matcher_scratch *mps_matcher_scratch_new(const struct mps_matcher *m)
 	struct mps_matcher_scratch *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if ((m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) ||
-	    (m->sdb && hs_alloc_scratch(m->sdb, &s->hs) != HS_SUCCESS))
+	if (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS)
 		goto fail;
-	if (m->re && !(s->md = pcre2_match_data_create_from_pattern(m->re, NULL)))
-		goto fail;
+	if (m->re) {
+		s->md = pcre2_match_data_create_from_pattern(m->re, NULL);
+		s->dmd = pcre2_match_data_create(DFA_MATCHES, NULL);
+		s->mctx = pcre2_match_context_create(NULL);
+		s->jit = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
+		s->nws = DFA_WS;
+		s->ws = malloc(s->nws * sizeof(*s->ws));
+		if (!s->md || !s->dmd || !s->mctx || !s->jit || !s->ws)
+			goto fail;
+		pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+	}
 	return s;
 fail:
 	mps_matcher_scratch_free(s);
@@ -334,10 +432,32 @@ void mps_matcher_scratch_free(struct mps_matcher_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	pcre2_match_data_free(s->md);
-	free(s->tmp);
+	pcre2_match_data_free(s->dmd);
+	pcre2_match_context_free(s->mctx);
+	pcre2_jit_stack_free(s->jit);
+	free(s->ws);
 	free(s->pad);
 	free(s);
 }
+
+/* A PCRE2 failure other than no match: a resource limit ends the file. */
+static int pcre_fail(int r)
+{
+	switch (r) {
+	case PCRE2_ERROR_MATCHLIMIT:
+	case PCRE2_ERROR_DEPTHLIMIT:
+	case PCRE2_ERROR_HEAPLIMIT:
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+	case PCRE2_ERROR_DFA_RECURSE:
+		return MPS_ELIMIT;
+	case PCRE2_ERROR_NOMEMORY:
+		return -ENOMEM;
+	}
+	return MPS_EPATTERN;
+}
+
+static int spans_of(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *line,
+		    size_t len, struct mps_span *spans, size_t max, bool any_empty);
 
 /* ctx: the length of the data before the padding */
 static int stop_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
@@ -350,30 +470,92 @@ static int stop_cb(unsigned id, unsigned long long from, unsigned long long to, 
 int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scratch *s,
 			     const char *line, size_t len)
 {
-	switch (m->kind) {
-	case K_NONE:
+	if (m->kind == K_NONE)
 		return 0;
-	case K_PCRE: {
-		int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, 0, 0, s->md, NULL);
+	if (m->word_check) {
+		int n = spans_of(m, s, line, len, NULL, 0, true);
+		return n < 0 ? n : n > 0;
+	}
+	if (m->kind == K_PCRE && s->no_backtrack && m->dfa) {
+		int n = spans_of(m, s, line, len, NULL, 0, true);
+		return n < 0 ? n : n > 0;
+	}
+	if (m->kind == K_PCRE) {
+		int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, 0, 0, s->md, s->mctx);
 		if (r >= 0)
 			return 1;
 		if (r == PCRE2_ERROR_NOMATCH)
 			return 0;
-		return MPS_EPATTERN;
-	}
-	case K_HS: {
-		if (m->word_check) {
-			int n = mps_matcher_spans(m, s, line, len, NULL, 0);
+		if (pcre_fail(r) == MPS_ELIMIT && m->dfa) {
+			s->no_backtrack = true;
+			/* backtracking ran out (nested repeats): the automaton
+			 * answers the same without backtracking */
+			int n = spans_of(m, s, line, len, NULL, 0, true);
 			return n < 0 ? n : n > 0;
 		}
-		const char *p = padded(s, line, len);
-		if (!p)
-			return -ENOMEM;
-		hs_error_t r = hs_scan(m->db, p, (unsigned)(len + PAD), 0, s->hs, stop_cb, &len);
-		if (r == HS_SCAN_TERMINATED)
-			return 1;
-		return r == HS_SUCCESS ? 0 : -ENOMEM;
+		return pcre_fail(r);
 	}
+	const char *p = padded(s, line, len);
+	if (!p)
+		return -ENOMEM;
+	hs_error_t r = hs_scan(m->db, p, (unsigned)(len + PAD), 0, s->hs, stop_cb, &len);
+	if (r == HS_SCAN_TERMINATED)
+		return 1;
+	return r == HS_SUCCESS ? 0 : -ENOMEM;
+}
+
+static int lines_each(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *buf,
+		      size_t len, mps_line_fn fn, void *ctx);
+
+struct shift {
+	mps_line_fn fn;
+	void *ctx;
+	size_t by;
+};
+
+static int shift_cb(void *ctx, size_t ls, size_t le)
+{
+	struct shift *sh = ctx;
+	return sh->fn(sh->ctx, ls + sh->by, le + sh->by);
+}
+
+/* A whole buffer through PCRE2 (expressions that never match '\n'): each
+ * match names its line, and the search goes on at the next line. */
+static int lines_whole(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *buf,
+		       size_t len, mps_line_fn fn, void *ctx)
+{
+	size_t p = 0;
+	if (s->no_backtrack && m->dfa)
+		return lines_each(m, s, buf, len, fn, ctx);
+	while (p < len) {
+		int r = pcre2_match(m->re, (PCRE2_SPTR)buf, len, p, 0, s->md, s->mctx);
+		if (r == PCRE2_ERROR_NOMATCH)
+			return 0;
+		if (r < 0 && pcre_fail(r) == MPS_ELIMIT && m->dfa) {
+			s->no_backtrack = true;
+			return lines_each(m, s, buf + p, len - p, shift_cb, &(struct shift){fn, ctx, p});
+		}
+		if (r < 0)
+			return pcre_fail(r);
+		size_t at = pcre2_get_ovector_pointer(s->md)[0];
+		if (at >= len && buf[len - 1] == '\n')
+			return 0; /* after the last '\n': no line there */
+		const char *nl = memchr(buf + at, '\n', len - at);
+		size_t le = nl ? (size_t)(nl - buf) : len;
+		const char *pn = at > p ? memrchr(buf + p, '\n', at - p) : NULL;
+		size_t ls = pn ? (size_t)(pn - buf) + 1 : p;
+		if (m->confirm) {
+			int c = mps_matcher_line_matches(m, s, buf + ls, le - ls);
+			if (c < 0)
+				return c;
+			if (!c) {
+				p = le + 1;
+				continue;
+			}
+		}
+		if ((r = fn(ctx, ls, le)))
+			return r;
+		p = le + 1;
 	}
 	return 0;
 }
@@ -476,6 +658,8 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 {
 	if (m->kind == K_NONE)
 		return 0;
+	if (m->kind == K_PCRE && m->whole)
+		return lines_whole(m, s, buf, len, fn, ctx);
 	if (m->per_line || m->kind == K_PCRE)
 		return lines_each(m, s, buf, len, fn, ctx);
 	struct batch b;
@@ -527,103 +711,164 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 	return 0;
 }
 
-struct spans_ctx {
-	struct mps_matcher_scratch *s;
-	int err;
-	size_t len; /* of the line, before the padding */
-};
-
-static int span_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
-		   void *ctx)
+/* Spans of one plain literal (-F, one pattern, no -i): every occurrence,
+ * left to right, without overlaps. */
+static int spans_lit(const struct mps_matcher *m, const char *line, size_t len,
+		     struct mps_span *spans, size_t max, bool any_empty)
 {
-	(void)id, (void)fl;
-	struct spans_ctx *c = ctx;
-	struct mps_matcher_scratch *s = c->s;
-	if (to > c->len)
-		return 0; /* in the padding */
-	if (s->ntmp == s->cap) {
-		size_t n = s->cap ? 2 * s->cap : 64;
-		struct mps_span *t = realloc(s->tmp, n * sizeof(*t));
-		if (!t) {
-			c->err = -ENOMEM;
-			return 1;
-		}
-		s->tmp = t;
-		s->cap = n;
+	size_t n = 0, off = 0;
+	if (!m->litlen) {
+		/* the empty pattern: an empty match everywhere, printed nowhere */
+		if (!any_empty)
+			return 0;
+		for (size_t at = 0; at <= len; at++)
+			if (!m->word_check ||
+			    (!word_before(m, line, at) && !word_after(m, line, len, at)))
+				return 1;
+		return 0;
 	}
-	s->tmp[s->ntmp].start = (size_t)from;
-	s->tmp[s->ntmp].end = (size_t)to;
-	s->ntmp++;
-	return 0;
+	while (off + m->litlen <= len) {
+		const char *f = memmem(line + off, len - off, m->lit, m->litlen);
+		if (!f)
+			break;
+		size_t st = (size_t)(f - line), en = st + m->litlen;
+		if (m->word_check && (word_before(m, line, st) || word_after(m, line, len, en))) {
+			off = st + 1;
+			continue;
+		}
+		if (n < max)
+			spans[n] = (struct mps_span){st, en};
+		n++;
+		off = en;
+	}
+	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
 }
 
-static int span_cmp(const void *a, const void *b)
+/* Leftmost-first spans (-P, back-references: -w is in the expression;
+ * and lines that are not valid UTF-8, where the word check is made here). */
+static int spans_first(const struct mps_matcher *m, struct mps_matcher_scratch *s,
+		       const char *line, size_t len, struct mps_span *spans, size_t max,
+		       bool any_empty)
 {
-	const struct mps_span *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->end != y->end)
-		return x->end > y->end ? -1 : 1;
-	return 0;
+	size_t n = 0, off = 0;
+	while (off <= len) {
+		int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, 0, s->md, s->mctx);
+		if (r == PCRE2_ERROR_NOMATCH)
+			break;
+		if (r < 0)
+			return pcre_fail(r);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+		if (m->word_check && (word_before(m, line, ov[0]) || word_after(m, line, len, ov[1]))) {
+			off = ov[0] + 1;
+			while (m->utf8 && off < len && ((unsigned char)line[off] & 0xc0) == 0x80)
+				off++;
+			continue;
+		}
+		if (ov[1] > ov[0]) {
+			if (n < max)
+				spans[n] = (struct mps_span){ov[0], ov[1]};
+			n++;
+			off = ov[1];
+		} else {
+			if (any_empty)
+				return 1;
+			off = ov[1] + 1;
+			/* in UTF mode, go on at the next character */
+			while (m->utf8 && off < len && ((unsigned char)line[off] & 0xc0) == 0x80)
+				off++;
+		}
+	}
+	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
+}
+
+/* Leftmost-longest spans, as grep -o prints them: at the leftmost start,
+ * the longest match (with -w the longest that is a whole word, else a
+ * later start); then on from its end.  Empty matches are not spans, but
+ * any_empty counts one (a line test). */
+static int spans_longest(const struct mps_matcher *m, struct mps_matcher_scratch *s,
+			 const char *line, size_t len, struct mps_span *spans, size_t max,
+			 bool any_empty)
+{
+	size_t n = 0, off = 0;
+	bool unanchored = false;
+	while (off <= len) {
+		/* The leftmost start is the same for the longest and for the
+		 * first match: the backtracking matcher (JIT) finds it fast; then
+		 * the automaton, anchored there, gives every end. */
+		uint32_t anchor = 0;
+		if (!unanchored && !s->no_backtrack) {
+			int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, 0, s->md, s->mctx);
+			if (r == PCRE2_ERROR_NOMATCH)
+				break;
+			if (r < 0 && pcre_fail(r) != MPS_ELIMIT)
+				return pcre_fail(r);
+			if (r >= 0) {
+				off = pcre2_get_ovector_pointer(s->md)[0];
+				anchor = PCRE2_ANCHORED;
+			} else {
+				/* nested repeats: the automaton alone, from now on */
+				unanchored = s->no_backtrack = true;
+			}
+		}
+		int r = pcre2_dfa_match(m->dre, (PCRE2_SPTR)line, len, off, anchor,
+					s->dmd, s->mctx, s->ws, s->nws);
+		if (r == PCRE2_ERROR_NOMATCH)
+			break;
+		if (r <= PCRE2_ERROR_UTF8_ERR1 && r >= PCRE2_ERROR_UTF8_ERR21)
+			return spans_first(m, s, line, len, spans, max, any_empty); /* not UTF-8 */
+		if (r == PCRE2_ERROR_DFA_WSSIZE && s->nws < (1u << 24)) {
+			int *w = realloc(s->ws, 4 * s->nws * sizeof(*w));
+			if (!w)
+				return -ENOMEM;
+			s->ws = w;
+			s->nws *= 4;
+			continue;
+		}
+		if (r < 0)
+			return pcre_fail(r);
+		size_t nm = r ? (size_t)r : pcre2_get_ovector_count(s->dmd);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->dmd);
+		size_t st = ov[0], en = SIZE_MAX;
+		for (size_t k = 0; k < nm; k++) {
+			size_t e = ov[2 * k + 1];
+			if (e == st && !any_empty)
+				continue;
+			if (m->word_check && (word_before(m, line, st) || word_after(m, line, len, e)))
+				continue;
+			en = e;
+			break;
+		}
+		if (en != SIZE_MAX && en == st)
+			return 1; /* any_empty */
+		if (en == SIZE_MAX) {
+			off = st + 1;
+			while (m->utf8 && off < len && ((unsigned char)line[off] & 0xc0) == 0x80)
+				off++;
+			continue;
+		}
+		if (n < max)
+			spans[n] = (struct mps_span){st, en};
+		n++;
+		if (any_empty)
+			return 1;
+		off = en;
+	}
+	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
+}
+
+static int spans_of(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *line,
+		    size_t len, struct mps_span *spans, size_t max, bool any_empty)
+{
+	if (m->kind == K_NONE)
+		return 0;
+	if (m->lit)
+		return spans_lit(m, line, len, spans, max, any_empty);
+	return m->dfa ? spans_longest(m, s, line, len, spans, max, any_empty)
+		      : spans_first(m, s, line, len, spans, max, any_empty);
 }
 
 int mps_matcher_spans(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *line,
 		      size_t len, struct mps_span *spans, size_t max)
 {
-	size_t n = 0;
-	if (m->kind == K_NONE)
-		return 0;
-	if (!m->sdb) {
-		size_t off = 0;
-		while (off <= len) {
-			int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, 0, s->md, NULL);
-			if (r == PCRE2_ERROR_NOMATCH)
-				break;
-			if (r < 0)
-				return MPS_EPATTERN;
-			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-			if (ov[1] > ov[0]) {
-				if (n < max) {
-					spans[n].start = ov[0];
-					spans[n].end = ov[1];
-				}
-				n++;
-				off = ov[1];
-			} else {
-				off = ov[1] + 1;
-			}
-		}
-		return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
-	}
-	struct spans_ctx c = {s, 0, len};
-	s->ntmp = 0;
-	const char *p = padded(s, line, len);
-	if (!p)
-		return -ENOMEM;
-	hs_error_t r = hs_scan(m->sdb, p, (unsigned)(len + PAD), 0, s->hs, span_cb, &c);
-	if (c.err)
-		return c.err;
-	if (r != HS_SUCCESS)
-		return -ENOMEM;
-	qsort(s->tmp, s->ntmp, sizeof(*s->tmp), span_cmp);
-	size_t last_end = 0;
-	bool any = false;
-	for (size_t i = 0; i < s->ntmp; i++) {
-		struct mps_span sp = s->tmp[i];
-		if (sp.end == sp.start)
-			continue;
-		if (any && sp.start < last_end)
-			continue;
-		if (m->line && (sp.start != 0 || sp.end != len))
-			continue;
-		if (m->word && ((sp.start > 0 && is_word((unsigned char)line[sp.start - 1])) ||
-				(sp.end < len && is_word((unsigned char)line[sp.end]))))
-			continue;
-		if (n < max)
-			spans[n] = sp;
-		n++;
-		last_end = sp.end;
-		any = true;
-	}
-	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
+	return spans_of(m, s, line, len, spans, max, false);
 }

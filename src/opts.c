@@ -58,6 +58,7 @@ enum opt_id {
 	OPT_FIXED,
 	OPT_EXTENDED,
 	OPT_PERL,
+	OPT_BASIC,
 	OPT_IGNORE_CASE,
 	OPT_NO_IGNORE_CASE,
 	OPT_WORD,
@@ -110,6 +111,7 @@ static const struct opt_spec opt_table[] = {
 	{ "fixed-strings", 'F', ARG_NONE, OPT_FIXED },
 	{ "extended-regexp", 'E', ARG_NONE, OPT_EXTENDED },
 	{ "perl-regexp", 'P', ARG_NONE, OPT_PERL },
+	{ "basic-regexp", 'G', ARG_NONE, OPT_BASIC },
 	{ "ignore-case", 'i', ARG_NONE, OPT_IGNORE_CASE },
 	{ NULL, 'y', ARG_NONE, OPT_IGNORE_CASE },
 	{ "no-ignore-case", 0, ARG_NONE, OPT_NO_IGNORE_CASE },
@@ -495,6 +497,7 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 	case OPT_FIXED: o->syntax = MPS_FIXED; break;
 	case OPT_EXTENDED: o->syntax = MPS_EXTENDED; break;
 	case OPT_PERL: o->syntax = MPS_PCRE; break;
+	case OPT_BASIC: o->syntax = MPS_BASIC; break;
 	case OPT_IGNORE_CASE: o->ignore_case = true; break;
 	case OPT_NO_IGNORE_CASE: o->ignore_case = false; break;
 	case OPT_WORD: o->word = true; break;
@@ -805,7 +808,8 @@ const char *mps_opts_usage(void)
 "  -e, --regexp=PATTERN       use PATTERN (may be repeated)\n"
 "  -f, --file=FILE            take patterns from FILE, one per line ('-': stdin)\n"
 "  -F, --fixed-strings        patterns are literal strings (default)\n"
-"  -E, --extended-regexp      patterns are POSIX extended regular expressions\n"
+"  -E, --extended-regexp      patterns are GNU extended regular expressions\n"
+"  -G, --basic-regexp         patterns are GNU basic regular expressions\n"
 "  -P, --perl-regexp          patterns are Perl-compatible regular expressions\n"
 "  -i, -y, --ignore-case      ignore case distinctions\n"
 "      --no-ignore-case       respect case distinctions (default)\n"

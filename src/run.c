@@ -1496,6 +1496,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	struct mps_match_opts mo = {
 		.patterns = o->patterns.v, .npatterns = o->patterns.n, .syntax = o->syntax,
 		.ignore_case = o->ignore_case, .word = o->word, .line = o->line,
+		.utf8 = mps_matcher_locale_utf8(),
 	};
 	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
 	if (!m) {

@@ -19,6 +19,7 @@ enum {
 	MPS_EPEER,           /* another MPI rank failed */
 	MPS_EOUTPUT,         /* writing results failed */
 	MPS_ESPLIT,          /* internal: the file is bigger than a chunk, split it */
+	MPS_ELIMIT,          /* a PCRE2 match or depth limit was hit */
 };
 
 /* Words for a code returned by the library (negative) or errno (positive). */

@@ -1,7 +1,11 @@
-/* Matcher: find the next line of a buffer that contains a match, and the
- * match spans inside one line.  Literals, literal sets, -i, -w, -x and -E go
- * through one Vectorscan/Hyperscan database compiled once; -P and patterns
- * Hyperscan cannot take go through PCRE2 one line at a time. */
+/* Matcher: find the lines of a buffer that contain a match, and the match
+ * spans inside one line.  Every pattern is read on its own (-F literal,
+ * -G/-E as GNU grep reads them, -P as PCRE2) into PCRE syntax.  Lines are
+ * found by one Vectorscan database where it takes the patterns and the
+ * answer does not depend on the locale's characters; otherwise by PCRE2
+ * (UTF-8 with Unicode properties in a UTF-8 locale, invalid bytes never
+ * matching).  Spans are grep's leftmost-longest ones (pcre2_dfa_match),
+ * leftmost-first for -P and back-references. */
 #ifndef MPSEARCH_MATCHER_H
 #define MPSEARCH_MATCHER_H
 
@@ -17,7 +21,11 @@ struct mps_match_opts {
 	size_t npatterns;
 	enum mps_syntax syntax;
 	bool ignore_case, word, line;
+	bool utf8; /* the locale's characters are UTF-8 (mps_matcher_locale_utf8) */
 };
+
+/* Does the current LC_CTYPE use UTF-8?  (The driver sets the locale.) */
+bool mps_matcher_locale_utf8(void);
 
 /* A half-open byte span inside a line. */
 struct mps_span {

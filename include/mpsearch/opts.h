@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum mps_syntax { MPS_FIXED, MPS_EXTENDED, MPS_PCRE };
+enum mps_syntax { MPS_FIXED, MPS_EXTENDED, MPS_PCRE, MPS_BASIC };
 
 enum mps_output {
 	MPS_OUT_LINES,         /* path:line:text */

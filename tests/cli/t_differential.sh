@@ -1,5 +1,6 @@
 #!/bin/bash
-# Differential test against GNU grep (LC_ALL=C) on generated corpora.
+# Differential test against GNU grep on generated corpora, each query in
+# LC_ALL=C or LC_ALL=C.UTF-8 (both programs in the same locale).
 #
 # For each seed (deterministic: Python's random.Random(seed)) a corpus is
 # generated: words that include regex metacharacters (. * [ ] ( ) ^ $ \ + ?
@@ -7,8 +8,12 @@
 # made of one word (for -x), CRLF lines, empty lines, files without a final
 # newline, empty files, a few files big enough to be split by
 # --chunk-size 4K.  Then random queries: one keyword, several -e, or -f;
-# any of -i -w -x -v; line output (-n), -o, -c, -l, -L, -m; literal (the
-# default, grep -F) or the same keyword escaped for -E.  mpsearch runs in a
+# any of -i -w -x -v; line output (-n), -o, -c, -l, -L, -m, --json (its
+# submatches compared with grep -o -n); literal (the default, grep -F), the
+# same keyword escaped for -E, or a random regular expression written both
+# for -E and for -G (classes, '.', \w \s \< \>, groups with alternation,
+# * + ? and intervals).  Some lines are longer than 1,000 bytes, some hold
+# UTF-8 (and some invalid UTF-8).  mpsearch runs in a
 # rotating mode (default, -j 1, -j 4, --chunk-size 4K).  Sorted output and
 # exit status must equal grep's; mpsearch's own order must already be
 # sorted by path, then line number.  mpsearch -c lists only files with a
@@ -31,7 +36,8 @@ import os, random, subprocess, sys
 
 MPS, T, NQ = sys.argv[1], sys.argv[2], int(sys.argv[3])
 SEEDS = [int(s) for s in sys.argv[4:]]
-ENV = dict(os.environ, LC_ALL="C")
+ENVS = {"C": dict(os.environ, LC_ALL="C"), "U": dict(os.environ, LC_ALL="C.UTF-8")}
+ENV = ENVS["C"]
 TIMEOUT = 60
 passed = failed = 0
 
@@ -41,7 +47,8 @@ WORDS = [b"alpha", b"beta", b"gamma", b"delta", b"foo", b"bar", b"foobar", b"foo
          b"{3}", b"c|d", b"{1,2}", b"dot.", b"*star", b"$dollar", b"^", b"$", b".", b"\\",
          b"[", b"]", b"(", b")", b"|", b"+", b"?", b"{", b"}", b"a.*b", b"\\n", b"\\(x\\)",
          b"PM_RESUME", b"pm_resume", b"Pm_Resume", b"x1", b"_x", b"x_", b"42", b"4.2",
-         b"caf\xc3\xa9", b"\xff\xfe", b"\x80"]
+         b"caf\xc3\xa9", b"\xff\xfe", b"\x80", b"\xc3\xa9cole", b"\xc3\x89COLE",
+         b"na\xc3\xafve", b"\xc3\xa9hello", b"hello", b"xx", b"0", b"00", b"1000", b"aab"]
 SEPS = [b" ", b" ", b" ", b"", b"_", b"-", b".", b"\t", b", ", b"::", b"/", b"  "]
 
 
@@ -68,6 +75,9 @@ def make_line(rnd):
         if i:
             out += rnd.choice(SEPS)
         out += case_variant(rnd, rnd.choice(WORDS))
+    if rnd.random() < 0.03:  # a long line (spans past 1,000 bytes)
+        out = out + rnd.choice([b"y", b"x", b"0", b" "]) * rnd.randint(900, 1500) + \
+            rnd.choice(WORDS) + rnd.choice([b"", b"xx", b"aab", b" 00"])
     if rnd.random() < 0.1:
         out = b" " + out
     if rnd.random() < 0.1:
@@ -104,15 +114,62 @@ def make_corpus(seed, root):
     return rnd, files
 
 
-def ere_escape(p):
+def ere_escape(p, special=b".[]()*+?{}|^$\\"):
     out = b""
     for c in p:
         ch = bytes([c])
-        if ch in b".[]()*+?{}|^$\\":
+        if ch in special:
             out += b"\\" + ch
         else:
             out += ch
     return out
+
+
+def bre_escape(p):
+    return ere_escape(p, b".[]*^$\\")
+
+
+def rx_atom(rnd, depth):
+    """One atom as (ERE, BRE)."""
+    r = rnd.random()
+    if r < 0.3:
+        w = rnd.choice(WORDS[:18] + [b"x", b"0", b"a", b"\xc3\xa9", b"_"])
+        w = w[:rnd.randint(1, len(w))]
+        return ere_escape(w), bre_escape(w)
+    if r < 0.42:
+        return b".", b"."
+    if r < 0.62:
+        b = rnd.choice([b"[a-c]", b"[^ ]", b"[[:alpha:]]", b"[[:digit:]]", b"[x\xc3\xa9]",
+                        b"[]a]", b"[^[:space:]]", b"[[:upper:]_]", b"[0-9]", b"[.]"])
+        return b, b
+    if r < 0.72:
+        e = rnd.choice([b"\\w", b"\\W", b"\\s", b"\\S"])
+        return e, e
+    if depth < 1:
+        a1, b1 = rx_expr(rnd, depth + 1)
+        a2, b2 = rx_expr(rnd, depth + 1)
+        return b"(" + a1 + b"|" + a2 + b")", b"\\(" + b1 + b"\\|" + b2 + b"\\)"
+    return b"x", b"x"
+
+
+def rx_expr(rnd, depth=0):
+    ere, bre = b"", b""
+    for _ in range(rnd.randint(1, 3)):
+        a, b = rx_atom(rnd, depth)
+        q = rnd.choice([b"", b"", b"", b"*", b"+", b"?", b"{1,3}", b"{2}", b"{,2}"])
+        bq = {b"": b"", b"*": b"*", b"+": b"\\+", b"?": b"\\?", b"{1,3}": b"\\{1,3\\}",
+              b"{2}": b"\\{2\\}", b"{,2}": b"\\{,2\\}"}[q]
+        ere += a + q
+        bre += b + bq
+    if depth == 0:
+        r = rnd.random()
+        if r < 0.1:
+            ere, bre = b"^" + ere, b"^" + bre
+        elif r < 0.2:
+            ere, bre = ere + b"$", bre + b"$"
+        elif r < 0.3:
+            ere, bre = b"\\<" + ere + b"\\>", b"\\<" + bre + b"\\>"
+    return ere, bre
 
 
 def pick_pattern(rnd, files):
@@ -137,6 +194,26 @@ def pick_pattern(rnd, files):
             case_variant(rnd, rnd.choice(WORDS)))
 
 
+def json_as_o(text):
+    """mpsearch --json's submatches as grep -o -n prints them."""
+    import base64, json
+    out = b""
+    for line in text.split(b"\n"):
+        if not line:
+            continue
+        msg = json.loads(line)
+        if msg.get("type") != "match":
+            continue
+        d = msg["data"]
+        def raw(o):
+            return o["text"].encode("utf-8", "surrogateescape") if "text" in o else \
+                base64.b64decode(o["bytes"])
+        path = raw(d["path"])
+        for sm in d["submatches"]:
+            out += b"%s:%d:%s\n" % (path, d["line_number"], raw(sm["match"]))
+    return out
+
+
 def run(cmd, cwd):
     try:
         p = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE,
@@ -150,36 +227,68 @@ def report(seed, q, what, mcmd, gcmd, extra=""):
     global failed
     failed += 1
     shown = lambda c: " ".join(repr(x)[1:] if isinstance(x, bytes) else x for x in c)
-    print("FAIL: seed %d query %d: %s\n  mpsearch: %s\n  grep:     %s%s"
-          % (seed, q, what, shown(mcmd), shown(gcmd), extra), file=sys.stderr)
+    print("FAIL: seed %d query %d (LC_ALL=%s): %s\n  mpsearch: %s\n  grep:     %s%s"
+          % (seed, q, ENV["LC_ALL"], what, shown(mcmd), shown(gcmd), extra), file=sys.stderr)
 
 
 MODES = [[], ["-j1"], ["-j4"], ["--chunk-size", "4K"], ["-j4", "--chunk-size", "4K"]]
 
+def utf8_only(root):
+    """A copy of the corpus without invalid UTF-8 (in a UTF-8 locale grep
+    takes a file with an encoding error for a binary file)."""
+    dst = root + "-utf8"
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            src = os.path.join(dirpath, n)
+            out = os.path.join(dst, os.path.relpath(src, root))
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with open(src, "rb") as fh:
+                data = fh.read()
+            with open(out, "wb") as fh:
+                fh.write(data.decode("utf-8", "ignore").encode("utf-8"))
+    return dst
+
+
 for seed in SEEDS:
     root = os.path.join(T, "corpus%d" % seed)
     rnd, files = make_corpus(seed, root)
-    cwd = root
+    roots = {"C": root, "U": utf8_only(root)}
     for q in range(NQ):
         mode = MODES[q % len(MODES)]
         flags = [f for f in ("-i", "-w", "-x", "-v") if rnd.random() < 0.25]
         if "-x" in flags and "-w" in flags and rnd.random() < 0.5:
             flags.remove("-w")
-        out = rnd.choice(["lines", "lines", "lines", "-o", "-c", "-l", "-L", "-m"])
-        if out == "-o" and "-v" in flags:
+        loc = rnd.choice(["C", "U"])
+        ENV = ENVS[loc]
+        cwd = roots[loc]
+        out = rnd.choice(["lines", "lines", "lines", "-o", "-o", "-c", "-l", "-L", "-m",
+                          "--json"])
+        if out in ("-o", "--json") and "-v" in flags:
             out = "lines"
         # GNU grep -o -w checks each later match of a line with the text
         # before it cut off (the previous match is not its left context):
         # grep -ow '*star' prints '*star' from 'a*b*star' after 'a*b'
         # matched, but not alone.  mpsearch applies the rule as documented.
-        if out == "-o" and "-w" in flags:
+        if out in ("-o", "--json") and "-w" in flags:
             flags.remove("-w")
         npat = rnd.choice([1, 1, 1, 2, 3, 5])
         pats = [pick_pattern(rnd, files) for _ in range(npat)]
         how = rnd.choice(["arg", "-e", "-f"]) if npat == 1 else rnd.choice(["-e", "-f"])
-        ere = rnd.random() < 0.25
-        if ere:
+        r = rnd.random()
+        ere = r < 0.55
+        syntax = []
+        if r < 0.2:
             pats = [ere_escape(p) for p in pats]
+            syntax = ["-E"]
+        elif r < 0.55:
+            # (GNU grep reads "$$" at the end of one BRE of a set as
+            # two anchors, and of a lone BRE as '$' and an anchor)
+            pairs = [rx_expr(rnd) for _ in range(npat)]
+            pairs = [(e, b) for e, b in pairs if b"$$" not in b] or [(b"x", b"x")]
+            if rnd.random() < 0.5:
+                pats, syntax = [e for e, _ in pairs], ["-E"]
+            else:
+                pats, syntax = [b for _, b in pairs], ["-G"]
         pargs = []
         if how == "arg" and not pats[0].startswith(b"-"):
             pargs = [pats[0]]
@@ -191,10 +300,12 @@ for seed in SEEDS:
         else:
             for p in pats:
                 pargs += [b"-e", p]
-        syntax = ["-E"] if ere else []
         outflags = {"lines": ["-n"], "-o": ["-n", "-o"], "-c": ["-c"], "-l": ["-l"],
-                    "-L": ["-L"], "-m": ["-n", "-m", str(rnd.randint(1, 3))]}[out]
+                    "-L": ["-L"], "-m": ["-n", "-m", str(rnd.randint(1, 3))],
+                    "--json": ["-n", "-o"]}[out]
         mflags = outflags if out not in ("lines",) else []
+        if out == "--json":
+            mflags = ["--json"]
         mcmd = [MPS] + mode + syntax + flags + mflags + pargs + ["."]
         gcmd = ["grep", "-r"] + (syntax or ["-F"]) + flags + outflags + pargs + ["."]
         ms, mo, me = run(mcmd, cwd)
@@ -203,6 +314,8 @@ for seed in SEEDS:
             print("# seed %d query %d: grep failed (%d): %s" % (seed, q, gs, ge[:200]),
                   file=sys.stderr)
             continue
+        if out == "--json" and ms <= 1:
+            mo = json_as_o(mo)
         mlines = mo.split(b"\n")[:-1] if mo else []
         glines = go.split(b"\n")[:-1] if go else []
         # grep -r names files "./x"; mpsearch "./x" too for an operand "."
@@ -222,7 +335,7 @@ for seed in SEEDS:
             report(seed, q, "output differs (%d vs %d lines)" % (len(mlines), len(glines)),
                    mcmd, gcmd, extra)
             ok = False
-        elif out in ("lines", "-o", "-m"):
+        elif out in ("lines", "-o", "-m", "--json"):
             keys = []
             for l in mlines:
                 path, num, _ = l.split(b":", 2)
