@@ -1,5 +1,6 @@
 /* Matcher: Vectorscan/Hyperscan for literals, literal sets and -E; PCRE2
  * for -P and for what Hyperscan cannot compile. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <stdint.h>
@@ -18,9 +19,17 @@
 
 enum kind { K_NONE, K_HS, K_PCRE };
 
+typedef hs_error_t (*scan_fn)(const hs_database_t *db, const char *data, unsigned len,
+			      unsigned flags, hs_scratch_t *scratch, match_event_handler fn,
+			      void *ctx);
+
 struct mps_matcher {
 	enum kind kind;
 	hs_database_t *db;   /* K_HS: finds lines (wrapped for -x), multiline */
+	hs_database_t *edb;  /* every end of a match that starts where the scan
+			      * starts (^-anchored patterns), for the spans */
+	bool edb_utf8;       /* edb is for valid UTF-8 only */
+	scan_fn scan;        /* hs_scan, or its AVX2 build (see avx2_only) */
 	pcre2_code *re;      /* every pattern in one alternation (wrapped for -x,
 			      * and for -P -w); K_PCRE finds lines with it, and
 			      * it gives the match spans */
@@ -48,6 +57,8 @@ struct mps_matcher_scratch {
 	char *pad;           /* a copy of a short buffer, then PAD '\n' bytes */
 	size_t padcap;
 	bool no_backtrack;      /* backtracking hit a limit once: the automaton only */
+	size_t *ends;           /* the ends of the matches at one start */
+	size_t nends, capends;
 };
 
 /* Vectorscan 5.4.9 (Debian 12) can miss a match that ends within about 24
@@ -63,6 +74,30 @@ struct mps_matcher_scratch {
 #define TAIL 256
 #define DFA_MATCHES 64
 #define DFA_WS 1000
+
+/* Vectorscan 5.4.9's AVX-512 code (which its runtime dispatch picks on CPUs
+ * with AVX-512BW) loses matches: "x." finds nothing in 100 spaces and
+ * "xb" (tests/unit/test_matcher.c, found by tests/fuzz/fuzz_spans); its
+ * AVX2 build of the same scan finds them.  Debian's library is built with
+ * every variant and exports each one under a prefix, so on such a CPU the
+ * databases are compiled without the AVX-512 features and scanned with
+ * avx2_hs_scan.  Elsewhere, hs_scan. */
+static scan_fn avx2_only(hs_platform_info_t *plat /* out */)
+{
+	if (hs_populate_platform(plat) != HS_SUCCESS)
+		return NULL;
+#if defined(__x86_64__) || defined(__i386__)
+	if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2")) {
+		scan_fn f = (scan_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "avx2_hs_scan");
+		if (f) {
+			plat->cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 |
+								    HS_CPU_FEATURES_AVX512VBMI);
+			return f;
+		}
+	}
+#endif
+	return NULL;
+}
 
 /* buf[0, n) copied into the scratch, followed by PAD newlines; NULL when
  * out of memory. */
@@ -124,14 +159,21 @@ static bool word_after(const struct mps_matcher *m, const char *line, size_t len
 	return wide_word(mps_utf8_decode((const unsigned char *)line + pos, len - pos, &n));
 }
 
-static bool valid_utf8(const char *s)
+static bool valid_utf8_n(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), k;
+	size_t k;
 	for (size_t i = 0; i < n; i += k)
-		if (mps_utf8_decode(p + i, n - i, &k) < 0)
+		if (p[i] < 0x80)
+			k = 1;
+		else if (mps_utf8_decode(p + i, n - i, &k) < 0)
 			return false;
 	return true;
+}
+
+static bool valid_utf8(const char *s)
+{
+	return valid_utf8_n(s, strlen(s));
 }
 
 static int append_str(struct mps_buf *b, const char *s)
@@ -155,8 +197,8 @@ static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
 		else if (o->syntax == MPS_PCRE)
 			rc = append_str(&b, p);
 		else
-			rc = mps_rx_translate(p, strlen(p), o->syntax == MPS_BASIC, unicode, &b,
-					      &flags[i], err, errlen);
+			rc = mps_rx_translate(p, strlen(p), o->syntax == MPS_BASIC, unicode,
+					      o->ignore_case, &b, &flags[i], err, errlen);
 		if (!rc)
 			rc = mps_buf_append(&b, "", 1);
 		if (rc) {
@@ -295,8 +337,10 @@ static int compile_hs(struct mps_matcher *m, const struct mps_match_opts *o, cha
 	for (size_t i = 0; empty && i < n; i++)
 		flags[i] |= HS_FLAG_ALLOWEMPTY;
 	hs_compile_error_t *ce = NULL;
+	hs_platform_info_t plat;
+	scan_fn avx2 = avx2_only(&plat);
 	if (hs_compile_multi((const char *const *)wrapped, flags, ids, (unsigned)n, HS_MODE_BLOCK,
-			     NULL, &m->db, &ce) != HS_SUCCESS) {
+			     avx2 ? &plat : NULL, &m->db, &ce) != HS_SUCCESS) {
 		if (err && ce)
 			snprintf(err, errlen, "%s", ce->message);
 		hs_free_compile_error(ce);
@@ -309,6 +353,41 @@ out:
 	free(flags);
 	free(ids);
 	return rc;
+}
+
+/* The end finder for the spans: "^(?:pattern)" for each pattern, every
+ * end reported.  Only for patterns whose matches do not depend on what
+ * precedes their start (no ^ \b \< ...): the scan starts at the match's
+ * start.  Leaves m->edb NULL when Vectorscan does not take them. */
+static void compile_edb(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
+			bool unicode)
+{
+	size_t n = o->npatterns;
+	char **wrapped = calloc(n, sizeof(*wrapped));
+	unsigned *flags = calloc(n, sizeof(*flags));
+	unsigned *ids = calloc(n, sizeof(*ids));
+	bool ok = wrapped && flags && ids;
+	for (size_t i = 0; ok && i < n; i++) {
+		struct mps_buf b = {0};
+		ok = !append_str(&b, "^(?:") && !append_str(&b, ex[i]) && !mps_buf_append(&b, ")", 2);
+		wrapped[i] = (char *)b.data;
+		flags[i] = HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY |
+			   (o->ignore_case ? HS_FLAG_CASELESS : 0) |
+			   (unicode ? HS_FLAG_UTF8 | HS_FLAG_UCP : 0);
+		ids[i] = (unsigned)i;
+	}
+	hs_platform_info_t plat;
+	bool avx2 = avx2_only(&plat) != NULL;
+	hs_compile_error_t *ce = NULL;
+	if (ok && hs_compile_multi((const char *const *)wrapped, flags, ids, (unsigned)n,
+				   HS_MODE_BLOCK, avx2 ? &plat : NULL, &m->edb, &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+		m->edb = NULL;
+	}
+	m->edb_utf8 = unicode;
+	free_exprs(wrapped, n);
+	free(flags);
+	free(ids);
 }
 
 struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, size_t errlen)
@@ -361,6 +440,12 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	rc = compile_pcre(m, o, ex, unicode, backref, o->word && !o->line && !plain, err, errlen);
 	if (rc)
 		goto done;
+	hs_platform_info_t plat;
+	scan_fn avx2 = avx2_only(&plat);
+	m->scan = avx2 ? avx2 : hs_scan;
+	if (plain && !(any & MPS_RX_CONTEXT) && !o->line &&
+	    !(o->ignore_case && (any & MPS_RX_CASECLASS)))
+		compile_edb(m, o, ex, unicode);
 	if (plain && !unicode && !(any & MPS_RX_LOOKAROUND)) {
 		char herr[256];
 		if (compile_hs(m, o, ex, herr, sizeof(herr)) == 0) {
@@ -395,6 +480,7 @@ void mps_matcher_free(struct mps_matcher *m)
 	if (!m)
 		return;
 	hs_free_database(m->db);
+	hs_free_database(m->edb);
 	pcre2_code_free(m->re);
 	pcre2_code_free(m->dre);
 	free(m->lit);
@@ -406,7 +492,8 @@ struct mps_matcher_scratch *mps_matcher_scratch_new(const struct mps_matcher *m)
 	struct mps_matcher_scratch *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if (m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS)
+	if ((m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) ||
+	    (m->edb && hs_alloc_scratch(m->edb, &s->hs) != HS_SUCCESS))
 		goto fail;
 	if (m->re) {
 		s->md = pcre2_match_data_create_from_pattern(m->re, NULL);
@@ -436,6 +523,7 @@ void mps_matcher_scratch_free(struct mps_matcher_scratch *s)
 	pcre2_match_context_free(s->mctx);
 	pcre2_jit_stack_free(s->jit);
 	free(s->ws);
+	free(s->ends);
 	free(s->pad);
 	free(s);
 }
@@ -498,7 +586,7 @@ int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scr
 	const char *p = padded(s, line, len);
 	if (!p)
 		return -ENOMEM;
-	hs_error_t r = hs_scan(m->db, p, (unsigned)(len + PAD), 0, s->hs, stop_cb, &len);
+	hs_error_t r = m->scan(m->db, p, (unsigned)(len + PAD), 0, s->hs, stop_cb, &len);
 	if (r == HS_SCAN_TERMINATED)
 		return 1;
 	return r == HS_SUCCESS ? 0 : -ENOMEM;
@@ -672,7 +760,7 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 		b.have = false;
 		b.resume = len;
 		b.tail = false;
-		hs_error_t r = hs_scan(m->db, buf + p, (unsigned)(len - p), 0, s->hs, batch_cb, &b);
+		hs_error_t r = m->scan(m->db, buf + p, (unsigned)(len - p), 0, s->hs, batch_cb, &b);
 		if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
 			return -ENOMEM;
 		if (r == HS_SUCCESS) {
@@ -687,7 +775,7 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 			b.base = ts;
 			b.tail = true;
 			b.have = false;
-			hs_error_t r2 = hs_scan(m->db, t, (unsigned)(len - ts + PAD), 0, s->hs, batch_cb, &b);
+			hs_error_t r2 = m->scan(m->db, t, (unsigned)(len - ts + PAD), 0, s->hs, batch_cb, &b);
 			if (r2 != HS_SUCCESS && r2 != HS_SCAN_TERMINATED)
 				return -ENOMEM;
 		}
@@ -781,6 +869,61 @@ static int spans_first(const struct mps_matcher *m, struct mps_matcher_scratch *
 	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
 }
 
+struct ends_ctx {
+	struct mps_matcher_scratch *s;
+	size_t limit; /* the line's end, from the scan's start */
+	int err;
+};
+
+static int end_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
+		  void *ctx)
+{
+	(void)id, (void)from, (void)fl;
+	struct ends_ctx *c = ctx;
+	struct mps_matcher_scratch *s = c->s;
+	if (to > c->limit)
+		return 0; /* in the padding */
+	if (s->nends == s->capends) {
+		size_t n = s->capends ? 2 * s->capends : 64;
+		size_t *e = realloc(s->ends, n * sizeof(*e));
+		if (!e) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+		s->ends = e;
+		s->capends = n;
+	}
+	s->ends[s->nends++] = (size_t)to;
+	return 0;
+}
+
+static int size_desc(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Every end of a match of the patterns that starts at st, longest first,
+ * in s->ends (as offsets in the line); pl is the line padded. */
+static int ends_hs(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *pl,
+		   size_t len, size_t st)
+{
+	struct ends_ctx c = {s, len - st, 0};
+	s->nends = 0;
+	hs_error_t r = m->scan(m->edb, pl + st, (unsigned)(len - st + PAD), 0, s->hs, end_cb, &c);
+	if (c.err)
+		return c.err;
+	if (r != HS_SUCCESS)
+		return -ENOMEM;
+	qsort(s->ends, s->nends, sizeof(*s->ends), size_desc);
+	size_t w = 0;
+	for (size_t i = 0; i < s->nends; i++)
+		if (!w || s->ends[w - 1] != s->ends[i] + st)
+			s->ends[w++] = s->ends[i] + st;
+	s->nends = w;
+	return 0;
+}
+
 /* Leftmost-longest spans, as grep -o prints them: at the leftmost start,
  * the longest match (with -w the longest that is a whole word, else a
  * later start); then on from its end.  Empty matches are not spans, but
@@ -791,6 +934,11 @@ static int spans_longest(const struct mps_matcher *m, struct mps_matcher_scratch
 {
 	size_t n = 0, off = 0;
 	bool unanchored = false;
+	/* the ends come from Vectorscan where it has the patterns (linear);
+	 * PCRE2's automaton is quadratic or worse on "\w+\s*\w+" */
+	const char *pl = NULL;
+	if (m->edb && (!m->edb_utf8 || valid_utf8_n(line, len)) && !(pl = padded(s, line, len)))
+		return -ENOMEM;
 	while (off <= len) {
 		/* The leftmost start is the same for the longest and for the
 		 * first match: the backtracking matcher (JIT) finds it fast; then
@@ -810,6 +958,19 @@ static int spans_longest(const struct mps_matcher *m, struct mps_matcher_scratch
 				unanchored = s->no_backtrack = true;
 			}
 		}
+		size_t st, en = SIZE_MAX;
+		const size_t *ends;
+		size_t nm;
+		if (pl && anchor) {
+			int rc = ends_hs(m, s, pl, len, off);
+			if (rc)
+				return rc;
+			st = off;
+			ends = s->ends;
+			nm = s->nends;
+			if (nm) /* (none: the engines disagree; the automaton decides) */
+				goto choose;
+		}
 		int r = pcre2_dfa_match(m->dre, (PCRE2_SPTR)line, len, off, anchor,
 					s->dmd, s->mctx, s->ws, s->nws);
 		if (r == PCRE2_ERROR_NOMATCH)
@@ -826,11 +987,16 @@ static int spans_longest(const struct mps_matcher *m, struct mps_matcher_scratch
 		}
 		if (r < 0)
 			return pcre_fail(r);
-		size_t nm = r ? (size_t)r : pcre2_get_ovector_count(s->dmd);
+		nm = r ? (size_t)r : pcre2_get_ovector_count(s->dmd);
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->dmd);
-		size_t st = ov[0], en = SIZE_MAX;
+		st = ov[0];
+		/* the ends, longest first, in place of the ovector's pairs */
+		for (size_t k = 0; k < nm; k++)
+			ov[k] = ov[2 * k + 1];
+		ends = ov;
+choose:
 		for (size_t k = 0; k < nm; k++) {
-			size_t e = ov[2 * k + 1];
+			size_t e = ends[k];
 			if (e == st && !any_empty)
 				continue;
 			if (m->word_check && (word_before(m, line, st) || word_after(m, line, len, e)))

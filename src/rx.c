@@ -39,13 +39,15 @@
 
 struct rx {
 	const unsigned char *p, *end;
-	bool bre, utf8;
+	bool bre, utf8, icase;
 	struct mps_buf *out;
 	unsigned flags;
 	size_t atom;       /* where the last atom starts in out */
 	bool have_atom;    /* an atom can take a quantifier */
 	bool quantified;   /* and it already has one */
 	bool at_start;     /* start of the expression, a group or a branch */
+	bool atom_dot;     /* the last atom is '.' */
+	int bare_dots;     /* '.' not repeated by * or + (counts characters) */
 	int ngroups;
 	unsigned char closed[10]; /* groups 1-9 closed, for back-references */
 	int depth;
@@ -150,6 +152,7 @@ static void atom_begin(struct rx *r)
 	r->have_atom = true;
 	r->quantified = false;
 	r->at_start = false;
+	r->atom_dot = false;
 }
 
 static int literal(struct rx *r, long c)
@@ -175,6 +178,10 @@ static int wrap_atom(struct rx *r)
 
 static int quantifier(struct rx *r, const char *q)
 {
+	/* ".*" and ".+" take the same text whether '.' is a byte or a
+	 * character (on valid UTF-8) */
+	if (r->atom_dot && !r->quantified && (!strcmp(q, "*") || !strcmp(q, "+")))
+		r->bare_dots--;
 	if (r->quantified) {
 		int rc = wrap_atom(r);
 		if (rc)
@@ -258,12 +265,14 @@ static const char *const classes[] = {"alpha", "upper", "lower", "digit", "xdigi
 /* After '['; r->p at the first character inside. */
 static int bracket(struct rx *r)
 {
-	const unsigned char *start = r->p;
 	atom_begin(r);
-	r->flags |= MPS_RX_UNICODE;
 	bool neg = r->p < r->end && *r->p == '^';
 	if (neg)
 		r->p++;
+	/* A positive bracket of ASCII characters, ranges and digit classes
+	 * takes the same text as bytes or as characters; anything else is
+	 * for a UTF-8 locale to decide. */
+	bool bytes_ok = !neg;
 	/* "[:alpha:]" where "[[:alpha:]]" was meant */
 	if (r->p < r->end && *r->p == ':') {
 		const unsigned char *q = r->p + 1;
@@ -300,10 +309,18 @@ static int bracket(struct rx *r)
 					i++;
 				if (!classes[i])
 					return fail(r, "Invalid character class name");
+				if (strcmp(classes[i], "digit") && strcmp(classes[i], "xdigit"))
+					bytes_ok = false;
+				if (!strcmp(classes[i], "upper") || !strcmp(classes[i], "lower"))
+					r->flags |= MPS_RX_CASECLASS;
 				if (!strcmp(classes[i], "space"))
 					rc = put(r, r->utf8 ? SPACE_UTF : SPACE_BYTES);
 				else if (!strcmp(classes[i], "cntrl"))
 					rc = put(r, r->utf8 ? CNTRL_UTF : CNTRL_BYTES);
+				else if (r->icase && (!strcmp(classes[i], "upper") ||
+						      !strcmp(classes[i], "lower")))
+					/* PCRE2 does not fold classes: any cased letter */
+					rc = put(r, r->utf8 ? "\\p{Lu}\\p{Ll}\\p{Lt}" : "A-Za-z");
 				else {
 					char tmp[32];
 					snprintf(tmp, sizeof(tmp), "[:%s:]", classes[i]);
@@ -323,6 +340,8 @@ static int bracket(struct rx *r)
 			}
 			if (!n || k != n)
 				return fail(r, "Invalid collation character");
+			if (ch >= 0x80)
+				bytes_ok = false;
 			rc = put_char(r->out, ch);
 			prev = ch;
 			continue;
@@ -351,16 +370,21 @@ static int bracket(struct rx *r)
 			}
 			if (hi < prev)
 				return fail(r, "Invalid range end");
+			if (hi >= 0x80)
+				bytes_ok = false;
 			rc = put(r, "-");
 			if (!rc)
 				rc = put_char(r->out, hi);
 			prev = -1;
 			continue;
 		}
+		if (ch >= 0x80)
+			bytes_ok = false;
 		rc = put_char(r->out, ch);
 		prev = ch;
 	}
-	(void)start;
+	if (!bytes_ok)
+		r->flags |= MPS_RX_UNICODE;
 	return rc ? rc : put(r, "]");
 }
 
@@ -462,15 +486,16 @@ static int escape(struct rx *r)
 		return put(r, "[^\\s\\n]");
 	case 'b':
 	case 'B':
-		r->flags |= MPS_RX_UNICODE;
+		r->flags |= MPS_RX_UNICODE | MPS_RX_CONTEXT;
 		r->have_atom = false;
 		return put(r, c == 'b' ? "\\b" : "\\B");
 	case '<':
 	case '>':
-		r->flags |= MPS_RX_UNICODE | MPS_RX_LOOKAROUND;
+		r->flags |= MPS_RX_UNICODE | MPS_RX_LOOKAROUND | MPS_RX_CONTEXT;
 		r->have_atom = false;
 		return put(r, c == '<' ? "\\b(?=\\w)" : "\\b(?<=\\w)");
 	case '`':
+		r->flags |= MPS_RX_CONTEXT;
 		r->have_atom = false;
 		return put(r, "^");
 	case '\'':
@@ -480,12 +505,13 @@ static int escape(struct rx *r)
 	return literal(r, c);
 }
 
-int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, struct mps_buf *out,
-		     unsigned *flags, char *err, size_t errlen)
+int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, bool icase,
+		     struct mps_buf *out, unsigned *flags, char *err, size_t errlen)
 {
 	struct rx r = {
 		.p = (const unsigned char *)pat, .end = (const unsigned char *)pat + len,
-		.bre = bre, .utf8 = utf8, .out = out, .at_start = true, .err = err, .errlen = errlen,
+		.bre = bre, .utf8 = utf8, .icase = icase, .out = out, .at_start = true,
+		.err = err, .errlen = errlen,
 	};
 	int rc = 0;
 	while (!rc && r.p < r.end) {
@@ -501,7 +527,8 @@ int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, struct mp
 			continue;
 		case '.':
 			atom_begin(&r);
-			r.flags |= MPS_RX_UNICODE;
+			r.atom_dot = true;
+			r.bare_dots++;
 			rc = put(&r, ".");
 			continue;
 		case '*':
@@ -512,6 +539,7 @@ int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, struct mp
 			continue;
 		case '^':
 			if (!r.bre || r.at_start) {
+				r.flags |= MPS_RX_CONTEXT;
 				r.have_atom = false;
 				rc = put(&r, "^");
 				/* "^*" in a BRE: the star is a plain character */
@@ -559,6 +587,8 @@ int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, struct mp
 	}
 	if (!rc && r.depth)
 		rc = fail(&r, "Unmatched ( or \\(");
+	if (r.bare_dots > 0)
+		r.flags |= MPS_RX_UNICODE;
 	*flags = r.flags;
 	return rc;
 }

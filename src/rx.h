@@ -12,6 +12,8 @@ enum {
 	MPS_RX_BACKREF = 1, /* uses \1..\9: PCRE2 only, leftmost-first */
 	MPS_RX_UNICODE = 2, /* means something else on characters than on bytes */
 	MPS_RX_LOOKAROUND = 4, /* \< or \> became lookarounds */
+	MPS_RX_CONTEXT = 8, /* ^ \b \B \< \> \`: a match depends on what precedes it */
+	MPS_RX_CASECLASS = 16, /* [:upper:] or [:lower:], which engines fold differently */
 };
 
 /* Translate pat[0, len) (syntax: basic when bre, else extended) and
@@ -19,8 +21,9 @@ enum {
  * UTF-8 (the expression is then for PCRE2_UTF, code points as \x{...}),
  * else bytes.  The expression never matches a '\n'.  *flags gets
  * MPS_RX_* bits.  Returns 0, -ENOMEM, or MPS_EPATTERN with grep's words in
- * err. */
-int mps_rx_translate(const char *pat /* in */, size_t len, bool bre, bool utf8,
+ * err.  icase: the expression will run caseless, where [:upper:] and
+ * [:lower:] mean any cased letter (as in grep -i). */
+int mps_rx_translate(const char *pat /* in */, size_t len, bool bre, bool utf8, bool icase,
 		     struct mps_buf *out /* in, out */, unsigned *flags /* out */,
 		     char *err /* out */, size_t errlen);
 

@@ -37,7 +37,7 @@ with open(sys.argv[1], "w") as f:
             line = "y" * r.randint(1000, 1300) + " " + line
         f.write(" " * (i % 70) + line + "\n")
 EOF
-printf 'caf\xc3\xa9\nna\xc3\xafve\n\xc3\x89COLE\n\xc3\xa9hello\nhello world\n\\w\nw\nfoo\nab ab\nabab\nx\xffx\n' >"$T/words"
+printf 'caf\xc3\xa9\nna\xc3\xafve\n\xc3\x89COLE\n\xc3\xa9hello\nhello world\n\\w\nw\nfoo\nab ab\nabab\nx\xffx\na\xc3\xa9b\n\xc3\xa9foo\nfoo\xc3\xa9bar\nPM_RESUME\n' >"$T/words"
 
 for loc in C C.UTF-8; do
 	export LC_ALL=$loc
@@ -69,6 +69,12 @@ for loc in C C.UTF-8; do
 	same_as_grep "-o class" "$T/words" -o -E '[[:alpha:]]+'
 	same_as_grep "-o \\w+" "$T/words" -o -E '\w+'
 	same_as_grep "-q . with invalid UTF-8" "$T/words" -q -E 'x.x'
+	# which patterns may stay on bytes in a UTF-8 locale
+	same_as_grep "negated class" "$T/words" -o -E 'a[^x]b'
+	same_as_grep "ASCII range" "$T/words" -o -E '[A-Z]+_RESUME'
+	same_as_grep ".* over a character" "$T/words" -o -E 'foo.*bar'
+	same_as_grep ".{1} is one character" "$T/words" -o -E 'foo.{1}bar'
+	same_as_grep "\\b after a non-ASCII letter" "$T/words" -E '\bfoo'
 done
 export LC_ALL=C
 

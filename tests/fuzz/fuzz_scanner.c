@@ -204,7 +204,7 @@ static struct mps_matcher *matcher_for(const unsigned char *pat, size_t plen, un
 	for (size_t i = 0; i < CACHE_SIZE; i++)
 		if (cache[i].m && cache[i].klen == klen && memcmp(cache[i].key, key, klen) == 0)
 			return cache[i].m;
-	struct mps_match_opts mo = {pstr, np, MPS_FIXED, icase, word, whole};
+	struct mps_match_opts mo = {pstr, np, MPS_FIXED, icase, word, whole, false};
 	char err[256];
 	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
 	CHECK(m != NULL, "a literal pattern did not compile: %s", err);

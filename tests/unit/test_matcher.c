@@ -29,7 +29,7 @@ static void expect_lines(enum mps_syntax syn, bool icase, bool word, bool line,
 			 const char *const *pats, size_t n, const char *text, const char *want)
 {
 	char err[256];
-	struct mps_match_opts o = {(char *const *)pats, n, syn, icase, word, line};
+	struct mps_match_opts o = {(char *const *)pats, n, syn, icase, word, line, false};
 	struct mps_matcher *m = mps_matcher_new(&o, err, sizeof(err));
 	if (!m)
 		fail_msg("compile: %s", err);
@@ -113,7 +113,7 @@ static void expect_spans(enum mps_syntax syn, bool icase, bool word, const char 
 			 const char *line, const char *want)
 {
 	const char *pats[] = {pat};
-	struct mps_match_opts o = {(char *const *)pats, 1, syn, icase, word, false};
+	struct mps_match_opts o = {(char *const *)pats, 1, syn, icase, word, false, false};
 	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
 	assert_non_null(m);
 	struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
@@ -145,6 +145,52 @@ static void test_spans(void **state)
 /* -w found at every alignment of the buffer (Vectorscan 5.4.9 missed this
  * one at some alignments when the pattern was wrapped in character
  * classes; found by tests/cli/t_differential.sh). */
+/* Vectorscan 5.4.9's AVX-512 scan found no "x." in 100 spaces then "xb",
+ * alone or beside another pattern (tests/fuzz/fuzz_spans); the AVX2 scan
+ * is used on such CPUs.  Every offset of the match, both ways in. */
+static void test_avx512_miss(void **state)
+{
+	(void)state;
+	char line[400];
+	for (size_t n = 0; n < 240; n += 7) {
+		memset(line, ' ', n);
+		memcpy(line + n, "xb", 3);
+		char want[420];
+		snprintf(want, sizeof(want), "[%s]", line);
+		expect_lines(MPS_EXTENDED, false, false, false, P("x."), 1, line, want);
+		struct hits h = {.buf = line};
+		const char *pats[] = {"bbz", "x."};
+		struct mps_match_opts o = {(char *const *)pats, 2, MPS_EXTENDED, false, false, false, false};
+		struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
+		struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
+		assert_int_equal(mps_matcher_line_matches(m, s, line, n + 2), 1);
+		assert_int_equal(mps_matcher_lines(m, s, line, n + 2, collect, &h), 0);
+		assert_true(strlen(h.got) == n + 4);
+		mps_matcher_scratch_free(s);
+		mps_matcher_free(m);
+	}
+}
+
+/* grep -o's spans: leftmost-longest, -w trying shorter ends, then later
+ * starts; loops over long runs (the spans once lost x+ after 64 bytes). */
+static void test_spans_grep(void **state)
+{
+	(void)state;
+	char line[1100];
+	memset(line, 'y', 65);
+	strcpy(line + 65, "xx");
+	expect_spans(MPS_EXTENDED, false, false, "x+", line, "(65,67)");
+	memset(line, 'x', 997);
+	strcpy(line + 997, "aab");
+	expect_spans(MPS_EXTENDED, false, false, "a+b", line, "(997,1000)");
+	expect_spans(MPS_EXTENDED, false, false, "a|ab|abc", "xabcx ab", "(1,4)(6,8)");
+	expect_spans(MPS_EXTENDED, false, true, "0+", "00 x0 0_0 -0-", "(0,2)(11,12)");
+	expect_spans(MPS_EXTENDED, false, true, "[a-z]+", "ab1 cd", "(4,6)");
+	expect_spans(MPS_EXTENDED, false, false, "\\w+\\s*\\w+", "ab cd", "(0,5)");
+	expect_spans(MPS_BASIC, false, false, "a\\+b\\|c", "aab c", "(0,3)(4,5)");
+	expect_spans(MPS_EXTENDED, false, false, "a+?b", "aab b", "(0,3)(4,5)");
+}
+
 static void test_word_alignment(void **state)
 {
 	(void)state;
@@ -155,7 +201,7 @@ static void test_word_alignment(void **state)
 		char *buf = mem + off;
 		memcpy(buf, text, sizeof(text));
 		const char *pats[] = {"n"};
-		struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, true, false};
+		struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, true, false, false};
 		struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
 		struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
 		struct hits h = {.buf = buf};
@@ -181,7 +227,7 @@ static void test_set_tail_alignment(void **state)
 	n += (size_t)sprintf(text + n, "\ngamma=foo\r\nlast fmma\n");
 	char *mem = malloc(n + 128);
 	const char *pats[] = {"foo", "beoa"};
-	struct mps_match_opts o = {(char *const *)pats, 2, MPS_FIXED, false, false, false};
+	struct mps_match_opts o = {(char *const *)pats, 2, MPS_FIXED, false, false, false, false};
 	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
 	struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
 	for (size_t off = 0; off < 64; off++) {
@@ -205,7 +251,7 @@ static void test_bad_pattern(void **state)
 	(void)state;
 	const char *pats[] = {"a(b"};
 	char err[256] = "";
-	struct mps_match_opts o = {(char *const *)pats, 1, MPS_EXTENDED, false, false, false};
+	struct mps_match_opts o = {(char *const *)pats, 1, MPS_EXTENDED, false, false, false, false};
 	assert_null(mps_matcher_new(&o, err, sizeof(err)));
 	assert_true(strlen(err) > 0);
 	o.syntax = MPS_PCRE;
@@ -220,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_empty), cmocka_unit_test(test_no_final_newline),
 		cmocka_unit_test(test_spans), cmocka_unit_test(test_bad_pattern),
 		cmocka_unit_test(test_word_alignment), cmocka_unit_test(test_set_tail_alignment),
+		cmocka_unit_test(test_avx512_miss), cmocka_unit_test(test_spans_grep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

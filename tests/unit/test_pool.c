@@ -324,7 +324,7 @@ static uint64_t count_lines_with(const char *s, size_t n, const char *w)
 static struct mps_matcher *lit(const char *pat)
 {
 	const char *pats[] = {pat};
-	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false};
+	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false, false};
 	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
 	assert_non_null(m);
 	return m;

@@ -69,7 +69,7 @@ static char *tmpfile_with(const char *data, size_t n)
 static struct mps_matcher *lit(const char *pat)
 {
 	const char *pats[] = {pat};
-	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false};
+	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false, false};
 	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
 	assert_non_null(m);
 	return m;
