@@ -210,6 +210,7 @@ static void *walker_thread(void *arg)
 	return NULL;
 }
 
+#if MPSEARCH_MPI
 /* MPI rank 0: the walk runs while MPI_Init does (it takes ~0.3 s); it
  * fills r->units and calls no MPI. */
 static void *list_walker_thread(void *arg)
@@ -230,6 +231,7 @@ static void *list_walker_thread(void *arg)
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
+#endif
 
 /* ---- options for the stages ---- */
 
@@ -565,6 +567,7 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 }
 
 /* ---- MPI ---- */
+#if MPSEARCH_MPI
 
 /* ---- MPI: rounds ----
  *
@@ -1473,6 +1476,20 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	MPI_Finalize();
 	return status;
 }
+#else /* built without MPI: mps_run never takes the MPI path */
+static void pre_feed(struct run *r, int timeout_ms)
+{
+	(void)r;
+	(void)timeout_ms;
+}
+
+static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, int env_rank,
+		   int *argc, char ***argv)
+{
+	(void)r, (void)po, (void)t0, (void)env_rank, (void)argc, (void)argv;
+	return 2;
+}
+#endif
 
 int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char ***argv)
 {
@@ -1489,6 +1506,21 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	static const char *const lsize_env[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
 						NULL};
 	int env_rank = mpi ? env_int(rank_env, 0) : 0;
+#if !MPSEARCH_MPI
+	if (mpi) {
+		/* each rank would search the whole corpus: refuse, unless alone */
+		static const char *const size_env[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+						       "SLURM_STEP_NUM_TASKS", NULL};
+		if (env_int(size_env, 1) > 1 || env_rank > 0) {
+			if (env_rank == 0)
+				message(&r, "%s%s", "this mpsearch was built without MPI "
+					"(-DMPSEARCH_MPI=OFF): run it without mpirun or srun, ",
+					"or use a build with MPI");
+			return 2;
+		}
+		mpi = false;
+	}
+#endif
 	if (o->max_count == 0)
 		return 1; /* grep -m 0: nothing is read */
 
