@@ -582,9 +582,7 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 	if (r->o->stats && r->d->stats) {
 		struct mps_buf b = {0};
 		worker_table(&b, ws, nw, -1);
-		struct rank_stats rs = {.rank = 0, .workers = nw, .cores = nw, .rounds = 1, .units = r->next_id,
-					.bytes = t.bytes, .selected = t.selected, .walk = r->walk_s,
-					.search = search};
+		struct rank_stats rs = {.workers = nw, .walk = r->walk_s, .search = search};
 		local_table(&b, &rs, &t, now() - t0);
 		mps_buf_append(&b, "", 1);
 		r->d->stats(r->d->ctx, (const char *)b.data);
