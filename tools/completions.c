@@ -63,19 +63,20 @@ static size_t load(struct opt *v /* out */, size_t cap)
 	return n;
 }
 
-static bool is_file(const struct opt *o)
+static bool is_file(const struct opt *o /* in */)
 {
 	return !strcmp(o->meta, "FILE");
 }
 
-static bool is_when(const struct opt *o)
+static bool is_when(const struct opt *o /* in */)
 {
 	return !strcmp(o->meta, "WHEN");
 }
 
 /* The case pattern "-f|--file" of the options that take an argument of the
  * given kind (file or not) in the form "--opt VALUE" (attached: "--opt="). */
-static void bash_pattern(FILE *f, const struct opt *v, size_t n, bool file, bool attached)
+static void bash_pattern(FILE *f /* in, out */, const struct opt *v /* in */, size_t n, bool file,
+			 bool attached)
 {
 	const char *sep = "";
 	for (size_t i = 0; i < n; i++) {
@@ -97,7 +98,7 @@ static void bash_pattern(FILE *f, const struct opt *v, size_t n, bool file, bool
 		fputs("--never-an-option", f);
 }
 
-static void bash(FILE *f, const struct opt *v, size_t n)
+static void bash(FILE *f /* in, out */, const struct opt *v /* in */, size_t n)
 {
 	fputs("# bash completion for mpsearch, generated from its option table; do not edit\n"
 	      "_mpsearch()\n{\n"
@@ -143,7 +144,7 @@ static void bash(FILE *f, const struct opt *v, size_t n)
 }
 
 /* s inside single quotes; zsh: also '[' and ']' of an _arguments description */
-static void quoted(FILE *f, const char *s, bool zsh)
+static void quoted(FILE *f /* in, out */, const char *s /* in */, bool zsh)
 {
 	for (; *s; s++) {
 		if (*s == '\'')
@@ -156,7 +157,7 @@ static void quoted(FILE *f, const char *s, bool zsh)
 }
 
 /* ":file:_files" and the like, after an _arguments option spec */
-static void zsh_action(FILE *f, const struct opt *o)
+static void zsh_action(FILE *f /* in, out */, const struct opt *o /* in */)
 {
 	char meta[sizeof o->meta];
 	size_t i = 0;
@@ -171,7 +172,7 @@ static void zsh_action(FILE *f, const struct opt *o)
 		fprintf(f, ":%s: ", meta[0] ? meta : "value");
 }
 
-static void zsh_spec(FILE *f, const struct opt *o, bool is_long)
+static void zsh_spec(FILE *f /* in, out */, const struct opt *o /* in */, bool is_long)
 {
 	/* an option with an argument may be repeated (-e, --include) */
 	fprintf(f, " \\\n\t'%s", o->info.arg == MPS_ARG_REQUIRED ? "*" : "");
@@ -189,7 +190,7 @@ static void zsh_spec(FILE *f, const struct opt *o, bool is_long)
 	fputc('\'', f);
 }
 
-static void zsh(FILE *f, const struct opt *v, size_t n)
+static void zsh(FILE *f /* in, out */, const struct opt *v /* in */, size_t n)
 {
 	fputs("#compdef mpsearch\n"
 	      "# zsh completion for mpsearch, generated from its option table; do not edit\n"
@@ -203,7 +204,7 @@ static void zsh(FILE *f, const struct opt *v, size_t n)
 	fputs(" \\\n\t'*:file:_files'\n", f);
 }
 
-static void fish(FILE *f, const struct opt *v, size_t n)
+static void fish(FILE *f /* in, out */, const struct opt *v /* in */, size_t n)
 {
 	fputs("# fish completion for mpsearch, generated from its option table; do not edit\n", f);
 	for (size_t i = 0; i < n; i++) {
