@@ -180,7 +180,8 @@ def main():
                         "(a single scatter); parallel: what-if where every rank walks a share")
     a.add_argument("--scatter-volume", choices=["paths", "data"], default="paths",
                    help="what rank 0 sends: file paths (default) or the file data itself")
-    ap.add_argument("--png", default=os.path.join(HERE, "results", "model.png"))
+    # a plot of a what-if goes to the ignored bench/out/; --png bench/results/model.png records it
+    ap.add_argument("--png", default=os.path.join(HERE, "out", "model.png"))
     ap.add_argument("--markdown", default=None, help="also write the table as Markdown here")
     p = ap.parse_args()
 

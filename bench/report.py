@@ -7,6 +7,7 @@ Subcommands:
             exit status 3 if tools disagree on the number of matching lines
   memory    RESULTS/memory.tsv -> memory.md
   scaling   RESULTS/scaling.raw.tsv -> scaling.csv, scaling.md, scaling.png
+  record    copy each --suite's table into --into (RESULTS.md), between its markers
 
 Only the Python standard library is used; plots are drawn by gnuplot.
 """
@@ -427,11 +428,47 @@ plot %s using ($0-0.18):3:xtic(1) with boxes title "speedup (wall)", \\
     return 0
 
 
+# ------------------------------------------------------------------ record
+def first_table(text):
+    """The first Markdown table of text, as a list of lines."""
+    table = []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            table.append(line)
+        elif table:
+            break
+    return table
+
+
+def record_report(a):
+    """Copy each suite's table (the first one of RESULTS/<suite>.md) into
+    the file --into, between the lines <!-- bench:SUITE ... --> and
+    <!-- /bench:SUITE -->; the prose around them is left to people."""
+    with open(a.into) as f:
+        text = f.read()
+    for suite in a.suite.split(","):
+        src = os.path.join(a.results, suite + ".md")
+        begin = text.find("<!-- bench:%s " % suite)
+        end = text.find("<!-- /bench:%s -->" % suite)
+        if not os.path.exists(src) or begin < 0 or end < begin:
+            print("report.py: %s: no %s or no markers in %s" % (suite, src, a.into))
+            continue
+        with open(src) as f:
+            table = first_table(f.read())
+        begin = text.index("\n", begin) + 1
+        text = text[:begin] + "\n".join(table) + "\n" + text[end:]
+        print("report.py: %s: table of %s updated" % (a.into, suite))
+    with open(a.into, "w") as f:
+        f.write(text)
+    return 0
+
+
 # ------------------------------------------------------------------ main
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["machine", "suite", "memory", "scaling"])
+    ap.add_argument("what", choices=["machine", "suite", "memory", "scaling", "record"])
+    ap.add_argument("--into", help="record: the RESULTS.md to update")
     ap.add_argument("--results", required=True)
     ap.add_argument("--suite")
     ap.add_argument("--title", default="")
@@ -452,6 +489,8 @@ def main():
         return suite_report(a)
     if a.what == "memory":
         return memory_report(a)
+    if a.what == "record":
+        return record_report(a)
     return scaling_report(a)
 
 

@@ -4,6 +4,9 @@
 #
 #   jobs/scaling_sweep.sh [options] KEYWORD CORPUS
 #
+#   KEYWORD   what to search for;  CORPUS   file or directory to search
+#   e.g.  jobs/scaling_sweep.sh -r "1 2" -w "1 2" -o sweep.csv PTHREAD_MUTEX_INITIALIZER /usr/include
+#
 # Options:
 #   -r "1 2 4"     rank counts N to try (default "1 2")
 #   -w "1 2 4"     worker counts W (mpsearch -j) to try (default "1 2")
@@ -14,6 +17,9 @@
 #   -m "ARGS"      extra mpirun arguments (word-split), e.g. "--oversubscribe"
 #   -a "ARGS"      extra mpsearch arguments (word-split), e.g. "-c --chunk-size 4M"
 #   -k             keep going quietly: do not echo progress to stderr
+#
+# Environment: MPSEARCH_MODULES, environment modules to load first (e.g.
+# "openmpi/4.1 hwloc"); as root, OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) are set.
 #
 # Each run is
 #   mpirun -np N --bind-to none [-H] [ARGS] mpsearch -j W --stats [ARGS] KEYWORD CORPUS >/dev/null
@@ -42,7 +48,7 @@ MPIRUN_EXTRA=
 MPSEARCH_EXTRA=
 QUIET=0
 
-usage() { sed -n '2,27p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^$/p' "$0" | sed '$d' >&2; exit 2; }
 
 while getopts "r:w:n:o:b:H:m:a:kh" opt; do
     case $opt in
@@ -74,6 +80,14 @@ fi
 if [ ! -e "$CORPUS" ]; then
     echo "scaling_sweep.sh: corpus not found: $CORPUS" >&2
     exit 2
+fi
+# site modules (MPSEARCH_MODULES="openmpi/4.1 hwloc"), before mpirun is looked for
+if [ -n "${MPSEARCH_MODULES:-}" ]; then
+    if ! command -v module >/dev/null 2>&1 && [ -r /etc/profile.d/modules.sh ]; then
+        . /etc/profile.d/modules.sh
+    fi
+    # shellcheck disable=SC2086  # a list of module names
+    module load $MPSEARCH_MODULES || { echo "scaling_sweep.sh: module load $MPSEARCH_MODULES failed" >&2; exit 2; }
 fi
 command -v mpirun >/dev/null 2>&1 || { echo "scaling_sweep.sh: mpirun not found" >&2; exit 2; }
 
@@ -114,7 +128,7 @@ for n in $RANKS; do
         for rep in $(seq 1 "$REPEATS"); do
             t0=$(date +%s.%N)
             # --bind-to none: with -np <= 2 Open MPI binds each rank to one
-            # core by default, which would serialise the worker threads.
+            # core by default, which would serialise the worker processes.
             mpirun -np "$n" --bind-to none "${mpirun_host[@]}" "${mpirun_extra[@]}" \
                 "$BIN" -j "$w" --stats "${mpsearch_extra[@]}" "$KEYWORD" "$CORPUS" \
                 >/dev/null 2>"$errlog"

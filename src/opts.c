@@ -791,6 +791,18 @@ void mps_opts_release(struct mps_opts *o)
 	memset(o, 0, sizeof *o);
 }
 
+bool mps_opts_info(size_t i, struct mps_opt_info *out)
+{
+	if (i >= NOPTS)
+		return false;
+	const struct opt_spec *sp = &opt_table[i];
+	out->name = sp->name;
+	out->short_name = sp->short_name;
+	out->arg = sp->arg == ARG_REQUIRED ? MPS_ARG_REQUIRED
+		   : sp->arg == ARG_OPTIONAL ? MPS_ARG_OPTIONAL : MPS_ARG_NONE;
+	return true;
+}
+
 const char *mps_opts_usage(void)
 {
 	return

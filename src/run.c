@@ -210,6 +210,7 @@ static void *walker_thread(void *arg)
 	return NULL;
 }
 
+#if MPSEARCH_MPI
 /* MPI rank 0: the walk runs while MPI_Init does (it takes ~0.3 s); it
  * fills r->units and calls no MPI. */
 static void *list_walker_thread(void *arg)
@@ -230,6 +231,7 @@ static void *list_walker_thread(void *arg)
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
+#endif
 
 /* ---- options for the stages ---- */
 
@@ -389,22 +391,54 @@ static void append(struct mps_buf *b, const char *fmt, ...)
 		mps_buf_append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+/* rank < 0: a local run, whose lines name no rank */
 static void worker_table(struct mps_buf *b, const struct mps_worker_stats *ws, int nw, int rank)
 {
+	char who[32] = "";
+	if (rank >= 0)
+		snprintf(who, sizeof(who), "rank %d ", rank);
 	double sum = 0, max = 0;
 	for (int i = 0; i < nw; i++) {
 		sum += ws[i].busy;
 		if (ws[i].busy > max)
 			max = ws[i].busy;
-		append(b, "rank %d worker %d: pid %d core %d units %llu bytes %llu matches %llu busy %.3fs\n",
-		       rank, i, (int)ws[i].pid, ws[i].core, (unsigned long long)ws[i].units,
+		append(b, "%sworker %d: pid %d core %d units %llu bytes %llu matches %llu busy %.3fs\n",
+		       who, i, (int)ws[i].pid, ws[i].core, (unsigned long long)ws[i].units,
 		       (unsigned long long)ws[i].bytes, (unsigned long long)ws[i].selected, ws[i].busy);
 	}
 	double mean = nw ? sum / nw : 0;
-	append(b, "rank %d workers: %d, imbalance (max/mean busy) %.3f\n", rank, nw,
+	append(b, "%sworkers: %d, imbalance (max/mean busy) %.3f\n", who, nw,
 	       mean > 0 ? max / mean : 1.0);
 }
 
+/* The line for scripts, the same keys in a local run (ranks=1) and under MPI. */
+static void stats_line(struct mps_buf *b, int ranks, int workers, const struct mps_totals *t,
+		       const struct rank_stats *r0, double search, double total, double imbalance,
+		       double serial)
+{
+	append(b,
+	       "mpsearch-stats: ranks=%d workers=%d files=%llu bytes=%llu matched_lines=%llu "
+	       "walk_s=%.6f walk_wait_s=%.6f scatter_s=%.6f dispatch_s=%.6f search_s=%.6f gather_s=%.6f total_s=%.6f "
+	       "imbalance=%.4f serial_share=%.6f\n",
+	       ranks, workers, (unsigned long long)t->files, (unsigned long long)t->bytes,
+	       (unsigned long long)t->selected, r0->walk, r0->walk_wait, r0->scatter, r0->dispatch,
+	       search, r0->gather, total, imbalance, serial);
+}
+
+/* A local run: workers, files, bytes and GB/s; no ranks, no MPI steps. */
+static void local_table(struct mps_buf *b, const struct rank_stats *s, const struct mps_totals *t,
+			double total)
+{
+	append(b, "files %llu, matched files %llu, matched lines %llu, errors %llu\n",
+	       (unsigned long long)t->files, (unsigned long long)t->files_matched,
+	       (unsigned long long)t->selected, (unsigned long long)t->errors);
+	append(b, "%llu bytes in %.3f s, %.2f GB/s (walk %.3f s, search %.3f s, %d workers)\n",
+	       (unsigned long long)t->bytes, total, total > 0 ? (double)t->bytes / total / 1e9 : 0.0,
+	       s->walk, s->search, s->workers);
+	stats_line(b, 1, s->workers, t, s, s->search, total, 1.0, 0.0);
+}
+
+#if MPSEARCH_MPI
 static void rank_table(struct mps_buf *b, const struct rank_stats *rs, int n,
 		       const struct mps_totals *t, double total, int workers)
 {
@@ -444,14 +478,10 @@ static void rank_table(struct mps_buf *b, const struct rank_stats *rs, int n,
 		  "(walk %.3f s, of which %.3f s waited for after MPI_Init)\n",
 	       mean > 0 ? max / mean : 1.0, total > 0 ? serial / total : 0.0, rs[0].walk,
 	       rs[0].walk_wait);
-	append(b,
-	       "mpsearch-stats: ranks=%d workers=%d files=%llu bytes=%llu matched_lines=%llu "
-	       "walk_s=%.6f walk_wait_s=%.6f scatter_s=%.6f dispatch_s=%.6f search_s=%.6f gather_s=%.6f total_s=%.6f "
-	       "imbalance=%.4f serial_share=%.6f\n",
-	       n, workers, (unsigned long long)t->files, (unsigned long long)t->bytes,
-	       (unsigned long long)t->selected, rs[0].walk, rs[0].walk_wait, rs[0].scatter, rs[0].dispatch, max, rs[0].gather, total,
-	       mean > 0 ? max / mean : 1.0, total > 0 ? serial / total : 0.0);
+	stats_line(b, n, workers, t, &rs[0], max, total, mean > 0 ? max / mean : 1.0,
+		   total > 0 ? serial / total : 0.0);
 }
+#endif
 
 static int exit_status(const struct mps_opts *o, const struct mps_totals *t, int errors)
 {
@@ -551,12 +581,9 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 		status = 2;
 	if (r->o->stats && r->d->stats) {
 		struct mps_buf b = {0};
-		worker_table(&b, ws, nw, 0);
-		struct rank_stats rs = {.rank = 0, .workers = nw, .cores = nw, .rounds = 1, .units = r->next_id,
-					.bytes = t.bytes, .selected = t.selected, .walk = r->walk_s,
-					.search = search};
-		gethostname(rs.host, sizeof(rs.host) - 1);
-		rank_table(&b, &rs, 1, &t, now() - t0, nw);
+		worker_table(&b, ws, nw, -1);
+		struct rank_stats rs = {.workers = nw, .walk = r->walk_s, .search = search};
+		local_table(&b, &rs, &t, now() - t0);
 		mps_buf_append(&b, "", 1);
 		r->d->stats(r->d->ctx, (const char *)b.data);
 		mps_buf_release(&b);
@@ -565,6 +592,7 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 }
 
 /* ---- MPI ---- */
+#if MPSEARCH_MPI
 
 /* ---- MPI: rounds ----
  *
@@ -1473,6 +1501,20 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	MPI_Finalize();
 	return status;
 }
+#else /* built without MPI: mps_run never takes the MPI path */
+static void pre_feed(struct run *r, int timeout_ms)
+{
+	(void)r;
+	(void)timeout_ms;
+}
+
+static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, int env_rank,
+		   int *argc, char ***argv)
+{
+	(void)r, (void)po, (void)t0, (void)env_rank, (void)argc, (void)argv;
+	return 2;
+}
+#endif
 
 int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char ***argv)
 {
@@ -1489,6 +1531,21 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	static const char *const lsize_env[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
 						NULL};
 	int env_rank = mpi ? env_int(rank_env, 0) : 0;
+#if !MPSEARCH_MPI
+	if (mpi) {
+		/* each rank would search the whole corpus: refuse, unless alone */
+		static const char *const size_env[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+						       "SLURM_STEP_NUM_TASKS", NULL};
+		if (env_int(size_env, 1) > 1 || env_rank > 0) {
+			if (env_rank == 0)
+				message(&r, "%s%s", "this mpsearch was built without MPI "
+					"(-DMPSEARCH_MPI=OFF): run it without mpirun or srun, ",
+					"or use a build with MPI");
+			return 2;
+		}
+		mpi = false;
+	}
+#endif
 	if (o->max_count == 0)
 		return 1; /* grep -m 0: nothing is read */
 

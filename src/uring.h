@@ -1,27 +1,23 @@
 /* A minimal io_uring, private to the pool: one ring per worker process,
  * used to open and read the small files of a batch with one system call
  * (on some VMs a system call costs more than opening and reading a cached
- * file).  Raw system calls, no liburing.  Errors: 0 or -errno. */
+ * file).  Built on liburing, which probes the kernel's features and
+ * follows its ABI.  Errors: 0 or -errno. */
 #ifndef MPSEARCH_URING_H
 #define MPSEARCH_URING_H
 
-#include <stddef.h>
+#include <liburing.h>
 #include <stdint.h>
 
 struct mps_ring {
-	int fd;            /* -1: not set up */
-	unsigned entries;  /* SQ size */
-	unsigned *sq_head, *sq_tail, *sq_mask, *sq_array;
-	unsigned *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-	void *sq_map, *cq_map;
-	size_t sq_len, cq_len, sqes_len;
+	int fd;            /* -1: not set up (else the ring's descriptor) */
 	unsigned queued;   /* SQEs filled since the last submit */
+	struct io_uring ring;
 };
 
 /* A ring of `entries` SQEs with a table of `nfiles` direct descriptors,
- * all free.  On failure (no io_uring here, or disabled) r->fd is -1. */
+ * all free.  On failure (no io_uring here, or disabled, or a kernel older
+ * than 5.17) r->fd is -1. */
 int mps_ring_init(struct mps_ring *r /* out */, unsigned entries, unsigned nfiles);
 void mps_ring_release(struct mps_ring *r /* in, out */);
 

@@ -37,7 +37,8 @@ int mps_dist_pack_tally(uint64_t files, uint64_t bytes, struct mps_buf *out /* i
 int mps_dist_unpack_tally(const unsigned char *p /* in */, size_t len, uint64_t *files /* out */,
 			  uint64_t *bytes /* out */);
 
-/* ---- the MPI side (rank 0 = root) ---- */
+/* ---- the MPI side (rank 0 = root); not in a build without MPI ---- */
+#if MPSEARCH_MPI
 #include <mpi.h>
 
 /* The first round: rank 0 passes the units walked so far and the partition
@@ -125,5 +126,6 @@ typedef int (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
 int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
 		     uint64_t *progress /* in, out */, void (*tick)(void *ctx), bool *ended /* out */);
+#endif /* MPSEARCH_MPI */
 
 #endif

@@ -14,6 +14,4 @@
 #include "mpsearch/dist.h"
 #include "mpsearch/run.h"
 
-#define MPSEARCH_VERSION "0.1.0"
-
 #endif

@@ -64,6 +64,18 @@ void mps_opts_release(struct mps_opts *o /* in, out */);
 /* The --help text. */
 const char *mps_opts_usage(void);
 
+/* One entry of the option table that the parser uses (tools/completions.c
+ * generates the shell completions from it, so they cannot drift).  name
+ * and short_name are borrowed, static. */
+enum mps_opt_arg { MPS_ARG_NONE, MPS_ARG_REQUIRED, MPS_ARG_OPTIONAL /* only "--opt=value" */ };
+struct mps_opt_info {
+	const char *name; /* long name without "--", or NULL */
+	char short_name;  /* or 0 */
+	enum mps_opt_arg arg;
+};
+/* Entry i of the table, in table order; false when i is past its end. */
+bool mps_opts_info(size_t i, struct mps_opt_info *out /* out */);
+
 /* Parse "64M", "1k", "4096" into bytes; 0 on success. */
 int mps_parse_size(const char *s /* in */, uint64_t *out /* out */);
 

@@ -1,9 +1,12 @@
 #!/bin/bash
 # Build the libFuzzer targets with clang in build-fuzz/ and run each one for
-# FUZZ_SECONDS (default 60) on its corpus tests/fuzz/corpus/<target>/, which
-# keeps what the run finds; then merge the corpus down to a minimal set
-# (-merge=1) so that it stays small; the hand-written seeds (seed-*) are
-# always kept.  Inputs are at most 4096 bytes.
+# FUZZ_SECONDS (default 60) on a working copy of its corpus,
+# $FUZZ_BUILD_DIR/corpus/<target>/ (seeded from the committed
+# tests/fuzz/corpus/<target>/, and kept between runs); the committed
+# corpora are never written: tests/fuzz/merge.sh merges what the runs
+# found back into them, minimised.  Inputs are at most 4096 bytes.
+# libFuzzer's progress goes to $FUZZ_BUILD_DIR/fuzz-<target>.log; this
+# script prints one summary line per target (and the log's tail on failure).
 #
 #   tests/fuzz/run.sh                      all targets, 60 s each
 #   FUZZ_SECONDS=600 tests/fuzz/run.sh fuzz_scanner
@@ -23,37 +26,30 @@ TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_scanner fuzz_opts fuzz_decode fuzz_spans)
 
 CC=clang cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DMPSEARCH_FUZZ=ON >/dev/null || exit 1
-cmake --build "$BUILD" -j "$(nproc)" --target "${TARGETS[@]}" || exit 1
+cmake --build "$BUILD" -j "$(nproc)" --target "${TARGETS[@]}" >"$BUILD/fuzz-build.log" 2>&1 ||
+	{ tail -n 30 "$BUILD/fuzz-build.log"; exit 1; }
 
 status=0
 mkdir -p "$BUILD/artifacts"
 for t in "${TARGETS[@]}"; do
 	bin=$BUILD/tests/fuzz/$t
-	corpus=tests/fuzz/corpus/$t
-	mkdir -p "$corpus"
-	echo "== $t: ${SECS} s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
+	work=$BUILD/corpus/$t
+	log=$BUILD/fuzz-$t.log
+	mkdir -p "$work"
+	cp -n tests/fuzz/corpus/$t/* "$work"/ 2>/dev/null
+	n0=$(ls "$work" | wc -l)
 	jobs=()
 	[ "$JOBS" -gt 1 ] && jobs=(-jobs="$JOBS" -workers="$JOBS")
-	if ! "$bin" -max_total_time="$SECS" -max_len=4096 -len_control=0 -timeout=10 \
+	if "$bin" -max_total_time="$SECS" -max_len=4096 -len_control=0 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 "${jobs[@]}" \
-		-artifact_prefix="$BUILD/artifacts/$t-" "$corpus"; then
-		echo "== $t: FAILED (artifacts in $BUILD/artifacts/)"
-		status=1
-	fi
-	# keep the corpus minimal: merge into a fresh directory, then swap
-	new=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-merge.XXXXXX")
-	if "$bin" -merge=1 -max_len=4096 "$new" "$corpus" >"$new.log" 2>&1; then
-		# the hand-written seeds (seed-*) stay whatever their coverage
-		find "$corpus" -type f ! -name 'seed-*' -delete
-		for f in "$new"/*; do
-			[ -e "$f" ] || continue
-			cmp -s "$f" "$corpus/$(basename "$f")" 2>/dev/null || cp "$f" "$corpus/"
-		done
-		echo "== $t: corpus merged to $(ls "$corpus" | wc -l) inputs, $(du -sh "$corpus" | cut -f1)"
+		-artifact_prefix="$BUILD/artifacts/$t-" "$work" >"$log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+		echo "== $t: ok, ${runs:-?} runs in ${SECS} s, corpus $n0 -> $(ls "$work" | wc -l) inputs (log $log)"
 	else
-		echo "== $t: merge failed, corpus left as is (see $new.log)"
+		echo "== $t: FAILED (artifacts in $BUILD/artifacts/, log $log):"
+		tail -n 30 "$log"
 		status=1
 	fi
-	rm -rf "$new"
 done
+echo "== new inputs stay in $BUILD/corpus/; tests/fuzz/merge.sh adds them to the committed corpora"
 exit $status
