@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
       libcmocka-dev libvectorscan-dev libpcre2-dev iproute2 util-linux procps
-      python3 grep gawk clang libclang-rt-14-dev valgrind"
+      python3 grep gawk clang libclang-rt-14-dev valgrind
+      zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev
+      gzip bzip2 xz-utils zstd lz4 tabix"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -92,6 +92,7 @@ enum opt_id {
 	OPT_WORKERS,
 	OPT_CHUNK_SIZE,
 	OPT_NO_PIN,
+	OPT_SEARCH_ZIP,
 	OPT_OUTPUT,
 	OPT_HELP,
 	OPT_VERSION,
@@ -148,6 +149,7 @@ static const struct opt_spec opt_table[] = {
 	{ "workers", 'j', ARG_REQUIRED, OPT_WORKERS },
 	{ "chunk-size", 0, ARG_REQUIRED, OPT_CHUNK_SIZE },
 	{ "no-pin", 0, ARG_NONE, OPT_NO_PIN },
+	{ "search-zip", 0, ARG_NONE, OPT_SEARCH_ZIP },
 	{ "output", 0, ARG_REQUIRED, OPT_OUTPUT },
 	{ "help", 0, ARG_NONE, OPT_HELP },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
@@ -551,6 +553,7 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 		break;
 	}
 	case OPT_NO_PIN: o->pin = false; break;
+	case OPT_SEARCH_ZIP: o->search_zip = true; break;
 	case OPT_OUTPUT:
 		if (!*arg)
 			fail(p, "option '%s' needs a file name", shown);
@@ -844,6 +847,9 @@ const char *mps_opts_usage(void)
 "      --include=GLOB         search only files whose name matches GLOB\n"
 "      --exclude=GLOB         skip files whose name matches GLOB\n"
 "      --exclude-dir=GLOB     skip directories whose name matches GLOB\n"
+"      --search-zip           search compressed files (gzip, bzip2, xz, lzma,\n"
+"                             zstd, lz4; told by content) decompressed; no\n"
+"                             short option (-z is grep's --null-data)\n"
 "\n"
 "Parallelism:\n"
 "  -j, --workers=N            N worker processes per rank (default: one a core)\n"
@@ -863,5 +869,7 @@ const char *mps_opts_usage(void)
 "its own workers, and rank 0 prints the results in order.\n"
 "\n"
 "Exit status: 0 if a line is selected, 1 if none is, 2 if an error\n"
-"occurred (unless -q is given and a line was selected).\n";
+"occurred (unless -q is given and a line was selected).\n"
+"\n"
+"A file starting with a UTF-16 byte order mark is searched as UTF-8 text.\n";
 }

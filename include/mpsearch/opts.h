@@ -39,6 +39,7 @@ struct mps_opts {
 	bool line_number;    /* default on; -N turns off */
 	struct mps_strlist include, exclude, exclude_dir;
 	bool deref;          /* -R */
+	bool search_zip;     /* --search-zip */
 	bool stats;
 	int progress;        /* -1 auto, 0 off, 1 on */
 	long workers;        /* -j; 0 = one per core of the CPU set */
