@@ -322,9 +322,9 @@ static int u16_step(struct zs *z, const unsigned char *in, size_t *ip, size_t il
 				return !t->hi && !t->has_carry;
 			if (!t->hi && !t->has_carry)
 				return 1;
-			u16_put(t, 0xfffd); /* an unpaired surrogate or odd byte at the end */
-			if (t->hi && t->has_carry)
-				u16_put(t, 0xfffd);
+			/* an unpaired surrogate or an odd byte at the end (or
+			 * both): one U+FFFD, as ripgrep's decoder gives */
+			u16_put(t, 0xfffd);
 			t->hi = 0;
 			t->has_carry = false;
 			continue;
@@ -562,6 +562,7 @@ int mps_zsearch_run(struct mps_searcher *s, const struct mps_search_opts *o, int
 	}
 	z->base.read = zs_read;
 	z->base.max_buf = fmt == MPS_Z_PLAIN ? 0 : MPS_ZLINE_MAX;
+	z->base.check_end = fmt != MPS_Z_PLAIN;
 	z->c = &codecs[fmt];
 	z->fmt = fmt;
 	z->fd = fd;

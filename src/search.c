@@ -667,6 +667,12 @@ static int run_end(struct run *r, int rc)
 	struct mps_searcher *s = r->s;
 	if (!rc && !r->cbrc)
 		rc = nul_check(r);
+	while (!rc && !r->cbrc && r->rd && r->rd->check_end && r->sum.binary && !r->eof) {
+		ssize_t n = r->rd->read(r->rd, s->buf, s->cap);
+		if (n <= 0)
+			rc = (int)n;
+		r->eof = n <= 0;
+	}
 	if (rc && rc != STOP)
 		r->sum.err = rc;
 	if (!r->sum.err && r->end != UINT64_MAX && r->eof && r->boff + r->len < r->end)

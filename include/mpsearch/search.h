@@ -60,6 +60,8 @@ struct mps_reader {
 	 * (-errno or MPS_E*: the search stops there with that error). */
 	ssize_t (*read)(struct mps_reader *rd /* in, out */, char *buf /* out */, size_t n);
 	size_t max_buf; /* a line may not grow the buffer past this (0: no limit) */
+	bool check_end; /* read to the end even when binary data stops the search,
+			 * so that damage further on is reported */
 };
 
 /* The same for the whole of what rd gives (read to its end; no ranges:
