@@ -207,6 +207,7 @@ static void test_flags(void **state)
 		{ "--recursive", offsetof(struct mps_opts, deref), false },
 		{ "--stats", offsetof(struct mps_opts, stats), true },
 		{ "--no-pin", offsetof(struct mps_opts, pin), false },
+		{ "--search-zip", offsetof(struct mps_opts, search_zip), true },
 	};
 
 	(void)state;
@@ -978,7 +979,7 @@ static void test_usage(void **state)
 		"--no-line-number", "--include", "--exclude", "--exclude-dir", "--recursive",
 		"--dereference-recursive", "--json", "--stats", "--progress", "--no-progress",
 		"--workers", "--chunk-size", "--no-pin", "--output", "--help", "--version",
-		" -y", " -Z", " -0", "mpirun -np N mpsearch", "Exit status",
+		"--search-zip", "UTF-16", " -y", " -Z", " -0", "mpirun -np N mpsearch", "Exit status",
 	};
 	const char *u = mps_opts_usage();
 	const char *line;
