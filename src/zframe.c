@@ -52,6 +52,12 @@ enum mps_zformat mps_zsniff(const unsigned char *p, size_t n, bool zip)
 		return MPS_Z_ZSTD;
 	if (n >= 4 && le32(p) == 0x184D2204u)
 		return MPS_Z_LZ4;
+	if (n >= 8 && (le32(p) & 0xFFFFFFF0u) == 0x184D2A50u) {
+		/* a skippable frame (pzstd starts with one), which zstd and lz4
+		 * share: the frame after it tells; zstd when it is not in view */
+		uint64_t next = 8 + (uint64_t)le32(p + 4);
+		return next + 4 <= n && le32(p + next) == 0x184D2204u ? MPS_Z_LZ4 : MPS_Z_ZSTD;
+	}
 	if (is_lzma(p, n))
 		return MPS_Z_LZMA;
 	return MPS_Z_PLAIN;

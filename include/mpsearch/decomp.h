@@ -34,7 +34,7 @@ enum mps_zformat {
 	MPS_Z_UTF16LE, MPS_Z_UTF16BE,
 };
 
-#define MPS_ZSNIFF 16                 /* bytes mps_zsniff looks at */
+#define MPS_ZSNIFF 32                 /* bytes mps_zsniff looks at */
 #define MPS_ZMEM_MAX (128u << 20)     /* codec window limit (zstd, xz) */
 #define MPS_ZLINE_MAX (256u << 20)    /* longest decoded line */
 

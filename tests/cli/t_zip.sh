@@ -6,7 +6,7 @@
 # (ripgrep's rule), with or without --search-zip.  Run in LC_ALL=C and
 # C.UTF-8.
 . "$(dirname "$0")/lib.sh"
-for t in gzip bzip2 xz zstd lz4 bgzip iconv; do
+for t in gzip bzip2 xz zstd pzstd lz4 bgzip iconv; do
 	command -v $t >/dev/null || { echo "no $t"; exit 77; }
 done
 
@@ -22,6 +22,7 @@ xz --format=lzma -c text > f.lzma
 zstd -q -c text > f.zst
 lz4 -q -c text > f.lz4
 bgzip -c text > f.bgz
+pzstd -q -p 2 -c text > f.p.zst # a skippable frame first
 # several members or frames, cut in the middle of lines
 split -b 20011 text part_
 for p in part_*; do
@@ -32,7 +33,7 @@ for p in part_*; do
 	lz4 -q -c $p >> mm.lz4
 done
 rm part_*
-FILES="f.gz f.bz2 f.xz f.lzma f.zst f.lz4 f.bgz mm.gz mm.bz2 mm.xz mf.zst mm.lz4"
+FILES="f.gz f.bz2 f.xz f.lzma f.zst f.p.zst f.lz4 f.bgz mm.gz mm.bz2 mm.xz mf.zst mm.lz4"
 
 decode() {
 	case $1 in
@@ -59,6 +60,8 @@ iconv -f UTF-8 -t UTF-16LE u8.txt > nobom.txt
 printf '\377\376a\000\000\330b\000\n\000\000\334c\000\n\000d\000\075\330x' > bad16.txt
 printf '1:a\357\277\275b\n2:\357\277\275c\n3:d\357\277\275\n' > bad16.want
 
+# a zstd window of 256 MiB (over the 128 MiB limit)
+head -c 1000 text | zstd -q --long=28 -c > window.zst
 # a line of 300 MB (longer than the 256 MB limit) and 512 MB of NUL bytes
 head -c 300M /dev/zero | tr '\0' a | zstd -q -1 -c > bomb.zst
 head -c 512M /dev/zero | zstd -q -1 -c > zeros.zst
@@ -219,6 +222,9 @@ done
 "$MPS" --search-zip -j 1 -c b bomb.zst > a 2> e
 [ $? = 2 ] && grep -q "^mpsearch: .*'bomb.zst'.*line too long" e && ok ||
 	fail "a 300 MB line: $(cat e)"
+"$MPS" --search-zip -c foo window.zst > a 2> e
+[ $? = 2 ] && grep -q "^mpsearch: .*'window.zst'.*needs more memory" e && ok ||
+	fail "a 256 MiB zstd window: $(cat e)"
 # 512 MB of zeros: binary, decoded to its end (to check it) in a bounded buffer
 ( ulimit -v 1000000; "$MPS" --search-zip -j 1 -c x zeros.zst > a 2> e )
 [ $? = 1 ] && [ ! -s e ] && ok || fail "512 MB of zeros: $(cat e)"

@@ -36,6 +36,9 @@ static void test_sniff(void **state)
 		{"\xfd" "7zXZ\0\0\x04", 8, MPS_Z_XZ, MPS_Z_PLAIN},
 		{"\x28\xb5\x2f\xfd\x24\x05", 6, MPS_Z_ZSTD, MPS_Z_PLAIN},
 		{"\x04\x22\x4d\x18\x64\x40", 6, MPS_Z_LZ4, MPS_Z_PLAIN},
+		/* a skippable frame first (pzstd): the next frame's magic tells */
+		{"\x50\x2a\x4d\x18\x04\0\0\0abcd\x28\xb5\x2f\xfd", 16, MPS_Z_ZSTD, MPS_Z_PLAIN},
+		{"\x5f\x2a\x4d\x18\x02\0\0\0ab\x04\x22\x4d\x18", 14, MPS_Z_LZ4, MPS_Z_PLAIN},
 		{"\x5d\0\0\x80\0\xff\xff\xff\xff\xff\xff\xff\xff", 13, MPS_Z_LZMA, MPS_Z_PLAIN},
 		{"\x5d\0\0\x80\0\x10\0\0\0\0\0\0\0", 13, MPS_Z_LZMA, MPS_Z_PLAIN},
 		{"\x5d\0\0\x70\0\x10\0\0\0\0\0\0\0", 13, MPS_Z_PLAIN, MPS_Z_PLAIN}, /* dictionary size */
