@@ -108,6 +108,12 @@ run_checks() {
 	check_same "$loc an .xz file named .txt" b a
 	"$MPS" --search-zip -c foo plain.gz > a
 	check_same "$loc a plain file named .gz" b a
+	# no external program: the same with an empty PATH
+	grep -c foo text > b
+	for f in f.gz f.bz2 f.xz f.lzma f.zst f.lz4; do
+		PATH=/nonexistent "$MPS" --search-zip -c foo $f > a
+		check_same "$loc $f with an empty PATH" b a
+	done
 	# without the option a compressed file is not decoded
 	"$MPS" -c PM_RESUME f.zst > a
 	[ $? = 1 ] && [ ! -s a ] && ok || fail "$loc without --search-zip f.zst was decoded"
@@ -156,6 +162,9 @@ run_checks() {
 	# the rest of the search still runs
 	"$MPS" --search-zip -c foo bad.f.gz f.gz > a 2> e
 	[ $? = 2 ] && grep -q "^f.gz:$(grep -c foo text)$" a && ok || fail "$loc search goes on after damage"
+	# damage in a split file: the error, and nothing of the file printed
+	"$MPS" --search-zip -j 2 --chunk-size 2K -n PM_RESUME bad.mf.zst > a 2> e
+	[ $? = 2 ] && [ ! -s a ] && grep -q "'bad.mf.zst'" e && ok || fail "$loc damage in a split file"
 
 	# ---- files made of frames, split across workers ----
 	for f in mf.zst f.bgz; do
