@@ -171,6 +171,7 @@ struct parser {
 	enum mps_output list; /* MPS_OUT_LINES (none), _FILES_WITH or _WITHOUT */
 	int64_t context, before, after; /* -1: not given */
 	enum color_mode color;
+	bool chunk_given;     /* --chunk-size */
 };
 
 static void set_err(char *err /* out */, size_t errlen, const char *fmt /* in */, ...)
@@ -550,6 +551,7 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 			fail(p, "invalid chunk size '%s'", arg);
 		else
 			o->chunk_size = v;
+		p->chunk_given = true;
 		break;
 	}
 	case OPT_NO_PIN: o->pin = false; break;
@@ -771,6 +773,10 @@ int mps_opts_parse(struct mps_opts *o, int argc, char **argv, bool stdin_tty, bo
 	else
 		o->output = MPS_OUT_LINES;
 
+	/* compressed bytes cost several times plain ones to search */
+	if (o->search_zip && !p.chunk_given)
+		o->chunk_size = MPS_DEFAULT_ZIP_CHUNK;
+
 	o->before = p.before >= 0 ? p.before : p.context >= 0 ? p.context : 0;
 	o->after = p.after >= 0 ? p.after : p.context >= 0 ? p.context : 0;
 
@@ -853,7 +859,8 @@ const char *mps_opts_usage(void)
 "\n"
 "Parallelism:\n"
 "  -j, --workers=N            N worker processes per rank (default: one a core)\n"
-"      --chunk-size=SIZE      split files bigger than SIZE (4M, 1G; default 64M)\n"
+"      --chunk-size=SIZE      split files bigger than SIZE (4M, 1G; default 64M,\n"
+"                             8M with --search-zip)\n"
 "      --no-pin               do not bind worker processes to cores\n"
 "\n"
 "Other:\n"
