@@ -510,6 +510,8 @@ static int prefetch_before(struct run *r, uint64_t first)
 static int count_rest(struct run *r)
 {
 	size_t pos = r->scan < r->len ? r->scan : r->len;
+	if (pos < r->cnt_pos)
+		pos = r->cnt_pos; /* the lines before it are counted already */
 	uint64_t n = (uint64_t)lineno_at(r, pos) - 1;
 	bool open_line = r->len > 0 && !r->last_nl; /* the last byte seen is not '\n' */
 	char *b = r->s->buf + pos;
