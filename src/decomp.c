@@ -536,7 +536,8 @@ int mps_zsearch_run(struct mps_searcher *s, const struct mps_search_opts *o, int
 		return 0;
 	*handled = true;
 	uint64_t size = seek ? (uint64_t)st.st_size : UINT64_MAX, start = 0, stop = size;
-	bool splits = seek && o->zip_split && (fmt == MPS_Z_ZSTD || fmt == MPS_Z_GZIP);
+	bool splits = seek && o->zip_split &&
+		      (fmt == MPS_Z_ZSTD || fmt == MPS_Z_GZIP || fmt == MPS_Z_BZIP2);
 	bool whole = begin == 0 && end == UINT64_MAX;
 	if (whole && splits && (flags & MPS_SEARCH_SPLIT_BIG) && o->split_over && size > o->split_over) {
 		uint64_t a, b;

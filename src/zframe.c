@@ -6,7 +6,8 @@
  * size) and an optional 4-byte checksum; a skippable frame is a magic
  * 0x184D2A5? and a 4-byte length.  BGZF (SAM/BAM specification): each
  * block is a gzip member whose extra field holds the subfield 'B','C' with
- * the block's total size minus one. */
+ * the block's total size minus one.  bzip2 streams are found by their
+ * magic (see bz_next). */
 #include <errno.h>
 #include <string.h>
 
@@ -138,12 +139,54 @@ static int64_t bgzf_block(mps_zread_at rd, void *ctx, uint64_t off, uint64_t siz
 	return 0;
 }
 
+/* A bzip2 stream has no length.  It starts with "BZh", a level digit and
+ * the block magic 0x314159265359 ("1AY&SY"); the blocks inside a stream are
+ * bit-aligned, so this pattern byte-aligned is a stream start but by a
+ * chance of about 2^-80 per byte, and a false one fails the decoder's block
+ * CRC instead of giving wrong lines.  pbzip2 and concatenation make one
+ * stream per block or file.  *next: the first start at or after off. */
+static int bz_next(mps_zread_at rd, void *ctx, uint64_t off, uint64_t size, uint64_t *next)
+{
+	unsigned char buf[1 << 16];
+	*next = size;
+	for (uint64_t p = off; p < size;) {
+		ssize_t k = rd(ctx, p, buf, sizeof(buf));
+		if (k < 0)
+			return (int)k;
+		if (k < 10)
+			break;
+		for (size_t i = 4; i + 6 <= (size_t)k;) {
+			unsigned char *q = memmem(buf + i, (size_t)k - i, "1AY&SY", 6);
+			if (!q)
+				break;
+			size_t at = (size_t)(q - buf) - 4;
+			if (!memcmp(buf + at, "BZh", 3) && buf[at + 3] >= '1' && buf[at + 3] <= '9') {
+				*next = p + at;
+				return 0;
+			}
+			i = (size_t)(q - buf) + 1;
+		}
+		if ((size_t)k < sizeof(buf))
+			break;
+		p += (uint64_t)k - 9; /* a start cut by the window's end is seen again */
+	}
+	return 0;
+}
+
 int mps_zframes(enum mps_zformat fmt, mps_zread_at rd, void *ctx, uint64_t size, uint64_t begin,
 		uint64_t end, uint64_t *start, uint64_t *stop)
 {
 	bool have_start = false;
 	uint64_t off = 0;
 	*start = *stop = size;
+	if (fmt == MPS_Z_BZIP2) {
+		int rc = begin == 0 ? 0 : bz_next(rd, ctx, begin, size, start);
+		if (begin == 0)
+			*start = 0;
+		if (!rc && end < size)
+			rc = bz_next(rd, ctx, end, size, stop);
+		return rc;
+	}
 	while (off < size) {
 		if (!have_start && off >= begin) {
 			*start = off;

@@ -6,7 +6,8 @@
  * with a byte order mark always (it is transcoded to UTF-8, as ripgrep
  * does).  A file with no such mark is plain and searched as before.
  *
- * A file made of independent frames (zstd frames, BGZF blocks) can be split
+ * A file made of independent frames (zstd frames, BGZF blocks, bzip2
+ * streams as pbzip2 or concatenation make them) can be split
  * like a big plain file: a part [begin, end) of the compressed bytes owns
  * the frames that start inside it, and of their decoded text the lines that
  * follow a '\n' in it (part 0 also the first line).  So a part drops its
@@ -51,9 +52,10 @@ typedef ssize_t (*mps_zread_at)(void *ctx, uint64_t off, void *buf /* out */, si
 /* Walk the frames of a file of `size` bytes from its start: *start is the
  * first frame start at or after begin, *stop the first at or after end
  * (size when there is none).  Frames are zstd frames (skippable ones
- * included) and BGZF blocks; where the walk cannot follow the structure
- * (another format, a plain gzip member, damage) the rest of the file is one
- * frame.  0 or the -errno of a failed read. */
+ * included) and BGZF blocks, walked header to header, and bzip2 streams,
+ * found by their magic; where the walk cannot follow the structure (another
+ * format, a plain gzip member, damage) the rest of the file is one frame.
+ * 0 or the -errno of a failed read. */
 int mps_zframes(enum mps_zformat fmt, mps_zread_at rd, void *ctx, uint64_t size, uint64_t begin,
 		uint64_t end, uint64_t *start /* out */, uint64_t *stop /* out */);
 

@@ -167,7 +167,7 @@ run_checks() {
 	[ $? = 2 ] && [ ! -s a ] && grep -q "'bad.mf.zst'" e && ok || fail "$loc damage in a split file"
 
 	# ---- files made of frames, split across workers ----
-	for f in mf.zst f.bgz; do
+	for f in mf.zst f.bgz mm.bz2; do
 		for split in "2K 2" "16K 1" "100K 2"; do
 			set -- $split
 			local cs=$1 j=$2

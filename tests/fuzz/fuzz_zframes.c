@@ -1,15 +1,15 @@
 /* libFuzzer target: the frame splitter (zframe.c) on arbitrary files.
  *
- * Input layout: [0] bit 0: walk as zstd (1) or gzip/BGZF (0); [1] chunk
- * size (1 + b, or 1 + 16 * b with bit 1 of [0]); the rest is the file.
+ * Input layout: [0] bit 0: walk as zstd (1) or gzip/BGZF (0), bit 2: as
+ * bzip2; [1] chunk size (1 + b, or 1 + 16 * b with bit 1 of [0]); the rest
+ * is the file.
  *
  * The file is cut into chunks [k*c, (k+1)*c), the last one open-ended as
  * the planner makes them, and each is given to mps_zframes.  The parts
  * must tile the file: part 0 starts at 0, each part starts where the one
  * before stops, the last stops at the end; a start is at or after its
  * range's begin and a stop at or after its end (or both are the file's
- * end); a walk from a frame start finds that same start (it is a real
- * boundary, not a guess); reads stay inside the file (an exact-size heap
+ * end); a walk from a frame start finds that same start; reads stay inside the file (an exact-size heap
  * copy: ASan sees a one-byte overrun).  mps_zsniff must not read past n. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
-	enum mps_zformat fmt = data[0] & 1 ? MPS_Z_ZSTD : MPS_Z_GZIP;
+	enum mps_zformat fmt = data[0] & 4 ? MPS_Z_BZIP2 : data[0] & 1 ? MPS_Z_ZSTD : MPS_Z_GZIP;
 	uint64_t chunk = data[0] & 2 ? 1 + 16u * data[1] : 1u + data[1];
 	size_t n = size - 2;
 	unsigned char *file = malloc(n ? n : 1);

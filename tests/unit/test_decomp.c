@@ -1,7 +1,7 @@
 /* Unit tests for compressed input (src/decomp.c, src/zframe.c): the format
- * sniffer, the frame walk over zstd frames and BGZF blocks, and the parts
- * of a split file, which must own every line exactly once with the line
- * numbers of an unsplit search. */
+ * sniffer, the frame walk over zstd frames, BGZF blocks and bzip2 streams,
+ * and the parts of a split file, which must own every line exactly once
+ * with the line numbers of an unsplit search. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bzlib.h>
 #include <cmocka.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -73,6 +74,9 @@ static ssize_t mem_read_at(void *ctx, uint64_t off, void *buf, size_t n)
 	memcpy(buf, m->p + off, k);
 	return (ssize_t)k;
 }
+
+typedef unsigned char *(*maker)(const char *t, size_t len, size_t step, size_t *flen,
+				uint64_t *starts, size_t *nstarts);
 
 /* Lines "line N <filler>\n" for N in [0, nlines). */
 static char *make_text(size_t nlines, size_t *len)
@@ -156,6 +160,26 @@ static unsigned char *make_bgzf(const char *t, size_t len, size_t step, size_t *
 	return f;
 }
 
+/* The text cut every `step` bytes, each piece its own bzip2 stream (as
+ * pbzip2 writes them). */
+static unsigned char *make_bz2(const char *t, size_t len, size_t step, size_t *flen,
+			       uint64_t *starts, size_t *nstarts)
+{
+	size_t cap = len + len / step * 700 + 4096, n = 0;
+	unsigned char *f = malloc(cap);
+	assert_non_null(f);
+	*nstarts = 0;
+	for (size_t off = 0; off < len; off += step) {
+		unsigned k = (unsigned)(len - off < step ? len - off : step), c = (unsigned)(cap - n);
+		starts[(*nstarts)++] = n;
+		assert_int_equal(BZ2_bzBuffToBuffCompress((char *)f + n, &c, (char *)t + off, k, 1, 0, 0),
+				 BZ_OK);
+		n += c;
+	}
+	*flen = n;
+	return f;
+}
+
 /* The walk finds exactly the frame starts, for every begin and end. */
 static void check_walk(enum mps_zformat fmt, const unsigned char *f, size_t flen,
 		       const uint64_t *starts, size_t nstarts)
@@ -201,16 +225,27 @@ static void test_walk_zstd(void **state)
 	free(t);
 }
 
-static void test_walk_bgzf(void **state)
+static void walk_format(enum mps_zformat fmt, maker make, size_t step)
 {
-	(void)state;
 	size_t len, flen, n;
 	char *t = make_text(3000, &len);
 	uint64_t starts[512];
-	unsigned char *f = make_bgzf(t, len, 1500, &flen, starts, &n);
-	check_walk(MPS_Z_GZIP, f, flen, starts, n);
+	unsigned char *f = make(t, len, step, &flen, starts, &n);
+	check_walk(fmt, f, flen, starts, n);
 	free(f);
 	free(t);
+}
+
+static void test_walk_bz2(void **state)
+{
+	(void)state;
+	walk_format(MPS_Z_BZIP2, make_bz2, 4001);
+}
+
+static void test_walk_bgzf(void **state)
+{
+	(void)state;
+	walk_format(MPS_Z_GZIP, make_bgzf, 1500);
 }
 
 /* ---- parts ---- */
@@ -298,9 +333,6 @@ static void check_parts(const unsigned char *f, size_t flen, const char *t, size
 	mps_matcher_free(m);
 }
 
-typedef unsigned char *(*maker)(const char *t, size_t len, size_t step, size_t *flen,
-				uint64_t *starts, size_t *nstarts);
-
 /* Files of frames of several sizes, from many frames per part to fewer
  * parts than frames; zstd also with splitting off (part 0 decodes all). */
 static void check_format(maker make, bool also_unsplit)
@@ -332,6 +364,12 @@ static void test_parts_bgzf(void **state)
 	check_format(make_bgzf, false);
 }
 
+static void test_parts_bz2(void **state)
+{
+	(void)state;
+	check_format(make_bz2, false);
+}
+
 /* A plain file is left to the caller, untouched. */
 static void test_plain_not_handled(void **state)
 {
@@ -354,8 +392,10 @@ int main(void)
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_walk_zstd),
 		cmocka_unit_test(test_walk_bgzf),
+		cmocka_unit_test(test_walk_bz2),
 		cmocka_unit_test(test_parts_zstd),
 		cmocka_unit_test(test_parts_bgzf),
+		cmocka_unit_test(test_parts_bz2),
 		cmocka_unit_test(test_plain_not_handled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
