@@ -1,23 +1,24 @@
 #!/bin/bash
-# --search-zip under mpirun with 1-4 ranks: a multi-frame zstd file and a
-# BGZF file, split in small chunks, give the local run's bytes; with rank 0
-# searching nothing before MPI is up, rank 1 searches parts of each.
+# --search-zip under mpirun with 1-4 ranks: a multi-frame zstd file, a
+# BGZF file and a multi-stream bzip2 file, split in small chunks, give
+# grep's lines; with rank 0 searching nothing before MPI is up, rank 1
+# searches parts of each.
 . "$(dirname "$0")/../cli/lib.sh"
 MPIEXEC=${MPIEXEC:-mpirun}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
 command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
-for t in zstd bgzip; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+for t in zstd bgzip bzip2; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
 
 make_tree "$T/tree" 5 150
 cd "$T"
 for i in 1 2 3 4 5 6; do find tree -type f | sort | xargs cat; done > text
 split -b 20011 text part_
-for p in part_*; do zstd -q -c $p >> mf.zst; done
+for p in part_*; do zstd -q -c $p >> mf.zst; bzip2 -c $p >> mm.bz2; done
 rm part_*
 bgzip -c text > f.bgz
 
-for f in mf.zst f.bgz; do
+for f in mf.zst f.bgz mm.bz2; do
 	for m in "-n PM_RESUME" "-c foo" "-l foo" "-n -m 4 foo" "-n -C1 mutex_lock"; do
 		# shellcheck disable=SC2086
 		grep $m text | sed "s/^(standard input)$/$f/" > want
