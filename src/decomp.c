@@ -66,6 +66,14 @@ struct zs {
 	enum phase phase;
 	bool tail;              /* decode past limit up to the next '\n' */
 	int err;                /* reported once the bytes before it are read */
+	/* UTF-16 inside a compressed file: the decoded bytes go through mid
+	 * and are transcoded into the caller's buffer */
+	bool sniff16;           /* look for a byte order mark in the first bytes */
+	bool t16_on;
+	struct u16 t16;
+	unsigned char *mid;
+	size_t mip, mlen, mcap;
+	bool mid_eof;
 	union {
 		z_stream gz;
 		bz_stream bz;
@@ -294,10 +302,9 @@ static void u16_put(struct u16 *t, unsigned cp)
 	}
 }
 
-static int u16_step(struct zs *z, const unsigned char *in, size_t *ip, size_t ilen,
-		    unsigned char *out, size_t *op, size_t olen, bool fin)
+static int u16_run(struct u16 *t, const unsigned char *in, size_t *ip, size_t ilen,
+		   unsigned char *out, size_t *op, size_t olen, bool fin)
 {
-	struct u16 *t = &z->u.u16;
 	for (;;) {
 		while (t->ppos < t->npend && *op < olen)
 			out[(*op)++] = t->pend[t->ppos++];
@@ -344,6 +351,12 @@ static int u16_step(struct zs *z, const unsigned char *in, size_t *ip, size_t il
 		else
 			u16_put(t, u >= 0xdc00 && u <= 0xdfff ? 0xfffd : u);
 	}
+}
+
+static int u16_step(struct zs *z, const unsigned char *in, size_t *ip, size_t ilen,
+		    unsigned char *out, size_t *op, size_t olen, bool fin)
+{
+	return u16_run(&z->u.u16, in, ip, ilen, out, op, olen, fin);
 }
 
 static void no_end(struct zs *z)
@@ -446,10 +459,10 @@ static void input_end(struct zs *z)
 	}
 }
 
-static ssize_t zs_read(struct mps_reader *rd, char *buf, size_t n)
+/* Decode up to n bytes into out: how many, 0 at the end, or an error
+ * (after the bytes before it have been returned). */
+static ssize_t decode(struct zs *z, unsigned char *out, size_t n)
 {
-	struct zs *z = (struct zs *)rd;
-	unsigned char *out = (unsigned char *)buf;
 	size_t op = 0;
 	while (op < n && z->phase != P_DONE && !z->err) {
 		if (z->ip == z->ilen && !z->in_eof) {
@@ -482,6 +495,55 @@ static ssize_t zs_read(struct mps_reader *rd, char *buf, size_t n)
 	return z->err;
 }
 
+static bool is_bom16(const unsigned char *p, size_t n)
+{
+	return n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff));
+}
+
+/* Transcode the decoded UTF-16 text into out. */
+static ssize_t transcode(struct zs *z, unsigned char *out, size_t n)
+{
+	size_t op = 0;
+	while (op < n) {
+		if (z->mip == z->mlen && !z->mid_eof) {
+			ssize_t k = decode(z, z->mid, z->mcap);
+			if (k < 0 && op > 0)
+				break; /* the error comes back at the next call */
+			if (k < 0)
+				return k;
+			z->mip = 0;
+			z->mlen = (size_t)k;
+			z->mid_eof = k == 0;
+		}
+		size_t o0 = op, i0 = z->mip;
+		int rc = u16_run(&z->t16, z->mid, &z->mip, z->mlen, out, &op, n, z->mid_eof);
+		if (rc == 1 && z->mid_eof && op == o0 && z->mip == i0)
+			break; /* all out */
+	}
+	return (ssize_t)op;
+}
+
+static ssize_t zs_read(struct mps_reader *rd, char *buf, size_t n)
+{
+	struct zs *z = (struct zs *)rd;
+	unsigned char *out = (unsigned char *)buf;
+	if (z->t16_on)
+		return transcode(z, out, n);
+	ssize_t k = decode(z, out, n);
+	if (!z->sniff16 || k <= 0)
+		return k;
+	z->sniff16 = false;
+	z->mcap = (size_t)k > INBUF ? (size_t)k : INBUF;
+	if (!is_bom16(out, (size_t)k) || !(z->mid = malloc(z->mcap)))
+		return k;
+	/* the rest of what was decoded is UTF-16: keep it in mid */
+	z->t16_on = true;
+	z->t16.be = out[0] == 0xfe;
+	z->mlen = (size_t)k - 2;
+	memcpy(z->mid, out + 2, z->mlen);
+	return transcode(z, out, n);
+}
+
 /* Read n bytes (fewer at the end of input): with pread at off, or with
  * read from the current position when off is -1 (a pipe). */
 static ssize_t read_full(int fd, unsigned char *buf, size_t n, int64_t off)
@@ -504,6 +566,63 @@ static ssize_t read_full(int fd, unsigned char *buf, size_t n, int64_t off)
 static ssize_t fd_read_at(void *ctx, uint64_t off, void *buf, size_t n)
 {
 	return off > INT64_MAX ? 0 : read_full(*(const int *)ctx, buf, n, (int64_t)off);
+}
+
+/* A stream of fmt decoding [start, stop) of fd (a file of fsize bytes), the
+ * codec ready (live) unless there is nothing to decode.  NULL without memory. */
+static struct zs *zs_new(enum mps_zformat fmt, int fd, bool seek, uint64_t start, uint64_t stop,
+			 uint64_t fsize)
+{
+	struct zs *z = calloc(1, sizeof(*z));
+	if (!z)
+		return NULL;
+	z->in = malloc(INBUF);
+	if (!z->in) {
+		free(z);
+		return NULL;
+	}
+	z->base.read = zs_read;
+	z->base.max_buf = fmt == MPS_Z_PLAIN ? 0 : MPS_ZLINE_MAX;
+	z->base.check_end = fmt != MPS_Z_PLAIN;
+	z->c = &codecs[fmt];
+	z->fmt = fmt;
+	z->fd = fd;
+	z->seek = seek;
+	z->cpos = start;
+	z->limit = stop;
+	z->fsize = fsize;
+	z->boundary = true;
+	z->phase = start >= stop && seek ? P_DONE : P_OWN;
+	if (z->phase != P_DONE)
+		z->live = z->c->init(z) == 0;
+	return z;
+}
+
+static void zs_free(struct zs *z)
+{
+	if (z->live)
+		z->c->end(z);
+	free(z->in);
+	free(z->mid);
+	free(z);
+}
+
+/* Does the decoded text of the file start with a UTF-16 byte order mark?
+ * (Every part of a split file asks, so that all agree.) */
+static bool starts_utf16(enum mps_zformat fmt, int fd, uint64_t size)
+{
+	struct zs *z = zs_new(fmt, fd, true, 0, size, size);
+	unsigned char b[2];
+	size_t got = 0;
+	while (z && z->live && got < 2) {
+		ssize_t k = decode(z, b + got, 2 - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	if (z)
+		zs_free(z);
+	return is_bom16(b, got);
 }
 
 static int finish_with(struct mps_sink *sink, int err, uint64_t bytes)
@@ -544,6 +663,9 @@ int mps_zsearch_run(struct mps_searcher *s, const struct mps_search_opts *o, int
 		if (!mps_zframes(fmt, fd_read_at, &fd, size, 0, 1, &a, &b) && b < size)
 			return finish_with(sink, MPS_ESPLIT, size);
 	}
+	bool compressed = fmt != MPS_Z_PLAIN && fmt != MPS_Z_UTF16LE && fmt != MPS_Z_UTF16BE;
+	if (!whole && splits && compressed && starts_utf16(fmt, fd, size))
+		splits = false; /* UTF-16 inside: cut at no '\n' byte, one unit */
 	if (!whole && splits) {
 		int rc = mps_zframes(fmt, fd_read_at, &fd, size, begin, end, &start, &stop);
 		if (rc)
@@ -553,53 +675,28 @@ int mps_zsearch_run(struct mps_searcher *s, const struct mps_search_opts *o, int
 	}
 	if (!splits) /* the other parts are empty: their line numbers do not matter */
 		flags &= ~(unsigned)MPS_SEARCH_COUNT_LINES;
-	struct zs *z = calloc(1, sizeof(*z));
-	if (z)
-		z->in = malloc(INBUF);
-	if (!z || !z->in) {
-		if (z)
-			free(z);
+	if ((fmt == MPS_Z_UTF16LE || fmt == MPS_Z_UTF16BE) && start == 0)
+		start = 2; /* the byte order mark */
+	struct zs *z = zs_new(fmt, fd, seek, start, stop, size);
+	if (!z)
 		return finish_with(sink, -ENOMEM, 0);
-	}
-	z->base.read = zs_read;
-	z->base.max_buf = fmt == MPS_Z_PLAIN ? 0 : MPS_ZLINE_MAX;
-	z->base.check_end = fmt != MPS_Z_PLAIN;
-	z->c = &codecs[fmt];
-	z->fmt = fmt;
-	z->fd = fd;
-	z->seek = seek;
-	z->cpos = start;
-	z->limit = stop;
-	z->fsize = size;
-	z->boundary = true;
 	z->tail = splits && stop < size;
-	z->phase = begin > 0 ? P_SKIP : P_OWN;
-	if (start >= stop)
-		z->phase = P_DONE;
+	if (begin > 0 && z->phase != P_DONE)
+		z->phase = P_SKIP;
+	z->sniff16 = compressed && begin == 0;
 	if (!seek) { /* the bytes read to tell the format come first */
 		memcpy(z->in, head, (size_t)nh);
 		z->ilen = (size_t)nh;
 		z->cpos = (uint64_t)nh;
+		if (!compressed && fmt != MPS_Z_PLAIN)
+			z->ip = 2; /* the byte order mark */
 	}
-	if ((fmt == MPS_Z_UTF16LE || fmt == MPS_Z_UTF16BE) && z->phase != P_DONE) {
-		if (seek)
-			z->cpos = 2; /* the byte order mark */
-		else
-			z->ip = 2;
-	}
-	int rc = 0;
-	if (z->phase != P_DONE) {
-		rc = z->c->init(z);
-		z->live = rc == 0;
-	}
+	int rc = z->live ? 0 : z->phase == P_DONE ? 0 : -ENOMEM;
 	if (rc)
 		rc = finish_with(sink, rc, 0);
 	else
 		rc = mps_searcher_run_reader(s, &z->base,
 					     flags & ~(unsigned)(MPS_SEARCH_SPLIT_BIG | MPS_SEARCH_REGULAR), sink);
-	if (z->live)
-		z->c->end(z);
-	free(z->in);
-	free(z);
+	zs_free(z);
 	return rc;
 }

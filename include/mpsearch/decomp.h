@@ -4,7 +4,8 @@
  * The format is told by the first bytes, never by the name: gzip (and
  * BGZF), bzip2, xz, lzma ("alone"), zstd and lz4 with --search-zip; UTF-16
  * with a byte order mark always (it is transcoded to UTF-8, as ripgrep
- * does).  A file with no such mark is plain and searched as before.
+ * does), inside a compressed file too.  A file with no such mark is plain
+ * and searched as before.
  *
  * A file made of independent frames (zstd frames, BGZF blocks, bzip2
  * streams as pbzip2 or concatenation make them) can be split

@@ -55,6 +55,10 @@ head -n 3000 text | awk 'NR % 3 == 0 { print "h\303\251llo w\303\266rld \360\237
 (printf '\377\376'; iconv -f UTF-8 -t UTF-16LE u8.txt) > u16le.txt
 (printf '\376\377'; iconv -f UTF-8 -t UTF-16BE u8.txt) > u16be.txt
 iconv -f UTF-8 -t UTF-16LE u8.txt > nobom.txt
+# and inside compressed files (ripgrep -z transcodes them too)
+gzip -c u16le.txt > u16le.txt.gz
+bgzip -c u16le.txt > u16le.txt.bgz
+xz -c u16be.txt > u16be.txt.xz
 # a small one (read ahead by the worker pool) and unpaired surrogates and an
 # odd last byte: U+FFFD each, as ripgrep 13 prints them
 printf '\377\376a\000\000\330b\000\n\000\000\334c\000\n\000d\000\075\330x' > bad16.txt
@@ -216,6 +220,15 @@ run_checks() {
 		"$MPS" -n foo < $u > a
 		grep -n foo u8.txt > b
 		check_same "$loc $u on standard input" b a
+	done
+	grep -n foo u8.txt > b
+	for u in u16le.txt.gz u16le.txt.bgz u16be.txt.xz; do
+		"$MPS" --search-zip -n foo $u > a
+		check_same "$loc UTF-16 inside $u" b a
+		"$MPS" --search-zip -j 2 --chunk-size 2K -n foo $u > a
+		check_same "$loc UTF-16 inside $u in 2K parts" b a
+		cat $u | "$MPS" --search-zip -n foo > a
+		check_same "$loc UTF-16 inside $u on a pipe" b a
 	done
 	"$MPS" -n '' bad16.txt > a
 	check_same "$loc UTF-16 unpaired surrogates and odd byte" bad16.want a
