@@ -27,6 +27,14 @@ const char *mps_strerror(int code)
 		return "exceeded PCRE's backtracking limit";
 	case MPS_EOUTPUT:
 		return "write error";
+	case MPS_EZDATA:
+		return "compressed data is corrupt";
+	case MPS_EZTRUNC:
+		return "unexpected end of compressed data";
+	case MPS_EZMEM:
+		return "compressed data needs more memory than allowed";
+	case MPS_ELINE:
+		return "line too long in decompressed data";
 	default:
 		break;
 	}

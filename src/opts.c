@@ -93,6 +93,7 @@ enum opt_id {
 	OPT_WORKERS,
 	OPT_CHUNK_SIZE,
 	OPT_NO_PIN,
+	OPT_SEARCH_ZIP,
 	OPT_OUTPUT,
 	OPT_HELP,
 	OPT_VERSION,
@@ -150,6 +151,7 @@ static const struct opt_spec opt_table[] = {
 	{ "workers", 'j', ARG_REQUIRED, OPT_WORKERS },
 	{ "chunk-size", 0, ARG_REQUIRED, OPT_CHUNK_SIZE },
 	{ "no-pin", 0, ARG_NONE, OPT_NO_PIN },
+	{ "search-zip", 0, ARG_NONE, OPT_SEARCH_ZIP },
 	{ "output", 0, ARG_REQUIRED, OPT_OUTPUT },
 	{ "help", 0, ARG_NONE, OPT_HELP },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
@@ -171,6 +173,7 @@ struct parser {
 	enum mps_output list; /* MPS_OUT_LINES (none), _FILES_WITH or _WITHOUT */
 	int64_t context, before, after; /* -1: not given */
 	enum color_mode color;
+	bool chunk_given;     /* --chunk-size */
 };
 
 static void set_err(char *err /* out */, size_t errlen, const char *fmt /* in */, ...)
@@ -551,9 +554,11 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 			fail(p, "invalid chunk size '%s'", arg);
 		else
 			o->chunk_size = v;
+		p->chunk_given = true;
 		break;
 	}
 	case OPT_NO_PIN: o->pin = false; break;
+	case OPT_SEARCH_ZIP: o->search_zip = true; break;
 	case OPT_OUTPUT:
 		if (!*arg)
 			fail(p, "option '%s' needs a file name", shown);
@@ -771,6 +776,10 @@ int mps_opts_parse(struct mps_opts *o, int argc, char **argv, bool stdin_tty, bo
 	else
 		o->output = MPS_OUT_LINES;
 
+	/* compressed bytes cost several times plain ones to search */
+	if (o->search_zip && !p.chunk_given)
+		o->chunk_size = MPS_DEFAULT_ZIP_CHUNK;
+
 	o->before = p.before >= 0 ? p.before : p.context >= 0 ? p.context : 0;
 	o->after = p.after >= 0 ? p.after : p.context >= 0 ? p.context : 0;
 
@@ -860,10 +869,14 @@ const char *mps_opts_usage(void)
 "      --include=GLOB         search only files whose name matches GLOB\n"
 "      --exclude=GLOB         skip files whose name matches GLOB\n"
 "      --exclude-dir=GLOB     skip directories whose name matches GLOB\n"
+"      --search-zip           search compressed files (gzip, bzip2, xz, lzma,\n"
+"                             zstd, lz4; told by content) decompressed; no\n"
+"                             short option (-z is grep's --null-data)\n"
 "\n"
 "Parallelism:\n"
 "  -j, --workers=N            N worker processes per rank (default: one a core)\n"
-"      --chunk-size=SIZE      split files bigger than SIZE (4M, 1G; default 64M)\n"
+"      --chunk-size=SIZE      split files bigger than SIZE (4M, 1G; default 64M,\n"
+"                             8M with --search-zip)\n"
 "      --no-pin               do not bind worker processes to cores\n"
 "\n"
 "Other:\n"
@@ -879,5 +892,7 @@ const char *mps_opts_usage(void)
 "its own workers, and rank 0 prints the results in order.\n"
 "\n"
 "Exit status: 0 if a line is selected, 1 if none is, 2 if an error\n"
-"occurred (unless -q is given and a line was selected).\n";
+"occurred (unless -q is given and a line was selected).\n"
+"\n"
+"A file starting with a UTF-16 byte order mark is searched as UTF-8 text.\n";
 }

@@ -23,6 +23,7 @@
 #include <hwloc.h>
 #include <malloc.h>
 
+#include "mpsearch/decomp.h"
 #include "mpsearch/error.h"
 #include "mpsearch/pool.h"
 #include "uring.h"
@@ -566,6 +567,9 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			int pre = pf.res[k];
 			if (pre >= 0 && (size_t)pre >= pf.slot)
 				pre = -1; /* filled the buffer: maybe bigger, the usual way */
+			if (pre >= 0 && mps_zsniff((unsigned char *)pf.buf + k * pf.slot, (size_t)pre,
+						   p->o.search.search_zip) != MPS_Z_PLAIN)
+				pre = -1; /* compressed or UTF-16: decoded the usual way */
 			int rc;
 			if (pre >= 0) {
 				/* read whole ahead (a regular file: a short read is its end) */
@@ -581,7 +585,11 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 						fl |= MPS_SEARCH_REGULAR;
 					if (th.flags & MPS_UNIT_NOSIZE)
 						fl |= MPS_SEARCH_SPLIT_BIG;
-					rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
+					bool decoded;
+					rc = mps_zsearch_run(s, &p->o.search, fd, th.begin, th.end, fl,
+							     &bs.base, &decoded);
+					if (!decoded)
+						rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
 					if (fd > 0)
 						fds_add(&done, fd);
 				}

@@ -245,6 +245,11 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
 		.text = o->text || o->output == MPS_OUT_FILES_WITHOUT,
 		.emit_lines = lines, .split_over = o->chunk_size,
+		.search_zip = o->search_zip,
+		/* the parts of a split compressed file carry no byte offsets and
+		 * no context from the parts around them */
+		.zip_split = o->search_zip && o->output != MPS_OUT_JSON &&
+			     !(ctx && (o->before > 0 || o->after > 0)),
 		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
 		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
 			      o->output == MPS_OUT_QUIET,

@@ -100,6 +100,7 @@ struct run {
 	const struct mps_search_opts *o;
 	struct mps_sink *sink;
 	int fd;
+	struct mps_reader *rd; /* read through it instead of fd */
 	bool seq;         /* read() instead of pread() */
 	uint64_t end;     /* range end (file offset) */
 	uint64_t boff;    /* file offset of buf[0] */
@@ -137,6 +138,8 @@ static int do_read(struct run *r)
 {
 	struct mps_searcher *s = r->s;
 	if (r->len == s->cap) {
+		if (r->rd && r->rd->max_buf && s->cap >= r->rd->max_buf)
+			return MPS_ELINE;
 		size_t n = s->cap * 2;
 		char *b = realloc(s->buf, n);
 		if (!b)
@@ -154,7 +157,9 @@ static int do_read(struct run *r)
 			want = (size_t)need;
 	}
 	for (;;) {
-		if (r->seq)
+		if (r->rd)
+			n = r->rd->read(r->rd, s->buf + r->len, want);
+		else if (r->seq)
 			n = read(r->fd, s->buf + r->len, want);
 		else
 			n = pread(r->fd, s->buf + r->len, want, (off_t)pos);
@@ -162,7 +167,7 @@ static int do_read(struct run *r)
 			break;
 	}
 	if (n < 0)
-		return -errno;
+		return r->rd ? (int)n : -errno;
 	if (n == 0) {
 		r->eof = true;
 		return 0;
@@ -500,6 +505,42 @@ static int prefetch_before(struct run *r, uint64_t first)
 	return 0;
 }
 
+/* -m stopped the scan of a reader early: count the lines of the rest
+ * (and look for NUL bytes in it, as nul_check would). */
+static int count_rest(struct run *r)
+{
+	size_t pos = r->scan < r->len ? r->scan : r->len;
+	if (pos < r->cnt_pos)
+		pos = r->cnt_pos; /* the lines before it are counted already */
+	uint64_t n = (uint64_t)lineno_at(r, pos) - 1;
+	bool open_line = r->len > 0 && !r->last_nl; /* the last byte seen is not '\n' */
+	char *b = r->s->buf + pos;
+	size_t k = r->len - pos;
+	for (;;) {
+		n += mps_count_newlines(b, k);
+		if (!r->o->text && !r->sum.binary && k && memchr(b, 0, k))
+			r->sum.binary = 1;
+		if (k)
+			open_line = b[k - 1] != '\n';
+		if (r->eof)
+			break;
+		b = r->s->buf;
+		ssize_t got = r->rd->read(r->rd, b, r->s->cap);
+		if (got < 0)
+			return (int)got;
+		if (got == 0)
+			break;
+		k = (size_t)got;
+		r->sum.bytes += (uint64_t)got;
+	}
+	/* the buffer now holds later bytes: nothing more to read or print */
+	r->eof = true;
+	r->len = r->scan = r->cnt_pos = 0;
+	r->out_valid = false;
+	r->sum.lines = n + open_line;
+	return 0;
+}
+
 /* -m stopped the scan early: count the owned lines with a separate pass,
  * the '\n' bytes at offsets [first, min(end, EOF) - 1), plus the first. */
 static int count_owned(struct run *r)
@@ -507,6 +548,8 @@ static int count_owned(struct run *r)
 	char tmp[1 << 16];
 	uint64_t p = r->first, n = 0, stop = r->end == UINT64_MAX ? UINT64_MAX : r->end - 1;
 	bool any = false;
+	if (r->rd) /* a reader: the lines are what it gives up to its end */
+		return count_rest(r);
 	for (;;) {
 		ssize_t k = pread(r->fd, tmp, sizeof(tmp), (off_t)p);
 		if (k < 0 && errno == EINTR)
@@ -626,6 +669,12 @@ static int run_end(struct run *r, int rc)
 	struct mps_searcher *s = r->s;
 	if (!rc && !r->cbrc)
 		rc = nul_check(r);
+	while (!rc && !r->cbrc && r->rd && r->rd->check_end && r->sum.binary && !r->eof) {
+		ssize_t n = r->rd->read(r->rd, s->buf, s->cap);
+		if (n <= 0)
+			rc = (int)n;
+		r->eof = n <= 0;
+	}
 	if (rc && rc != STOP)
 		r->sum.err = rc;
 	if (!r->sum.err && r->end != UINT64_MAX && r->eof && r->boff + r->len < r->end)
@@ -659,6 +708,17 @@ int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t en
 	if (!rc)
 		rc = run_range(&r, begin, flags);
 	return run_end(&r, rc);
+}
+
+int mps_searcher_run_reader(struct mps_searcher *s, struct mps_reader *rd, unsigned flags,
+			    struct mps_sink *sink)
+{
+	struct run r = {
+		.s = s, .o = &s->o, .sink = sink, .fd = -1, .rd = rd, .end = UINT64_MAX,
+		.seq = true, .cnt_line = 1, .mode = M_OWNED,
+	};
+	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
+	return run_end(&r, run_range(&r, 0, flags));
 }
 
 int mps_searcher_run_mem(struct mps_searcher *s, char *data, size_t len, unsigned flags,

@@ -20,6 +20,10 @@ enum {
 	MPS_EOUTPUT,         /* writing results failed */
 	MPS_ESPLIT,          /* internal: the file is bigger than a chunk, split it */
 	MPS_ELIMIT,          /* a PCRE2 match or depth limit was hit */
+	MPS_EZDATA,          /* compressed data is corrupt */
+	MPS_EZTRUNC,         /* compressed data ends too early */
+	MPS_EZMEM,           /* compressed data needs more memory than allowed */
+	MPS_ELINE,           /* a decoded line is longer than the limit */
 };
 
 /* Words for a code returned by the library (negative) or errno (positive). */

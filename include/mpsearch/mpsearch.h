@@ -9,6 +9,7 @@
 #include "mpsearch/matcher.h"
 #include "mpsearch/sink.h"
 #include "mpsearch/search.h"
+#include "mpsearch/decomp.h"
 #include "mpsearch/print.h"
 #include "mpsearch/pool.h"
 #include "mpsearch/dist.h"

@@ -39,6 +39,7 @@ struct mps_opts {
 	bool line_number;    /* default on; -N turns off */
 	struct mps_strlist include, exclude, exclude_dir;
 	bool deref;          /* -R */
+	bool search_zip;     /* --search-zip */
 	bool stats;
 	int progress;        /* -1 auto, 0 off, 1 on */
 	long workers;        /* -j; 0 = one per core of the CPU set */
@@ -52,6 +53,7 @@ struct mps_opts {
 enum { MPS_OPTS_RUN = 0, MPS_OPTS_HELP = 1, MPS_OPTS_VERSION = 2 };
 
 #define MPS_DEFAULT_CHUNK (64ull << 20)
+#define MPS_DEFAULT_ZIP_CHUNK (8ull << 20) /* with --search-zip */
 
 /* Parse argv into o (which the caller then releases with mps_opts_release).
  * Returns MPS_OPTS_RUN, MPS_OPTS_HELP or MPS_OPTS_VERSION, or MPS_EUSAGE with

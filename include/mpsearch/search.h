@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "mpsearch/matcher.h"
 #include "mpsearch/sink.h"
 
@@ -19,6 +20,8 @@ struct mps_search_opts {
 	bool first_only;     /* -l/-L/-q: one selected line is enough */
 	size_t bufsize;      /* 0 = default */
 	uint64_t split_over; /* see MPS_SEARCH_SPLIT_BIG; 0 never */
+	bool search_zip;     /* --search-zip: decompress (see decomp.h) */
+	bool zip_split;      /* compressed files made of frames may be split */
 };
 
 struct mps_searcher;
@@ -50,6 +53,21 @@ int mps_searcher_run(struct mps_searcher *s /* in, out */, int fd, uint64_t begi
  * it.  data is used in place (not changed) until it returns. */
 int mps_searcher_run_mem(struct mps_searcher *s /* in, out */, char *data /* in */, size_t len,
 			 unsigned flags, struct mps_sink *sink /* in */);
+
+/* A source of bytes read in order (decompressed or transcoded input). */
+struct mps_reader {
+	/* Up to n bytes into buf: how many, 0 at the end, or a negative code
+	 * (-errno or MPS_E*: the search stops there with that error). */
+	ssize_t (*read)(struct mps_reader *rd /* in, out */, char *buf /* out */, size_t n);
+	size_t max_buf; /* a line may not grow the buffer past this (0: no limit) */
+	bool check_end; /* read to the end even when binary data stops the search,
+			 * so that damage further on is reported */
+};
+
+/* The same for the whole of what rd gives (read to its end; no ranges:
+ * a reader that stands for a part of a file gives only the part's lines). */
+int mps_searcher_run_reader(struct mps_searcher *s /* in, out */, struct mps_reader *rd /* in, out */,
+			    unsigned flags, struct mps_sink *sink /* in */);
 
 /* Count '\n' in p[0, n) (exposed for tests and benchmarks). */
 size_t mps_count_newlines(const char *p /* in */, size_t n);

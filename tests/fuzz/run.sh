@@ -23,7 +23,7 @@ SECS=${FUZZ_SECONDS:-60}
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 JOBS=${FUZZ_JOBS:-1}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_scanner fuzz_opts fuzz_decode fuzz_spans)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_scanner fuzz_opts fuzz_decode fuzz_spans fuzz_zframes)
 
 CC=clang cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DMPSEARCH_FUZZ=ON >/dev/null || exit 1
 cmake --build "$BUILD" -j "$(nproc)" --target "${TARGETS[@]}" >"$BUILD/fuzz-build.log" 2>&1 ||

@@ -207,6 +207,7 @@ static void test_flags(void **state)
 		{ "--recursive", offsetof(struct mps_opts, deref), false },
 		{ "--stats", offsetof(struct mps_opts, stats), true },
 		{ "--no-pin", offsetof(struct mps_opts, pin), false },
+		{ "--search-zip", offsetof(struct mps_opts, search_zip), true },
 	};
 
 	(void)state;
@@ -644,6 +645,16 @@ static void test_chunk_size(void **state)
 	PARSE_OK(&o, "--chunk-size=64MiB", "p");
 	assert_true(o.chunk_size == MPS_DEFAULT_CHUNK);
 	mps_opts_release(&o);
+	/* --search-zip: 8M unless given, before or after it */
+	PARSE_OK(&o, "--search-zip", "p");
+	assert_true(o.chunk_size == MPS_DEFAULT_ZIP_CHUNK);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "--chunk-size=64M", "--search-zip", "p");
+	assert_true(o.chunk_size == MPS_DEFAULT_CHUNK);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "--search-zip", "--chunk-size=1M", "p");
+	assert_true(o.chunk_size == 1ull << 20);
+	mps_opts_release(&o);
 	PARSE_ERR("invalid chunk size 'abc'", "--chunk-size=abc", "p");
 	PARSE_ERR("invalid chunk size '0'", "--chunk-size=0", "p");
 	PARSE_ERR("invalid chunk size '99999999T'", "--chunk-size", "99999999T", "p");
@@ -978,7 +989,7 @@ static void test_usage(void **state)
 		"--no-line-number", "--include", "--exclude", "--exclude-dir", "--recursive",
 		"--dereference-recursive", "--json", "--stats", "--progress", "--no-progress",
 		"--workers", "--chunk-size", "--no-pin", "--output", "--help", "--version",
-		" -y", " -Z", " -0", "mpirun -np N mpsearch", "Exit status",
+		"--search-zip", "UTF-16", " -y", " -Z", " -0", "mpirun -np N mpsearch", "Exit status",
 	};
 	const char *u = mps_opts_usage();
 	const char *line;
