@@ -576,7 +576,10 @@ int mps_matcher_spans(const struct mps_matcher *m, struct mps_matcher_scratch *s
 	if (!m->sdb) {
 		size_t off = 0;
 		while (off <= len) {
-			int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, 0, s->md, NULL);
+			/* empty matches are not spans: asking for none finds a
+			 * real match behind them (-o -e '' -e two) */
+			int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, PCRE2_NOTEMPTY, s->md,
+					    NULL);
 			if (r == PCRE2_ERROR_NOMATCH)
 				break;
 			if (r < 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mpsearch/error.h"
@@ -52,11 +53,14 @@ struct mps_printer {
 	uint64_t spill_len;
 	struct mps_buf back; /* a spilled part read back */
 	bool quiet_done;
+	int width;           /* -T: numbers are padded to this width */
 };
 
-static const char *display_path(const struct mps_unit *u)
+static const char *display_path(const struct mps_printer *p, const struct mps_unit *u)
 {
-	return (u->flags & MPS_UNIT_STDIN) ? "(standard input)" : u->path;
+	if (!(u->flags & MPS_UNIT_STDIN))
+		return u->path;
+	return p->o.label ? p->o.label : "(standard input)";
 }
 
 static int flush_out(struct mps_printer *p)
@@ -107,20 +111,36 @@ static int put_sep(struct mps_printer *p, char c)
 	return put(p, &c, 1);
 }
 
-static int put_path(struct mps_printer *p, const char *path)
+/* s in color (when --color is on), then the color's end. */
+static int put_colored(struct mps_printer *p, const char *color, const char *s)
 {
 	int rc = 0;
 	if (p->o.color)
-		rc = puts_(p, C_FILE);
+		rc = puts_(p, color);
 	if (!rc)
-		rc = puts_(p, path);
+		rc = puts_(p, s);
 	if (!rc && p->o.color)
 		rc = puts_(p, C_END);
 	return rc;
 }
 
-/* "path:" or "path\0", then "N:" */
-static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, char sep)
+static int put_path(struct mps_printer *p, const char *path)
+{
+	return put_colored(p, C_FILE, path);
+}
+
+static int put_number(struct mps_printer *p, uint64_t v, char sep)
+{
+	char n[32];
+	snprintf(n, sizeof(n), "%*llu", p->width, (unsigned long long)v);
+	int rc = put_colored(p, C_LINE, n);
+	return rc ? rc : put_sep(p, sep);
+}
+
+/* "path:" or "path\0", then "N:", then the byte offset "B:" (-b), then a
+ * tab (-T) when there was a prefix and the text is not empty (grep). */
+static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, uint64_t offset,
+		      char sep, bool empty)
 {
 	int rc = 0;
 	if (p->o.with_filename) {
@@ -128,19 +148,30 @@ static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, c
 		if (!rc)
 			rc = p->o.null ? put(p, "", 1) : put_sep(p, sep);
 	}
-	if (!rc && p->o.line_number) {
-		char n[32];
-		snprintf(n, sizeof(n), "%lld", (long long)lineno);
-		if (p->o.color)
-			rc = puts_(p, C_LINE);
-		if (!rc)
-			rc = puts_(p, n);
-		if (!rc && p->o.color)
-			rc = puts_(p, C_END);
-		if (!rc)
-			rc = put_sep(p, sep);
-	}
+	if (!rc && p->o.line_number)
+		rc = put_number(p, (uint64_t)lineno, sep);
+	if (!rc && p->o.byte_offset)
+		rc = put_number(p, offset, sep);
+	if (!rc && p->o.initial_tab && !empty &&
+	    (p->o.with_filename || p->o.line_number || p->o.byte_offset))
+		rc = put(p, "\t", 1);
 	return rc;
+}
+
+/* -T: grep pads numbers to the width of the file size (plus one with line
+ * numbers), or of INTMAX_MAX when the input is not a regular file. */
+static int tab_width(const struct mps_printer *p, const struct mps_unit *u)
+{
+	struct stat st;
+	int rc = (u->flags & MPS_UNIT_STDIN) ? fstat(STDIN_FILENO, &st) : stat(u->path, &st);
+	uint64_t num = !rc && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : (uint64_t)INT64_MAX;
+	int w = 0;
+	if (p->o.line_number && num < (uint64_t)INT64_MAX)
+		num++;
+	do
+		w++;
+	while ((num /= 10) != 0);
+	return w;
 }
 
 struct mps_printer *mps_printer_new(const struct mps_print_opts *o, int fd, const struct mps_diag *d)
@@ -335,12 +366,12 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 		      int64_t lineno, bool selected)
 {
 	int rc = 0;
-	bool ctx = p->o.before > 0 || p->o.after > 0;
+	char eol = p->o.null_data ? '\0' : '\n';
 	if (p->o.only_matching) {
 		if (!selected || p->o.invert)
 			return 0;
 		for (size_t i = 0; !rc && i < l->nspans; i++) {
-			rc = put_prefix(p, path, lineno, ':');
+			rc = put_prefix(p, path, lineno, l->offset + l->spans[i].start, ':', false);
 			if (!rc && p->o.color)
 				rc = puts_(p, C_MATCH);
 			if (!rc)
@@ -348,13 +379,12 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 			if (!rc && p->o.color)
 				rc = puts_(p, C_END);
 			if (!rc)
-				rc = put(p, "\n", 1);
+				rc = put(p, &eol, 1);
 		}
 		p->printed_any = true;
 		return rc;
 	}
-	(void)ctx;
-	rc = put_prefix(p, path, lineno, selected ? ':' : '-');
+	rc = put_prefix(p, path, lineno, l->offset, selected ? ':' : '-', l->len == 0);
 	if (!rc && p->o.color && selected && !p->o.invert && l->nspans) {
 		size_t at = 0;
 		for (size_t i = 0; !rc && i < l->nspans; i++) {
@@ -373,7 +403,7 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 		rc = put(p, l->text, l->len);
 	}
 	if (!rc)
-		rc = put(p, "\n", 1);
+		rc = put(p, &eol, 1);
 	p->printed_any = true;
 	return rc;
 }
@@ -382,7 +412,7 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 
 static int process_file(struct mps_printer *p, const struct mps_unit *u)
 {
-	const char *path = display_path(u);
+	const char *path = display_path(p, u);
 	int rc = 0;
 	bool binary = false;
 	int err = 0;
@@ -407,10 +437,9 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		if (p->nparts > 1)
 			return 0;
 	}
-	/* binary files are skipped, but -L lists one with no match, as grep
-	 * does (the searcher reads it as text in that mode) */
-	if (binary && !p->o.text && p->o.output != MPS_OUT_FILES_WITHOUT)
-		return 0;
+	/* -I: a binary file has no match (-L lists it, as grep does) */
+	if (binary && !p->o.text && p->o.binary_skip)
+		selected = matches = 0;
 	if (p->o.max_count >= 0 && selected > (uint64_t)p->o.max_count)
 		selected = (uint64_t)p->o.max_count;
 	if (selected)
@@ -455,10 +484,24 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		break;
 	}
 
+	if (binary && !p->o.text) {
+		/* grep: no line of a binary file, a note when one was selected */
+		p->t.matches += matches;
+		if (!selected)
+			return 0;
+		char msg[64 + 4096];
+		snprintf(msg, sizeof(msg), "%s: binary file matches", path);
+		rc = flush_out(p);
+		if (!rc && p->d.message)
+			p->d.message(p->d.ctx, msg);
+		return rc;
+	}
 	bool json = p->o.output == MPS_OUT_JSON;
-	bool ctx = p->o.before > 0 || p->o.after > 0;
+	bool ctx = (p->o.context || p->o.before > 0 || p->o.after > 0) && !p->o.no_group_sep;
+	const char *gsep = p->o.group_sep ? p->o.group_sep : "--";
 	if (p->o.max_count == 0)
 		return rc; /* grep -m 0 prints nothing, context included */
+	p->width = p->o.initial_tab ? tab_width(p, u) : 0;
 	int64_t base = 0, last = INT64_MIN, mline = -1;
 	uint64_t nsel = 0, printed_matches = 0, jlines = 0;
 	bool stopped = false;
@@ -491,8 +534,11 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 				}
 				sel = false; /* trailing context after the last allowed line */
 			}
-			if (!json && ctx && p->printed_any && abs != last + 1)
-				rc = puts_(p, p->o.color ? C_SEP "--" C_END "\n" : "--\n");
+			if (!json && ctx && p->printed_any && abs != last + 1) {
+				rc = put_colored(p, C_SEP, gsep);
+				if (!rc)
+					rc = put(p, "\n", 1);
+			}
 			if (rc)
 				break;
 			if (sel) {
@@ -592,6 +638,8 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	if (u->part + 1 < u->nparts)
 		return 0;
 	rc = process_file(p, u);
+	if (rc == 0 && p->o.line_buffered)
+		rc = flush_out(p);
 	p->in_file = false;
 	p->held.len = 0;
 	p->nparts = 0;

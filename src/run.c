@@ -92,6 +92,14 @@ static void count_error(void *ctx, const char *path, int err)
 		r->d->error(r->d->ctx, path, err);
 }
 
+/* The printer's notes ("FILE: binary file matches") */
+static void print_message(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
+
 static void message(struct run *r, const char *fmt, const char *a, const char *b)
 {
 	char msg[1024];
@@ -194,6 +202,10 @@ static int walk(struct run *r)
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
+		.filters = o->filters.v, .nfilters = o->filters.n,
+		.dirs_skip = o->directories == MPS_ACT_SKIP,
+		.dirs_read = o->directories == MPS_ACT_READ,
+		.devices_skip = o->devices == MPS_ACT_SKIP,
 	};
 	struct mps_walk_cb cb = {.file = add_file, .error = walk_error, .ctx = r};
 	double t0 = now();
@@ -241,7 +253,8 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 	*so = (struct mps_search_opts){
 		.invert = o->invert, .max_count = o->max_count,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
-		.text = o->text || o->output == MPS_OUT_FILES_WITHOUT,
+		.text = o->text, .binary_skip = o->binary == MPS_BIN_SKIP,
+		.null_data = o->null_data,
 		.emit_lines = lines, .split_over = o->chunk_size,
 		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
 		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
@@ -259,6 +272,10 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.line_number = o->line_number, .null = o->null, .color = o->color,
 		.invert = o->invert, .text = o->text, .max_count = o->max_count,
 		.before = so->before, .after = so->after,
+		.binary_skip = so->binary_skip, .byte_offset = o->byte_offset,
+		.initial_tab = o->initial_tab, .null_data = o->null_data,
+		.line_buffered = o->line_buffered, .context = lines && o->context,
+		.label = o->label, .group_sep = o->group_sep, .no_group_sep = !o->group_sep,
 	};
 }
 
@@ -1478,7 +1495,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 {
 	double t0 = now();
 	struct run r = {.o = o, .d = d};
-	r.pd = (struct mps_diag){.error = count_error, .ctx = &r};
+	r.pd = (struct mps_diag){.error = count_error, .message = print_message, .ctx = &r};
 	bool mpi = mps_run_launched();
 	/* every rank sees the same argv, so all agree; under a launcher the
 	 * terminal test means nothing, so auto is off there */
@@ -1489,8 +1506,8 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	static const char *const lsize_env[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
 						NULL};
 	int env_rank = mpi ? env_int(rank_env, 0) : 0;
-	if (o->max_count == 0)
-		return 1; /* grep -m 0: nothing is read */
+	if (o->max_count == 0 && o->output != MPS_OUT_FILES_WITHOUT)
+		return 1; /* grep -m 0: nothing is read (-L lists every file) */
 
 	char err[512];
 	struct mps_match_opts mo = {
