@@ -494,6 +494,7 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		rc = flush_out(p);
 		if (!rc && p->d.message)
 			p->d.message(p->d.ctx, msg);
+		p->printed_any = true; /* grep: the next group gets a "--" */
 		return rc;
 	}
 	bool json = p->o.output == MPS_OUT_JSON;

@@ -72,6 +72,8 @@ for loc in C C.UTF-8; do
 	vs_grep "binary: -s still notes it" -s a bin1
 	vs_grep "binary: -c -m1" -c -m1 a bin1
 	vs_grep "binary: -n -C1" -n -C1 a bin1 f
+	vs_grep "binary first: the next group gets a --" -n -C1 -e a -e two bin1 f
+	vs_grep "binary between: --" -n -A0 -e a -e two f bin1 e
 	vs_grep "binary, split: -c" -c two bigbin
 	vs_grep "binary, split: -l" -l two bigbin big
 	vs_grep "binary, split: -q" -q two bigbin
