@@ -5,6 +5,8 @@
  * its results and then each other rank's stream in rank order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -245,6 +247,18 @@ static void *list_walker_thread(void *arg)
 
 /* ---- options for the stages ---- */
 
+/* Is the character set of the environment's locale (LC_ALL, LC_CTYPE,
+ * LANG, as setlocale reads them) UTF-8?  The process locale is not changed. */
+static bool utf8_locale(void)
+{
+	locale_t loc = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
+	if (!loc)
+		return false;
+	bool yes = strcmp(nl_langinfo_l(CODESET, loc), "UTF-8") == 0;
+	freelocale(loc);
+	return yes;
+}
+
 static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		       struct mps_print_opts *po)
 {
@@ -276,6 +290,7 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.initial_tab = o->initial_tab, .null_data = o->null_data,
 		.line_buffered = o->line_buffered, .context = lines && o->context,
 		.label = o->label, .group_sep = o->group_sep, .no_group_sep = !o->group_sep,
+		.utf8 = lines && utf8_locale(),
 	};
 }
 

@@ -39,6 +39,9 @@ struct mps_print_opts {
 	bool initial_tab;     /* -T */
 	bool null_data;       /* -z: lines end with NUL */
 	bool line_buffered;   /* write out after each file */
+	bool utf8;            /* a UTF-8 locale: as grep 3.8, a line (with -o, a
+				 match) with an encoding error is not printed, and
+				 "FILE: binary file matches" follows (unless text) */
 	bool context;         /* -A/-B/-C given (even 0): groups get separators,
 				 as they do whenever before or after is > 0 */
 	bool no_group_sep;    /* --no-group-separator */

@@ -23,6 +23,14 @@ mkdir -p d/sub ie/sub
 echo two > d/sub/x
 for n in a.c ab.c b.h x.txt sub/a.c sub/y.h; do echo two > "ie/$n"; done
 printf '*.h\n  \nx.t*  \n' > exf
+# invalid UTF-8 (a UTF-8 locale leaves such lines out, as binary data)
+printf 'foo ok\nx\ny\nfoo \377\nz\n' > u1
+printf 'foo \377\nctx\nfoo ok\n' > u2
+printf 'a\nb \377\nfoo\nc\n' > u3
+printf 'foo \377\nfoo \376\nfoo\n' > u4
+printf 'foo\nb \377\nfoo\n' > u5
+printf 'a\nb \377\nc\nfoo\nd\n' > u6
+printf 'foo\377 foo caf\303\251 \355\240\200 \300\200 \364\220\200\200 foo\n' > u7
 
 # vs_grep NAME ARGS...: mpsearch ARGS (three ways) against grep ARGS.  -N
 # is mpsearch's (no line numbers, grep's default) and is not given to grep.
@@ -92,6 +100,23 @@ for loc in C C.UTF-8; do
 	vs_grep "-a" -n -a a bin1
 	vs_grep "-I -a: the last wins" -n -I -a a bin1
 	vs_grep "-a -I: the last wins" -n -a -I a bin1
+
+	# encoding errors: in C.UTF-8 grep leaves those lines out (the rest is
+	# printed) and says "binary file matches"; in C they are plain bytes
+	vs_grep "utf8: plain" -n foo u1 u2 u3 u4 u5 u7
+	vs_grep "utf8: -A0" -n -A0 foo u1
+	vs_grep "utf8: -A1 after a line left out" -n -A1 foo u2
+	vs_grep "utf8: -B2 over a line left out" -n -B2 foo u3
+	vs_grep "utf8: -C1" -n -C1 foo u4 u5
+	vs_grep "utf8: -v" -n -v foo u6
+	vs_grep "utf8: -v -C1" -n -v -C1 foo u6
+	vs_grep "utf8: -o" -n -o -e foo -e caf u7
+	vs_grep "utf8: -o -b" -n -o -b -e 'foo' -e ' ' u7
+	vs_grep "utf8: -c, -l" -c foo u1 u4
+	vs_grep "utf8: -l" -l foo u1 u4
+	vs_grep "utf8: -m1" -n -m1 foo u4
+	vs_grep "utf8: -I leaves them out quietly" -n -I foo u1 u4
+	vs_grep "utf8: -a prints them" -n -a foo u1 u7
 
 	# -b: offset of the line, or of each match with -o
 	vs_grep "-b" -N -b two f
