@@ -223,6 +223,11 @@ static bool utf8_ok(const unsigned char *s, size_t n, bool glibc)
 	static const uint32_t min[] = {0, 0x80, 0x800, 0x10000, 0x200000, 0x4000000};
 	size_t i = 0;
 	while (i < n) {
+		uint64_t w;
+		if (n - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0)) {
+			i += 8; /* eight ASCII bytes */
+			continue;
+		}
 		unsigned char c = s[i];
 		if (c < 0x80) {
 			i++;
@@ -657,11 +662,12 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 {
 	const char *path = display_path(p, u);
 	int rc = 0;
-	bool binary = false;
+	bool binary = false, nonascii = false;
 	int err = 0;
 	uint64_t selected = 0, matches = 0, bytes = 0;
 	for (size_t i = 0; i < p->nparts; i++) {
 		binary |= p->parts[i].sum.binary != 0;
+		nonascii |= p->parts[i].sum.nonascii != 0;
 		if (p->parts[i].sum.err && !err)
 			err = p->parts[i].sum.err;
 		selected += p->parts[i].sum.selected;
@@ -748,7 +754,7 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 	bool sel;
 	int r;
 	bool enc = false;
-	if (!json && p->o.utf8 && !p->o.text) {
+	if (!json && p->o.utf8 && !p->o.text && nonascii) {
 		/* a line with an encoding error: grep's way (see below) */
 		while ((r = rec_next(p, &it, &l, &abs, &sel)) == 1 && !line_bad(p, &l, sel))
 			;

@@ -264,11 +264,12 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 {
 	bool lines = o->output == MPS_OUT_LINES || o->output == MPS_OUT_JSON;
 	bool ctx = lines; /* -o prints no context lines, but "--" between groups */
+	bool utf8 = o->output == MPS_OUT_LINES && !o->text && utf8_locale();
 	*so = (struct mps_search_opts){
 		.invert = o->invert, .max_count = o->max_count,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
 		.text = o->text, .binary_skip = o->binary == MPS_BIN_SKIP,
-		.null_data = o->null_data,
+		.null_data = o->null_data, .mark_nonascii = utf8,
 		.emit_lines = lines, .split_over = o->chunk_size,
 		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
 		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
@@ -290,7 +291,7 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.initial_tab = o->initial_tab, .null_data = o->null_data,
 		.line_buffered = o->line_buffered, .context = lines && o->context,
 		.label = o->label, .group_sep = o->group_sep, .no_group_sep = !o->group_sep,
-		.utf8 = lines && utf8_locale(),
+		.utf8 = utf8,
 	};
 }
 

@@ -149,24 +149,33 @@ static void zap_nuls(char *p, size_t n)
 		*p++ = '\n';
 }
 
+/* A NUL byte was seen: the file is binary. */
+static void mark_binary(struct run *r)
+{
+	r->sum.binary = 1;
+	/* nothing more goes to the sink; one selected line tells */
+	if (r->ro.emit_lines)
+		r->ro.first_only = true;
+	r->ro.emit_lines = false;
+	r->ro.spans = false;
+	r->after_left = 0;
+}
+
+/* Map bytes p[0, n) for matching (-z, a binary file). */
+static void map_bytes(struct run *r, char *p, size_t n)
+{
+	if (r->o->null_data)
+		swap_nl(p, n);
+	else if (r->sum.binary && !r->o->binary_skip)
+		zap_nuls(p, n);
+}
+
 /* Bytes just read into p[0, n): note a NUL, and map them for matching. */
 static void took(struct run *r, char *p, size_t n)
 {
-	if (r->o->null_data) {
-		swap_nl(p, n);
-		return;
-	}
-	if (!r->o->text && !r->sum.binary && memchr(p, 0, n)) {
-		r->sum.binary = 1;
-		/* nothing more goes to the sink; one selected line tells */
-		if (r->ro.emit_lines)
-			r->ro.first_only = true;
-		r->ro.emit_lines = false;
-		r->ro.spans = false;
-		r->after_left = 0;
-	}
-	if (r->sum.binary && !r->o->binary_skip)
-		zap_nuls(p, n);
+	if (!r->o->text && !r->sum.binary && memchr(p, 0, n))
+		mark_binary(r);
+	map_bytes(r, p, n);
 }
 
 static void run_opts(struct run *r)
@@ -308,6 +317,22 @@ static int fill(struct run *r, size_t *complete)
 	}
 }
 
+/* Does p[0, n) hold a byte >= 0x80? */
+static bool has_high(const char *p, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ull)
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return true;
+	return false;
+}
+
 static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, int64_t lineno,
 		bool owned)
 {
@@ -346,6 +371,8 @@ static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, in
 		swap_nl(s->zbuf, l.len);
 		l.text = s->zbuf;
 	}
+	if (r->o->mark_nonascii && r->o->emit_lines && !r->sum.nonascii && has_high(l.text, l.len))
+		r->sum.nonascii = 1;
 	int rc = r->o->emit_lines ? r->sink->line(r->sink, &l) : 0;
 	if (rc) {
 		r->cbrc = rc;
@@ -751,7 +778,8 @@ int mps_searcher_run_mem(struct mps_searcher *s, char *data, size_t len, unsigne
 	 * binary file or -z changes bytes, so then data is copied first */
 	char *own = s->buf;
 	size_t cap = s->cap;
-	if (s->o.null_data || (!s->o.text && memchr(data, 0, len))) {
+	bool binary = !s->o.text && !s->o.null_data && memchr(data, 0, len);
+	if (s->o.null_data || binary) {
 		if (len > cap) {
 			char *b = realloc(own, len);
 			if (!b) {
@@ -773,10 +801,11 @@ int mps_searcher_run_mem(struct mps_searcher *s, char *data, size_t len, unsigne
 	run_opts(&r);
 	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
 	r.sum.bytes = len;
-	if (len > 0) {
-		took(&r, data, len);
+	if (binary)
+		mark_binary(&r);
+	map_bytes(&r, data, len);
+	if (len > 0)
 		r.last_nl = data[len - 1] == '\n';
-	}
 	int rc = run_end(&r, run_range(&r, 0, flags));
 	s->buf = own;
 	s->cap = cap;

@@ -41,7 +41,8 @@ struct mps_print_opts {
 	bool line_buffered;   /* write out after each file */
 	bool utf8;            /* a UTF-8 locale: as grep 3.8, a line (with -o, a
 				 match) with an encoding error is not printed, and
-				 "FILE: binary file matches" follows (unless text) */
+				 "FILE: binary file matches" follows (unless text);
+				 looked for in files whose summary says nonascii */
 	bool context;         /* -A/-B/-C given (even 0): groups get separators,
 				 as they do whenever before or after is > 0 */
 	bool no_group_sep;    /* --no-group-separator */

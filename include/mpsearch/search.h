@@ -21,6 +21,7 @@ struct mps_search_opts {
 	 * the search stops at the NUL instead. */
 	bool binary_skip;
 	bool null_data;      /* -z: records end with NUL; '\n' is a plain byte */
+	bool mark_nonascii;  /* set summary.nonascii (for the UTF-8 check of printing) */
 	bool emit_lines;     /* false for -c/-l/-L/-q: count only */
 	bool spans;          /* attach match spans (-o, --json, --color) */
 	bool first_only;     /* -l/-L/-q: one selected line is enough */

@@ -17,7 +17,7 @@ printf 'PM_RESUME\0\n' > tree/d1/zz.bin
 
 for m in "-n PM_RESUME" "-c foo" "-l PM_RESUME" "-L PM_RESUME" "-q ary" "-I -n PM_RESUME" \
 	 "-I -c foo" "-a -c foo" "-v -c foo" "-nb -T foo" "-z -nb foo" "-C0 -n foo" \
-	 "--no-group-separator -A1 foo" "--group-separator=@ -B1 PM_RESUME"; do
+	 "--no-group-separator -A1 foo" "--group-separator=@ -B1 PM_RESUME" "-L -m0 foo"; do
 	# shellcheck disable=SC2086
 	"$MPS" -j 2 --chunk-size 4K $m tree > local.out 2> local.err
 	echo "exit $?" >> local.err

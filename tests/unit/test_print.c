@@ -838,7 +838,7 @@ static char *run_utf8(struct mps_print_opts *o, const char *spec, size_t *n, int
 	blk_init(&b);
 	add_spec(&b, file_u, NL(file_u), 0, spec);
 	struct mps_unit u = unit(0, 0, "U", 0, 1);
-	struct mps_unit_summary sum = {.lines = NL(file_u), .selected = 5};
+	struct mps_unit_summary sum = {.lines = NL(file_u), .selected = 5, .nonascii = 1};
 	assert_int_equal(mps_printer_unit(c.p, &u, b.buf.data, b.buf.len, &sum), 0);
 	blk_release(&b);
 	*nmsg = c.nmsg;
