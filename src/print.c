@@ -129,11 +129,19 @@ static int put_path(struct mps_printer *p, const char *path)
 	return put_colored(p, C_FILE, path);
 }
 
+/* v in decimal, padded with spaces to p->width (-T), then sep.  (By hand:
+ * snprintf was a tenth of the printer's time.) */
 static int put_number(struct mps_printer *p, uint64_t v, char sep)
 {
 	char n[32];
-	snprintf(n, sizeof(n), "%*llu", p->width, (unsigned long long)v);
-	int rc = put_colored(p, C_LINE, n);
+	char *e = n + sizeof(n) - 1, *q = e;
+	*e = '\0';
+	do
+		*--q = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (e - q < p->width && q > n)
+		*--q = ' ';
+	int rc = put_colored(p, C_LINE, q);
 	return rc ? rc : put_sep(p, sep);
 }
 
