@@ -451,8 +451,8 @@ static void parse_action(struct parser *p /* in, out */, const char *shown /* in
 	else if (dirs && strcmp(arg, "recurse") == 0)
 		*out = MPS_ACT_RECURSE;
 	else
-		fail(p, "invalid argument '%s' for '%s' (use read, skip%s)", arg, shown,
-		     dirs ? " or recurse" : "");
+		fail(p, "invalid argument '%s' for '%s' (use %s)", arg, shown,
+		     dirs ? "read, skip or recurse" : "read or skip");
 }
 
 /* A count for -A/-B/-C/-m: decimal digits only; clamps at INT64_MAX. */
