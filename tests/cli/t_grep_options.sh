@@ -137,6 +137,9 @@ for loc in C C.UTF-8; do
 	vs_grep "-Tn -A1, empty context line" -n -T -A1 -E '^two' e
 	vs_grep "-Tnb, split" -n -T -b 299 big
 	vs_grep "-T -c" -T -c -H two f
+	vs_grep "-T -Z" -n -T -Z -H two f
+	vs_grep "--color -nbT -C1" --color=always -n -b -T -H -C1 three f
+	vs_grep "--color --group-separator" --color=always -n --group-separator=XY -A0 two f
 	printf 'two\n' | "$MPS" -T -n -b two > got.out
 	printf 'two\n' | grep -T -n -b two > want.out
 	check_same "$loc: -T on a pipe pads to 19" want.out got.out
