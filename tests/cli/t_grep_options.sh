@@ -1,10 +1,11 @@
 #!/bin/bash
-# grep 3.8's answers for binary files and for the options grep users type
+# grep 3.8's answers for binary files, for lines with invalid UTF-8 (left out
+# in a UTF-8 locale), and for the options grep users type
 # (-b, -T, -z, --label, -I, --binary-files, group separators, --line-buffered,
 # --exclude-from, -d, -D, -C0, include/exclude order, -L -m0, -o with an
 # empty pattern, -f /dev/null, -m on standard input): stdout, stderr (the
 # program name aside) and exit status equal GNU grep's on the same bytes, in
-# the C and C.UTF-8 locales, with one worker, with two, and with files split
+# the C and C.UTF-8 locales, with one worker, and with two and files split
 # in 1 KiB parts.
 . "$(dirname "$0")/lib.sh"
 MAN=$(cd "$(dirname "$0")/../../doc" && pwd)/mpsearch.1
@@ -41,7 +42,7 @@ vs_grep() {
 	grep "${gargs[@]}" > want.out 2> want.err
 	echo "exit $?" >> want.err
 	sed -i 's/^grep: /mpsearch: /' want.err
-	for how in "-j1" "-j2" "-j2 --chunk-size=1k"; do
+	for how in "-j1" "-j2 --chunk-size=1k"; do
 		# shellcheck disable=SC2086
 		"$MPS" $how "$@" > got.out 2> got.err
 		echo "exit $?" >> got.err
