@@ -18,7 +18,8 @@
  *     lone 0 is ripgrep's -0 (--null): "-0" is --null, "-10" is -C 10.
  *
  * Where several options set the same thing, the last one wins (-F/-E/-P,
- * -i/--no-ignore-case, -H/-h, -n/-N, -r/-R, -l/-L, --progress/--no-progress),
+ * -i/--no-ignore-case, -H/-h, -n/-N, -r/-R/-d, -l/-L, -a/-I/--binary-files,
+ * --group-separator/--no-group-separator, --progress/--no-progress),
  * except:
  *   - -A and -B win over -C and -NUM whatever their order (grep and ripgrep);
  *   - output mode: -q beats -l/-L, which beat -c, which beats --json, which
@@ -97,6 +98,18 @@ enum opt_id {
 	OPT_OUTPUT,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_BYTE_OFFSET,
+	OPT_INITIAL_TAB,
+	OPT_NULL_DATA,
+	OPT_LABEL,
+	OPT_GROUP_SEP,
+	OPT_NO_GROUP_SEP,
+	OPT_LINE_BUFFERED,
+	OPT_EXCLUDE_FROM,
+	OPT_DIRECTORIES,
+	OPT_DEVICES,
+	OPT_NO_BINARY,
+	OPT_BINARY_FILES,
 };
 
 struct opt_spec {
@@ -155,6 +168,18 @@ static const struct opt_spec opt_table[] = {
 	{ "output", 0, ARG_REQUIRED, OPT_OUTPUT },
 	{ "help", 0, ARG_NONE, OPT_HELP },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
+	{ "byte-offset", 'b', ARG_NONE, OPT_BYTE_OFFSET },
+	{ "initial-tab", 'T', ARG_NONE, OPT_INITIAL_TAB },
+	{ "null-data", 'z', ARG_NONE, OPT_NULL_DATA },
+	{ "label", 0, ARG_REQUIRED, OPT_LABEL },
+	{ "group-separator", 0, ARG_REQUIRED, OPT_GROUP_SEP },
+	{ "no-group-separator", 0, ARG_NONE, OPT_NO_GROUP_SEP },
+	{ "line-buffered", 0, ARG_NONE, OPT_LINE_BUFFERED },
+	{ "exclude-from", 0, ARG_REQUIRED, OPT_EXCLUDE_FROM },
+	{ "directories", 'd', ARG_REQUIRED, OPT_DIRECTORIES },
+	{ "devices", 'D', ARG_REQUIRED, OPT_DEVICES },
+	{ NULL, 'I', ARG_NONE, OPT_NO_BINARY },
+	{ "binary-files", 0, ARG_REQUIRED, OPT_BINARY_FILES },
 };
 
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
@@ -326,12 +351,12 @@ static int read_all(int fd, char **buf /* out */, size_t *len /* out */)
 	return 0;
 }
 
-/* -f FILE: one pattern per line; "-" is standard input. */
-static void read_pattern_file(struct parser *p /* in, out */, const char *path /* in */)
+/* Read FILE ("-": standard input) into *buf (caller frees); what names it
+ * in the message ("pattern file").  0, or an error recorded in p. */
+static int read_arg_file(struct parser *p /* in, out */, const char *path /* in */,
+			 const char *what /* in */, char **buf /* out */, size_t *len /* out */)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	char *buf = NULL;
-	size_t len = 0;
 	int fd, rc;
 
 	if (is_stdin) {
@@ -342,21 +367,32 @@ static void read_pattern_file(struct parser *p /* in, out */, const char *path /
 		while (fd < 0 && errno == EINTR);
 		if (fd < 0) {
 			int e = errno;
-			fail(p, "cannot read pattern file '%s': %s", path, mps_strerror(e));
-			return;
+			fail(p, "cannot read %s '%s': %s", what, path, mps_strerror(e));
+			return -1;
 		}
 	}
-	rc = read_all(fd, &buf, &len);
+	rc = read_all(fd, buf, len);
 	if (!is_stdin)
 		close(fd);
 	if (rc == -ENOMEM) {
 		fail_nomem(p);
-		return;
+		return -1;
 	}
 	if (rc < 0) {
-		fail(p, "cannot read pattern file '%s': %s", path, mps_strerror(rc));
-		return;
+		fail(p, "cannot read %s '%s': %s", what, path, mps_strerror(rc));
+		return -1;
 	}
+	return 0;
+}
+
+/* -f FILE: one pattern per line; "-" is standard input. */
+static void read_pattern_file(struct parser *p /* in, out */, const char *path /* in */)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (read_arg_file(p, path, "pattern file", &buf, &len))
+		return;
 	/* An empty file gives no pattern; a final newline ends the last line
 	 * rather than starting an empty one. */
 	if (len > 0) {
@@ -365,6 +401,63 @@ static void read_pattern_file(struct parser *p /* in, out */, const char *path /
 		add_patterns(p, buf, len);
 	}
 	free(buf);
+}
+
+/* An --include ('+') or --exclude ('-') glob, kept in order too. */
+static void add_filter(struct parser *p /* in, out */, char kind, const char *glob /* in */,
+		       size_t len)
+{
+	struct mps_strlist *l = kind == '+' ? &p->o->include : &p->o->exclude;
+	char *tagged = malloc(len + 2);
+
+	if (!tagged || mps_strlist_push(l, glob, len) < 0) {
+		free(tagged);
+		fail_nomem(p);
+		return;
+	}
+	tagged[0] = kind;
+	memcpy(tagged + 1, glob, len);
+	tagged[len + 1] = '\0';
+	if (mps_strlist_push(&p->o->filters, tagged, len + 1) < 0)
+		fail_nomem(p);
+	free(tagged);
+}
+
+/* --exclude-from=FILE: one glob a line; as grep, trailing white space is
+ * dropped and blank lines are skipped. */
+static void read_exclude_file(struct parser *p /* in, out */, const char *path /* in */)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (read_arg_file(p, path, "exclude file", &buf, &len))
+		return;
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(buf + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - buf) : len, e = end;
+
+		while (e > at && (buf[e - 1] == ' ' || (buf[e - 1] >= '\t' && buf[e - 1] <= '\r')))
+			e--;
+		if (e > at)
+			add_filter(p, '-', buf + at, e - at);
+		at = end + 1;
+	}
+	free(buf);
+}
+
+/* -d/-D ACTION; recurse only for -d. */
+static void parse_action(struct parser *p /* in, out */, const char *shown /* in */,
+			 const char *arg /* in */, bool dirs, enum mps_action *out /* out */)
+{
+	if (strcmp(arg, "read") == 0)
+		*out = MPS_ACT_READ;
+	else if (strcmp(arg, "skip") == 0)
+		*out = MPS_ACT_SKIP;
+	else if (dirs && strcmp(arg, "recurse") == 0)
+		*out = MPS_ACT_RECURSE;
+	else
+		fail(p, "invalid argument '%s' for '%s' (use %s)", arg, shown,
+		     dirs ? "read, skip or recurse" : "read or skip");
 }
 
 /* A count for -A/-B/-C/-m: decimal digits only; clamps at INT64_MAX. */
@@ -530,18 +623,55 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 		else
 			p->context = n;
 		break;
-	case OPT_TEXT: o->text = true; break;
+	case OPT_TEXT: o->binary = MPS_BIN_TEXT; break;
+	case OPT_NO_BINARY: o->binary = MPS_BIN_SKIP; break;
+	case OPT_BINARY_FILES:
+		if (strcmp(arg, "binary") == 0)
+			o->binary = MPS_BIN_BINARY;
+		else if (strcmp(arg, "text") == 0)
+			o->binary = MPS_BIN_TEXT;
+		else if (strcmp(arg, "without-match") == 0)
+			o->binary = MPS_BIN_SKIP;
+		else
+			fail(p, "invalid argument '%s' for '%s' (use binary, text or without-match)",
+			     arg, shown);
+		break;
+	case OPT_BYTE_OFFSET: o->byte_offset = true; break;
+	case OPT_INITIAL_TAB: o->initial_tab = true; break;
+	case OPT_NULL_DATA: o->null_data = true; break;
+	case OPT_LABEL: o->label = arg; break;
+	case OPT_GROUP_SEP: o->group_sep = arg; break;
+	case OPT_NO_GROUP_SEP: o->group_sep = NULL; break;
+	case OPT_LINE_BUFFERED: o->line_buffered = true; break;
+	case OPT_EXCLUDE_FROM: read_exclude_file(p, arg); break;
+	case OPT_DIRECTORIES: parse_action(p, shown, arg, true, &o->directories); break;
+	case OPT_DEVICES: parse_action(p, shown, arg, false, &o->devices); break;
 	case OPT_NULL: o->null = true; break;
 	case OPT_COLOR: parse_color(p, shown, arg); break;
 	case OPT_WITH_FILENAME: o->with_filename = 1; break;
 	case OPT_NO_FILENAME: o->with_filename = 0; break;
 	case OPT_LINE_NUMBER: o->line_number = true; break;
 	case OPT_NO_LINE_NUMBER: o->line_number = false; break;
-	case OPT_INCLUDE: push(p, &o->include, arg); break;
-	case OPT_EXCLUDE: push(p, &o->exclude, arg); break;
-	case OPT_EXCLUDE_DIR: push(p, &o->exclude_dir, arg); break;
-	case OPT_RECURSIVE: o->deref = false; break;
-	case OPT_DEREF: o->deref = true; break;
+	case OPT_INCLUDE: add_filter(p, '+', arg, strlen(arg)); break;
+	case OPT_EXCLUDE: add_filter(p, '-', arg, strlen(arg)); break;
+	case OPT_EXCLUDE_DIR: {
+		/* grep drops trailing slashes: --exclude-dir=dir/ is dir */
+		size_t n = strlen(arg);
+
+		while (n > 1 && arg[n - 1] == '/')
+			n--;
+		if (mps_strlist_push(&o->exclude_dir, arg, n) < 0)
+			fail_nomem(p);
+		break;
+	}
+	case OPT_RECURSIVE:
+		o->deref = false;
+		o->directories = MPS_ACT_RECURSE;
+		break;
+	case OPT_DEREF:
+		o->deref = true;
+		o->directories = MPS_ACT_RECURSE;
+		break;
 	case OPT_JSON: p->json = true; break;
 	case OPT_STATS: o->stats = true; break;
 	case OPT_PROGRESS: o->progress = 1; break;
@@ -692,6 +822,10 @@ static void opts_defaults(struct mps_opts *o /* out */)
 	o->workers = 0;
 	o->chunk_size = MPS_DEFAULT_CHUNK;
 	o->pin = true;
+	o->binary = MPS_BIN_BINARY;
+	o->group_sep = "--";
+	o->directories = MPS_ACT_RECURSE;
+	o->devices = MPS_ACT_READ;
 }
 
 int mps_opts_parse(struct mps_opts *o, int argc, char **argv, bool stdin_tty, bool stdout_tty,
@@ -780,6 +914,8 @@ int mps_opts_parse(struct mps_opts *o, int argc, char **argv, bool stdin_tty, bo
 	if (o->search_zip && !p.chunk_given)
 		o->chunk_size = MPS_DEFAULT_ZIP_CHUNK;
 
+	o->text = o->binary == MPS_BIN_TEXT;
+	o->context = p.before >= 0 || p.after >= 0 || p.context >= 0;
 	o->before = p.before >= 0 ? p.before : p.context >= 0 ? p.context : 0;
 	o->after = p.after >= 0 ? p.after : p.context >= 0 ? p.context : 0;
 
@@ -796,6 +932,7 @@ void mps_opts_release(struct mps_opts *o)
 	mps_strlist_release(&o->include);
 	mps_strlist_release(&o->exclude);
 	mps_strlist_release(&o->exclude_dir);
+	mps_strlist_release(&o->filters);
 	mps_strlist_release(&o->paths);
 	memset(o, 0, sizeof *o);
 }
@@ -856,7 +993,19 @@ const char *mps_opts_usage(void)
 "  -0, -Z, --null             end file names with a NUL byte, not ':' or newline\n"
 "      --color[=WHEN]         color matches: auto (default), always or never\n"
 "      --colour[=WHEN]        same as --color\n"
+"  -b, --byte-offset          print the byte offset of each line (of each\n"
+"                             match with -o) before it\n"
+"  -T, --initial-tab          align the text after the prefixes on a tab stop\n"
+"  -z, --null-data            input and output records end with NUL, not newline\n"
+"      --label=LABEL          print LABEL as the name of standard input\n"
+"      --group-separator=SEP  print SEP between groups of context (default --)\n"
+"      --no-group-separator   print no separator between groups of context\n"
+"      --line-buffered        write each file's output as soon as it is ready\n"
 "  -a, --text                 search binary files as if they were text\n"
+"  -I                         skip binary files (--binary-files=without-match)\n"
+"      --binary-files=TYPE    binary (default: no lines, but 'FILE: binary file\n"
+"                             matches' on standard error), text (-a) or\n"
+"                             without-match (-I); a NUL byte makes a file binary\n"
 "  -s, --no-messages          do not report unreadable files\n"
 "      --output=FILE          write results to FILE, not standard output\n"
 "      --stats                print statistics on standard error when done\n"
@@ -868,7 +1017,15 @@ const char *mps_opts_usage(void)
 "  -R, --dereference-recursive  likewise, following all symbolic links\n"
 "      --include=GLOB         search only files whose name matches GLOB\n"
 "      --exclude=GLOB         skip files whose name matches GLOB\n"
+"      --exclude-from=FILE    skip files whose name matches a glob in FILE\n"
 "      --exclude-dir=GLOB     skip directories whose name matches GLOB\n"
+"                             (the last --include/--exclude that matches a name\n"
+"                             decides; none matching: skipped if the first\n"
+"                             of them is an --include)\n"
+"  -d, --directories=ACTION   directories: recurse (default), skip, or read\n"
+"                             (an error, as grep)\n"
+"  -D, --devices=ACTION       devices, FIFOs and sockets named as operands:\n"
+"                             read (default) or skip\n"
 "      --search-zip           search compressed files (gzip, bzip2, xz, lzma,\n"
 "                             zstd, lz4; told by content) decompressed; no\n"
 "                             short option (-z is grep's --null-data)\n"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mpsearch/error.h"
@@ -52,11 +53,14 @@ struct mps_printer {
 	uint64_t spill_len;
 	struct mps_buf back; /* a spilled part read back */
 	bool quiet_done;
+	int width;           /* -T: numbers are padded to this width */
 };
 
-static const char *display_path(const struct mps_unit *u)
+static const char *display_path(const struct mps_printer *p, const struct mps_unit *u)
 {
-	return (u->flags & MPS_UNIT_STDIN) ? "(standard input)" : u->path;
+	if (!(u->flags & MPS_UNIT_STDIN))
+		return u->path;
+	return p->o.label ? p->o.label : "(standard input)";
 }
 
 static int flush_out(struct mps_printer *p)
@@ -107,20 +111,44 @@ static int put_sep(struct mps_printer *p, char c)
 	return put(p, &c, 1);
 }
 
-static int put_path(struct mps_printer *p, const char *path)
+/* s in color (when --color is on), then the color's end. */
+static int put_colored(struct mps_printer *p, const char *color, const char *s)
 {
 	int rc = 0;
 	if (p->o.color)
-		rc = puts_(p, C_FILE);
+		rc = puts_(p, color);
 	if (!rc)
-		rc = puts_(p, path);
+		rc = puts_(p, s);
 	if (!rc && p->o.color)
 		rc = puts_(p, C_END);
 	return rc;
 }
 
-/* "path:" or "path\0", then "N:" */
-static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, char sep)
+static int put_path(struct mps_printer *p, const char *path)
+{
+	return put_colored(p, C_FILE, path);
+}
+
+/* v in decimal, padded with spaces to p->width (-T), then sep.  (By hand:
+ * snprintf was a tenth of the printer's time.) */
+static int put_number(struct mps_printer *p, uint64_t v, char sep)
+{
+	char n[32];
+	char *e = n + sizeof(n) - 1, *q = e;
+	*e = '\0';
+	do
+		*--q = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (e - q < p->width && q > n)
+		*--q = ' ';
+	int rc = put_colored(p, C_LINE, q);
+	return rc ? rc : put_sep(p, sep);
+}
+
+/* "path:" or "path\0", then "N:", then the byte offset "B:" (-b), then a
+ * tab (-T) when there was a prefix and the text is not empty (grep). */
+static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, uint64_t offset,
+		      char sep, bool empty)
 {
 	int rc = 0;
 	if (p->o.with_filename) {
@@ -128,19 +156,30 @@ static int put_prefix(struct mps_printer *p, const char *path, int64_t lineno, c
 		if (!rc)
 			rc = p->o.null ? put(p, "", 1) : put_sep(p, sep);
 	}
-	if (!rc && p->o.line_number) {
-		char n[32];
-		snprintf(n, sizeof(n), "%lld", (long long)lineno);
-		if (p->o.color)
-			rc = puts_(p, C_LINE);
-		if (!rc)
-			rc = puts_(p, n);
-		if (!rc && p->o.color)
-			rc = puts_(p, C_END);
-		if (!rc)
-			rc = put_sep(p, sep);
-	}
+	if (!rc && p->o.line_number)
+		rc = put_number(p, (uint64_t)lineno, sep);
+	if (!rc && p->o.byte_offset)
+		rc = put_number(p, offset, sep);
+	if (!rc && p->o.initial_tab && !empty &&
+	    (p->o.with_filename || p->o.line_number || p->o.byte_offset))
+		rc = put(p, "\t", 1);
 	return rc;
+}
+
+/* -T: grep pads numbers to the width of the file size (plus one with line
+ * numbers), or of INTMAX_MAX when the input is not a regular file. */
+static int tab_width(const struct mps_printer *p, const struct mps_unit *u)
+{
+	struct stat st;
+	int rc = (u->flags & MPS_UNIT_STDIN) ? fstat(STDIN_FILENO, &st) : stat(u->path, &st);
+	uint64_t num = !rc && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : (uint64_t)INT64_MAX;
+	int w = 0;
+	if (p->o.line_number && num < (uint64_t)INT64_MAX)
+		num++;
+	do
+		w++;
+	while ((num /= 10) != 0);
+	return w;
 }
 
 struct mps_printer *mps_printer_new(const struct mps_print_opts *o, int fd, const struct mps_diag *d)
@@ -183,38 +222,37 @@ void mps_printer_totals(const struct mps_printer *p, struct mps_totals *t)
 
 /* ---- JSON ---- */
 
-static bool valid_utf8(const unsigned char *s, size_t n)
+/* Is s[0, n) UTF-8?  Strictly (RFC 3629, for JSON), or as glibc's mbrlen
+ * reads it in C.UTF-8 on Debian 12 (what grep decides with): forms of up
+ * to six bytes, so code points past 0x10ffff too.  Neither takes an
+ * overlong form, a surrogate, or a stray or missing continuation byte. */
+static bool utf8_ok(const unsigned char *s, size_t n, bool glibc)
 {
+	static const uint32_t min[] = {0, 0x80, 0x800, 0x10000, 0x200000, 0x4000000};
 	size_t i = 0;
 	while (i < n) {
+		uint64_t w;
+		if (n - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0)) {
+			i += 8; /* eight ASCII bytes */
+			continue;
+		}
 		unsigned char c = s[i];
 		if (c < 0x80) {
 			i++;
 			continue;
 		}
-		size_t k;
-		uint32_t cp;
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
+		size_t k = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 :
+			   c >= 0xf0 && c <= 0xf7 ? 3 : c >= 0xf8 && c <= 0xfb ? 4 :
+			   c >= 0xfc && c <= 0xfd ? 5 : 0;
+		if (k == 0 || (!glibc && c > 0xf4) || n - i <= k)
 			return false;
-		}
-		if (n - i <= k)
-			return false;
+		uint32_t cp = c & (0x3f >> k);
 		for (size_t j = 1; j <= k; j++) {
 			if ((s[i + j] & 0xc0) != 0x80)
 				return false;
 			cp = (cp << 6) | (s[i + j] & 0x3f);
 		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		if (cp < min[k] || (cp >= 0xd800 && cp <= 0xdfff) || (!glibc && cp > 0x10ffff))
 			return false;
 		i += k + 1;
 	}
@@ -268,7 +306,7 @@ static int base64(struct mps_buf *b, const unsigned char *s, size_t n)
 int mps_json_data(struct mps_buf *b, const char *s, size_t n)
 {
 	int rc;
-	if (valid_utf8((const unsigned char *)s, n)) {
+	if (utf8_ok((const unsigned char *)s, n, false)) {
 		rc = mps_buf_append(b, "{\"text\":", strlen("{\"text\":"));
 		if (!rc)
 			rc = json_str(b, s, n);
@@ -329,18 +367,94 @@ static int json_line(struct mps_printer *p, const char *path, const struct mps_l
 	return rc;
 }
 
+/* ---- the records of a file, in order ---- */
+
+/* Walks the records of the parts of the file being printed: each line once
+ * (context shared by two parts comes twice), with absolute line numbers,
+ * and -m applied over the whole file (selected lines after the last one
+ * allowed become its trailing context, then the walk stops). */
+struct rec_it {
+	size_t part;
+	bool open;
+	const unsigned char *blk;
+	size_t len, pos;
+	int64_t base, last, mline;
+	uint64_t nsel;
+	bool stopped;
+};
+
+/* 1 and the next record, 0 at the end, or <0. */
+static int rec_next(struct mps_printer *p, struct rec_it *it, struct mps_line *l, int64_t *abs,
+		    bool *sel)
+{
+	while (!it->stopped) {
+		if (!it->open) {
+			if (it->part >= p->nparts)
+				return 0;
+			struct part *pt = &p->parts[it->part];
+			it->blk = pt->ext ? pt->ext : p->held.data + pt->off;
+			it->len = pt->len;
+			it->pos = 0;
+			if (pt->spilled) {
+				p->back.len = 0;
+				int rc = mps_buf_reserve(&p->back, it->len ? it->len : 1);
+				if (rc)
+					return rc;
+				if (fseeko(p->spill, (off_t)pt->off, SEEK_SET) ||
+				    fread(p->back.data, 1, it->len, p->spill) != it->len)
+					return -EIO;
+				it->blk = p->back.data;
+			}
+			it->open = true;
+		}
+		int r = mps_block_next(it->blk, it->len, &it->pos, l, &p->spans, &p->spcap);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			it->base += (int64_t)p->parts[it->part].sum.lines;
+			it->part++;
+			it->open = false;
+			continue;
+		}
+		int64_t a = it->base + l->lineno;
+		if (a <= it->last)
+			continue;
+		bool s = l->kind == MPS_LINE_SELECTED;
+		if (p->o.max_count >= 0 && it->nsel >= (uint64_t)p->o.max_count) {
+			if (a > it->mline + p->o.after) {
+				it->stopped = true;
+				break;
+			}
+			s = false; /* trailing context after the last allowed line */
+		}
+		if (s && ++it->nsel == (uint64_t)p->o.max_count)
+			it->mline = a;
+		it->last = a;
+		*abs = a;
+		*sel = s;
+		return 1;
+	}
+	return 0;
+}
+
+static int put_group_sep(struct mps_printer *p)
+{
+	int rc = put_colored(p, C_SEP, p->o.group_sep ? p->o.group_sep : "--");
+	return rc ? rc : put(p, "\n", 1);
+}
+
 /* ---- standard output of one line ---- */
 
 static int print_line(struct mps_printer *p, const char *path, const struct mps_line *l,
 		      int64_t lineno, bool selected)
 {
 	int rc = 0;
-	bool ctx = p->o.before > 0 || p->o.after > 0;
+	char eol = p->o.null_data ? '\0' : '\n';
 	if (p->o.only_matching) {
 		if (!selected || p->o.invert)
 			return 0;
 		for (size_t i = 0; !rc && i < l->nspans; i++) {
-			rc = put_prefix(p, path, lineno, ':');
+			rc = put_prefix(p, path, lineno, l->offset + l->spans[i].start, ':', false);
 			if (!rc && p->o.color)
 				rc = puts_(p, C_MATCH);
 			if (!rc)
@@ -348,13 +462,12 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 			if (!rc && p->o.color)
 				rc = puts_(p, C_END);
 			if (!rc)
-				rc = put(p, "\n", 1);
+				rc = put(p, &eol, 1);
 		}
 		p->printed_any = true;
 		return rc;
 	}
-	(void)ctx;
-	rc = put_prefix(p, path, lineno, selected ? ':' : '-');
+	rc = put_prefix(p, path, lineno, l->offset, selected ? ':' : '-', l->len == 0);
 	if (!rc && p->o.color && selected && !p->o.invert && l->nspans) {
 		size_t at = 0;
 		for (size_t i = 0; !rc && i < l->nspans; i++) {
@@ -373,8 +486,181 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 		rc = put(p, l->text, l->len);
 	}
 	if (!rc)
-		rc = put(p, "\n", 1);
+		rc = put(p, &eol, 1);
 	p->printed_any = true;
+	return rc;
+}
+
+/* "FILE: binary file matches" on standard error, after what was printed. */
+static int note_binary(struct mps_printer *p, const char *path)
+{
+	char msg[64 + 4096];
+	snprintf(msg, sizeof(msg), "%s: binary file matches", path);
+	int rc = flush_out(p);
+	if (!rc && p->d.message)
+		p->d.message(p->d.ctx, msg);
+	return rc;
+}
+
+/* ---- lines with encoding errors (a UTF-8 locale) ---- */
+
+/* Index of the first match of a selected line that grep would not print
+ * with -o, or l->nspans. */
+static size_t first_bad_span(const struct mps_line *l)
+{
+	size_t i = 0;
+	while (i < l->nspans &&
+	       utf8_ok((const unsigned char *)l->text + l->spans[i].start,
+		       l->spans[i].end - l->spans[i].start, true))
+		i++;
+	return i;
+}
+
+/* Would grep leave (part of) this line out? */
+static bool line_bad(const struct mps_printer *p, const struct mps_line *l, bool sel)
+{
+	if (p->o.only_matching)
+		return sel && first_bad_span(l) < l->nspans;
+	return !utf8_ok((const unsigned char *)l->text, l->len, true);
+}
+
+/* A file with such lines is printed the way grep 3.8 does it (its prtext
+ * and prpending): a line is "tried"; one with an encoding error is not
+ * printed (with -o, the matches before the bad one are) and, unlike the
+ * others, does not move `lastout`, the line after the last one printed,
+ * so the after-context that follows tries it again; group separators
+ * compare with lastout.  Lines grep would then try that are no record of
+ * ours (outside every context) are skipped.  At the end, "FILE: binary
+ * file matches". */
+struct erec {
+	int64_t abs;
+	bool sel;
+	struct mps_line l; /* text and spans are offsets until printing */
+};
+
+struct enc {
+	struct mps_printer *p;
+	const char *path;
+	struct erec *v;
+	size_t n;
+	const struct mps_buf *text;
+	const struct mps_span *spans;
+	int64_t lastout; /* 0: none yet */
+	bool bad;        /* a line was left out */
+};
+
+static int enc_try(struct enc *e, int64_t line, bool sel)
+{
+	size_t lo = 0, hi = e->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (e->v[mid].abs < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == e->n || e->v[lo].abs != line)
+		return 0;
+	struct mps_line l = e->v[lo].l;
+	l.text = (const char *)e->text->data + (size_t)(uintptr_t)l.text;
+	l.spans = e->spans + (size_t)(uintptr_t)l.spans;
+	bool ok;
+	if (e->p->o.only_matching) {
+		size_t k = sel ? first_bad_span(&l) : l.nspans;
+		ok = k == l.nspans;
+		l.nspans = k;
+		if (!ok && k) {
+			int rc = print_line(e->p, e->path, &l, line, sel);
+			if (rc)
+				return rc;
+		}
+	} else {
+		ok = utf8_ok((const unsigned char *)l.text, l.len, true);
+	}
+	if (!ok) {
+		e->bad = true;
+		return 0;
+	}
+	e->lastout = line + 1;
+	return print_line(e->p, e->path, &l, line, sel);
+}
+
+/* grep's prpending: the after-context still owed, tried from lastout. */
+static int enc_pending(struct enc *e, int64_t *pending, int64_t lim)
+{
+	int rc = 0;
+	if (*pending > 0 && !e->lastout)
+		e->lastout = 1;
+	for (; !rc && *pending > 0 && e->lastout < lim; (*pending)--)
+		rc = enc_try(e, e->lastout, false);
+	return rc;
+}
+
+static int print_encoding_errors(struct mps_printer *p, const char *path, bool ctx,
+				 uint64_t *printed_matches)
+{
+	struct rec_it it = {.last = INT64_MIN, .mline = -1};
+	struct mps_buf text = {0}, spans = {0};
+	struct erec *v = NULL;
+	size_t n = 0, cap = 0;
+	struct mps_line l;
+	int64_t abs;
+	bool sel;
+	int rc = 0, r;
+	while (!rc && (r = rec_next(p, &it, &l, &abs, &sel)) == 1) {
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			struct erec *nv = realloc(v, nc * sizeof(*nv));
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[n] = (struct erec){.abs = abs, .sel = sel, .l = l};
+		v[n].l.text = (const char *)(uintptr_t)text.len;
+		v[n].l.spans = (const struct mps_span *)(uintptr_t)(spans.len / sizeof(*l.spans));
+		rc = mps_buf_append(&text, l.text, l.len);
+		if (!rc && l.nspans)
+			rc = mps_buf_append(&spans, l.spans, l.nspans * sizeof(*l.spans));
+		if (sel)
+			*printed_matches += l.nspans;
+		n++;
+	}
+	if (!rc && r < 0)
+		rc = r;
+	struct enc e = {p, path, v, n, &text, (const struct mps_span *)spans.data, 0, false};
+	int64_t pending = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (!v[i].sel)
+			continue;
+		/* one prtext: a selected line, or with -v a run of them */
+		size_t j = i;
+		while (p->o.invert && j + 1 < n && v[j + 1].sel && v[j + 1].abs == v[j].abs + 1)
+			j++;
+		int64_t s = v[i].abs, q = s;
+		rc = enc_pending(&e, &pending, s);
+		int64_t bp = e.lastout ? e.lastout : 1;
+		for (int64_t k = 0; k < p->o.before && q > bp; k++)
+			q--;
+		if (!rc && ctx && p->printed_any && q != e.lastout)
+			rc = put_group_sep(p);
+		for (; !rc && q < s; q++)
+			rc = enc_try(&e, q, false);
+		for (size_t k = i; !rc && k <= j; k++)
+			rc = enc_try(&e, v[k].abs, true);
+		pending = p->o.after;
+		p->printed_any = true;
+		i = j;
+	}
+	if (!rc)
+		rc = enc_pending(&e, &pending, INT64_MAX);
+	if (!rc && e.bad && !p->o.binary_skip) /* grep -I leaves them out quietly */
+		rc = note_binary(p, path);
+	free(v);
+	mps_buf_release(&text);
+	mps_buf_release(&spans);
 	return rc;
 }
 
@@ -382,13 +668,14 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 
 static int process_file(struct mps_printer *p, const struct mps_unit *u)
 {
-	const char *path = display_path(u);
+	const char *path = display_path(p, u);
 	int rc = 0;
-	bool binary = false;
+	bool binary = false, nonascii = false;
 	int err = 0;
 	uint64_t selected = 0, matches = 0, bytes = 0;
 	for (size_t i = 0; i < p->nparts; i++) {
 		binary |= p->parts[i].sum.binary != 0;
+		nonascii |= p->parts[i].sum.nonascii != 0;
 		if (p->parts[i].sum.err && !err)
 			err = p->parts[i].sum.err;
 		selected += p->parts[i].sum.selected;
@@ -407,10 +694,9 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		if (p->nparts > 1)
 			return 0;
 	}
-	/* binary files are skipped, but -L lists one with no match, as grep
-	 * does (the searcher reads it as text in that mode) */
-	if (binary && !p->o.text && p->o.output != MPS_OUT_FILES_WITHOUT)
-		return 0;
+	/* -I: a binary file has no match (-L lists it, as grep does) */
+	if (binary && !p->o.text && p->o.binary_skip)
+		selected = matches = 0;
 	if (p->o.max_count >= 0 && selected > (uint64_t)p->o.max_count)
 		selected = (uint64_t)p->o.max_count;
 	if (selected)
@@ -455,64 +741,55 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		break;
 	}
 
+	if (binary && !p->o.text) {
+		/* grep: no line of a binary file, a note when one was selected */
+		p->t.matches += matches;
+		if (!selected)
+			return 0;
+		p->printed_any = true; /* grep: the next group gets a "--" */
+		return note_binary(p, path);
+	}
 	bool json = p->o.output == MPS_OUT_JSON;
-	bool ctx = p->o.before > 0 || p->o.after > 0;
+	bool ctx = (p->o.context || p->o.before > 0 || p->o.after > 0) && !p->o.no_group_sep;
 	if (p->o.max_count == 0)
 		return rc; /* grep -m 0 prints nothing, context included */
-	int64_t base = 0, last = INT64_MIN, mline = -1;
-	uint64_t nsel = 0, printed_matches = 0, jlines = 0;
-	bool stopped = false;
+	p->width = p->o.initial_tab ? tab_width(p, u) : 0;
+	uint64_t printed_matches = 0, jlines = 0;
 	p->json.len = 0;
-	for (size_t i = 0; i < p->nparts && !rc && !stopped; i++) {
-		const unsigned char *blk = p->parts[i].ext ? p->parts[i].ext : p->held.data + p->parts[i].off;
-		size_t len = p->parts[i].len, pos = 0;
-		if (p->parts[i].spilled) {
-			p->back.len = 0;
-			if ((rc = mps_buf_reserve(&p->back, len ? len : 1)))
-				break;
-			if (fseeko(p->spill, (off_t)p->parts[i].off, SEEK_SET) ||
-			    fread(p->back.data, 1, len, p->spill) != len) {
-				rc = -EIO;
-				break;
-			}
-			blk = p->back.data;
-		}
-		struct mps_line l;
-		int r;
-		while (!rc && (r = mps_block_next(blk, len, &pos, &l, &p->spans, &p->spcap)) == 1) {
-			int64_t abs = base + l.lineno;
-			if (abs <= last)
-				continue;
-			bool sel = l.kind == MPS_LINE_SELECTED;
-			if (p->o.max_count >= 0 && nsel >= (uint64_t)p->o.max_count) {
-				if (abs > mline + p->o.after) {
-					stopped = true;
-					break;
-				}
-				sel = false; /* trailing context after the last allowed line */
-			}
-			if (!json && ctx && p->printed_any && abs != last + 1)
-				rc = puts_(p, p->o.color ? C_SEP "--" C_END "\n" : "--\n");
-			if (rc)
-				break;
-			if (sel) {
-				nsel++;
-				printed_matches += l.nspans;
-				if (p->o.max_count >= 0 && nsel == (uint64_t)p->o.max_count)
-					mline = abs;
-			}
-			if (json) {
-				rc = json_line(p, path, &l, abs, sel);
-				jlines++;
-			} else {
-				rc = print_line(p, path, &l, abs, sel);
-			}
-			last = abs;
-		}
-		if (!rc && r < 0 && r != 1 && !stopped)
-			rc = r;
-		base += (int64_t)p->parts[i].sum.lines;
+	struct rec_it it = {.last = INT64_MIN, .mline = -1};
+	struct mps_line l;
+	int64_t abs, prev = INT64_MIN;
+	bool sel;
+	int r;
+	bool enc = false;
+	if (!json && p->o.utf8 && !p->o.text && nonascii) {
+		/* a line with an encoding error: grep's way (see below) */
+		while ((r = rec_next(p, &it, &l, &abs, &sel)) == 1 && !line_bad(p, &l, sel))
+			;
+		if (r < 0)
+			return r;
+		enc = r == 1;
+		if (enc)
+			rc = print_encoding_errors(p, path, ctx, &printed_matches);
+		it = (struct rec_it){.last = INT64_MIN, .mline = -1};
 	}
+	while (!enc && !rc && (r = rec_next(p, &it, &l, &abs, &sel)) == 1) {
+		if (!json && ctx && p->printed_any && abs != prev + 1)
+			rc = put_group_sep(p);
+		if (rc)
+			break;
+		if (sel)
+			printed_matches += l.nspans;
+		if (json) {
+			rc = json_line(p, path, &l, abs, sel);
+			jlines++;
+		} else {
+			rc = print_line(p, path, &l, abs, sel);
+		}
+		prev = abs;
+	}
+	if (!enc && !rc && r < 0)
+		rc = r;
 	p->t.matches += p->o.only_matching || json || p->o.color ? printed_matches : matches;
 	if (json && !rc && jlines) {
 		struct mps_buf head = {0};
@@ -592,6 +869,8 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	if (u->part + 1 < u->nparts)
 		return 0;
 	rc = process_file(p, u);
+	if (rc == 0 && p->o.line_buffered)
+		rc = flush_out(p);
 	p->in_file = false;
 	p->held.len = 0;
 	p->nparts = 0;

@@ -5,6 +5,8 @@
  * its results and then each other rank's stream in rank order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -90,6 +92,14 @@ static void count_error(void *ctx, const char *path, int err)
 	atomic_fetch_add(&r->errors, 1);
 	if (r->d->error && !r->o->no_messages)
 		r->d->error(r->d->ctx, path, err);
+}
+
+/* The printer's notes ("FILE: binary file matches") */
+static void print_message(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
 }
 
 static void message(struct run *r, const char *fmt, const char *a, const char *b)
@@ -194,6 +204,10 @@ static int walk(struct run *r)
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
+		.filters = o->filters.v, .nfilters = o->filters.n,
+		.dirs_skip = o->directories == MPS_ACT_SKIP,
+		.dirs_read = o->directories == MPS_ACT_READ,
+		.devices_skip = o->devices == MPS_ACT_SKIP,
 	};
 	struct mps_walk_cb cb = {.file = add_file, .error = walk_error, .ctx = r};
 	double t0 = now();
@@ -235,15 +249,29 @@ static void *list_walker_thread(void *arg)
 
 /* ---- options for the stages ---- */
 
+/* Is the character set of the environment's locale (LC_ALL, LC_CTYPE,
+ * LANG, as setlocale reads them) UTF-8?  The process locale is not changed. */
+static bool utf8_locale(void)
+{
+	locale_t loc = newlocale(LC_CTYPE_MASK, "", (locale_t)0);
+	if (!loc)
+		return false;
+	bool yes = strcmp(nl_langinfo_l(CODESET, loc), "UTF-8") == 0;
+	freelocale(loc);
+	return yes;
+}
+
 static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		       struct mps_print_opts *po)
 {
 	bool lines = o->output == MPS_OUT_LINES || o->output == MPS_OUT_JSON;
 	bool ctx = lines; /* -o prints no context lines, but "--" between groups */
+	bool utf8 = o->output == MPS_OUT_LINES && !o->text && utf8_locale();
 	*so = (struct mps_search_opts){
 		.invert = o->invert, .max_count = o->max_count,
 		.before = ctx ? o->before : 0, .after = ctx ? o->after : 0,
-		.text = o->text || o->output == MPS_OUT_FILES_WITHOUT,
+		.text = o->text, .binary_skip = o->binary == MPS_BIN_SKIP,
+		.null_data = o->null_data, .mark_nonascii = utf8,
 		.emit_lines = lines, .split_over = o->chunk_size,
 		.search_zip = o->search_zip,
 		/* the parts of a split compressed file carry no byte offsets and
@@ -266,6 +294,11 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.line_number = o->line_number, .null = o->null, .color = o->color,
 		.invert = o->invert, .text = o->text, .max_count = o->max_count,
 		.before = so->before, .after = so->after,
+		.binary_skip = so->binary_skip, .byte_offset = o->byte_offset,
+		.initial_tab = o->initial_tab, .null_data = o->null_data,
+		.line_buffered = o->line_buffered, .context = lines && o->context,
+		.label = o->label, .group_sep = o->group_sep, .no_group_sep = !o->group_sep,
+		.utf8 = utf8,
 	};
 }
 
@@ -1525,7 +1558,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 {
 	double t0 = now();
 	struct run r = {.o = o, .d = d};
-	r.pd = (struct mps_diag){.error = count_error, .ctx = &r};
+	r.pd = (struct mps_diag){.error = count_error, .message = print_message, .ctx = &r};
 	bool mpi = mps_run_launched();
 	/* every rank sees the same argv, so all agree; under a launcher the
 	 * terminal test means nothing, so auto is off there */
@@ -1551,8 +1584,8 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		mpi = false;
 	}
 #endif
-	if (o->max_count == 0)
-		return 1; /* grep -m 0: nothing is read */
+	if (o->max_count == 0 && o->output != MPS_OUT_FILES_WITHOUT)
+		return 1; /* grep -m 0: nothing is read (-L lists every file) */
 
 	char err[512];
 	struct mps_match_opts mo = {

@@ -30,6 +30,8 @@ struct mps_searcher {
 	size_t cap;
 	struct mps_span *spans;
 	size_t spcap;
+	char *zbuf; /* -z: a line with its bytes swapped back */
+	size_t zcap;
 };
 
 size_t mps_count_newlines(const char *p, size_t n)
@@ -89,6 +91,7 @@ void mps_searcher_free(struct mps_searcher *s)
 	mps_matcher_scratch_free(s->ms);
 	free(s->buf);
 	free(s->spans);
+	free(s->zbuf);
 	free(s);
 }
 
@@ -97,7 +100,8 @@ enum mode { M_OWNED, M_TAIL, M_DONE };
 
 struct run {
 	struct mps_searcher *s;
-	const struct mps_search_opts *o;
+	const struct mps_search_opts *o; /* &ro */
+	struct mps_search_opts ro; /* the searcher's, narrowed once a file is binary */
 	struct mps_sink *sink;
 	int fd;
 	struct mps_reader *rd; /* read through it instead of fd */
@@ -122,7 +126,72 @@ struct run {
 	uint64_t first;   /* offset of the first owned line */
 	uint64_t rbegin;  /* range begin */
 	uint64_t counted_to; /* bytes of the range counted up to here */
+	bool max_hit;     /* -m stopped the search */
+	uint64_t sel_end; /* offset just after the last owned selected line */
 };
+
+/* -z: swap '\n' and NUL, so that the line machinery (and the matcher) see
+ * records as lines; lines are swapped back before the sink sees them. */
+static void swap_nl(char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n')
+			p[i] = '\0';
+		else if (p[i] == '\0')
+			p[i] = '\n';
+	}
+}
+
+/* A binary file: each NUL ends a line (grep's "zapping"). */
+static void zap_nuls(char *p, size_t n)
+{
+	char *e = p + n;
+	while ((p = memchr(p, 0, (size_t)(e - p))))
+		*p++ = '\n';
+}
+
+/* A NUL byte was seen: the file is binary. */
+static void mark_binary(struct run *r)
+{
+	r->sum.binary = 1;
+	/* nothing more goes to the sink; one selected line tells */
+	if (r->ro.emit_lines)
+		r->ro.first_only = true;
+	r->ro.emit_lines = false;
+	r->ro.spans = false;
+	r->after_left = 0;
+}
+
+/* Map bytes p[0, n) for matching (-z, a binary file). */
+static void map_bytes(struct run *r, char *p, size_t n)
+{
+	if (r->o->null_data)
+		swap_nl(p, n);
+	else if (r->sum.binary && !r->o->binary_skip)
+		zap_nuls(p, n);
+}
+
+/* Bytes just read into p[0, n): note a NUL, and map them for matching. */
+static void took(struct run *r, char *p, size_t n)
+{
+	if (!r->o->text && !r->sum.binary && memchr(p, 0, n))
+		mark_binary(r);
+	map_bytes(r, p, n);
+}
+
+static void run_opts(struct run *r)
+{
+	r->ro = r->s->o;
+	if (r->ro.null_data)
+		r->ro.text = true; /* NUL bytes end records: they say nothing */
+	r->o = &r->ro;
+}
+
+/* The search is over because the file is binary and -I skips it. */
+static bool binary_stop(const struct run *r)
+{
+	return r->sum.binary && r->o->binary_skip;
+}
 
 static int64_t lineno_at(struct run *r, size_t pos)
 {
@@ -172,8 +241,7 @@ static int do_read(struct run *r)
 		r->eof = true;
 		return 0;
 	}
-	if (!r->o->text && !r->sum.binary && memchr(s->buf + r->len, 0, (size_t)n))
-		r->sum.binary = 1;
+	took(r, s->buf + r->len, (size_t)n);
 	if (r->regular && r->seq && (size_t)n < want)
 		r->eof = true;
 	if (r->seq) {
@@ -249,9 +317,25 @@ static int fill(struct run *r, size_t *complete)
 		int rc = do_read(r);
 		if (rc)
 			return rc;
-		if (r->sum.binary)
+		if (binary_stop(r))
 			return 0;
 	}
+}
+
+/* Does p[0, n) hold a byte >= 0x80? */
+static bool has_high(const char *p, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ull)
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return true;
+	return false;
 }
 
 static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, int64_t lineno,
@@ -279,7 +363,22 @@ static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, in
 		if (owned)
 			r->sum.matches += (uint64_t)n;
 	}
-	int rc = s->o.emit_lines ? r->sink->line(r->sink, &l) : 0;
+	if (r->o->null_data && r->o->emit_lines) {
+		if (l.len > s->zcap) {
+			char *z = realloc(s->zbuf, l.len);
+			if (!z)
+				return -ENOMEM;
+			s->zbuf = z;
+			s->zcap = l.len;
+		}
+		if (l.len)
+			memcpy(s->zbuf, l.text, l.len);
+		swap_nl(s->zbuf, l.len);
+		l.text = s->zbuf;
+	}
+	if (r->o->mark_nonascii && r->o->emit_lines && !r->sum.nonascii && has_high(l.text, l.len))
+		r->sum.nonascii = 1;
+	int rc = r->o->emit_lines ? r->sink->line(r->sink, &l) : 0;
 	if (rc) {
 		r->cbrc = rc;
 		return STOP;
@@ -338,7 +437,10 @@ static int selected(struct run *r, size_t ls, size_t le, bool owned)
 	if (!owned)
 		return 0;
 	r->sum.selected++;
-	if (o->first_only || (o->max_count >= 0 && (int64_t)r->sum.selected >= o->max_count)) {
+	r->sel_end = r->boff + (le < r->len ? le + 1 : le);
+	if (o->max_count >= 0 && (int64_t)r->sum.selected >= o->max_count)
+		r->max_hit = true;
+	if (o->first_only || r->max_hit) {
 		r->mode = M_DONE;
 		return STOP;
 	}
@@ -417,7 +519,7 @@ static int tail(struct run *r)
 		int rc = fill(r, &complete);
 		if (rc)
 			return rc;
-		if (r->sum.binary || r->scan >= complete)
+		if (binary_stop(r) || r->scan >= complete)
 			return 0;
 		size_t ls = r->scan, le = line_end(r, ls, complete);
 		r->scan = le < r->len ? le + 1 : le;
@@ -482,6 +584,8 @@ static int prefetch_before(struct run *r, uint64_t first)
 			return -errno;
 		if ((uint64_t)n < p - lo)
 			return MPS_ETRUNC;
+		if (r->o->null_data)
+			swap_nl(tmp, (size_t)n);
 		for (size_t i = (size_t)(p - lo); i-- > 0;) {
 			if (tmp[i] == '\n' && --want == 0) {
 				start = lo + i + 1;
@@ -559,6 +663,8 @@ static int count_owned(struct run *r)
 		if (k == 0)
 			break;
 		any = true;
+		if (r->o->null_data)
+			swap_nl(tmp, (size_t)k);
 		size_t use = (size_t)k;
 		if (p + use > stop)
 			use = p < stop ? (size_t)(stop - p) : 0;
@@ -570,7 +676,8 @@ static int count_owned(struct run *r)
 	/* a final '\n' at EOF starts no line */
 	if (any && p <= stop && p > r->first) {
 		char last;
-		if (pread(r->fd, &last, 1, (off_t)(p - 1)) == 1 && last == '\n' && n > 0)
+		if (pread(r->fd, &last, 1, (off_t)(p - 1)) == 1 &&
+		    last == (r->o->null_data ? '\0' : '\n') && n > 0)
 			n--;
 	}
 	r->sum.lines = any ? n + 1 : 0;
@@ -597,11 +704,11 @@ static int run_range(struct run *r, uint64_t begin, unsigned flags)
 	r->cnt_pos = r->scan;
 	r->cnt_line = 1;
 	r->first = r->boff + r->scan;
-	while (r->mode == M_OWNED && !r->sum.binary) {
+	while (r->mode == M_OWNED && !binary_stop(r)) {
 		size_t complete;
 		if ((rc = fill(r, &complete)))
 			return rc;
-		if (r->sum.binary || r->scan >= complete)
+		if (binary_stop(r) || r->scan >= complete)
 			break;
 		size_t stop = complete;
 		if (r->end != UINT64_MAX && r->end - r->boff < complete) {
@@ -681,6 +788,8 @@ static int run_end(struct run *r, int rc)
 		r->sum.err = MPS_ETRUNC; /* the file shrank under us */
 	if (s->o.max_count >= 0 && r->sum.selected > (uint64_t)s->o.max_count)
 		r->sum.selected = (uint64_t)s->o.max_count;
+	if (r->max_hit && r->seq && r->fd >= 0)
+		lseek(r->fd, (off_t)r->sel_end, SEEK_SET); /* fails on a pipe: nothing to do */
 	int frc = r->sink->finish(r->sink, &r->sum);
 	return r->cbrc ? r->cbrc : frc;
 }
@@ -689,10 +798,11 @@ int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t en
 		     struct mps_sink *sink)
 {
 	struct run r = {
-		.s = s, .o = &s->o, .sink = sink, .fd = fd, .end = end,
+		.s = s, .sink = sink, .fd = fd, .end = end,
 		.seq = begin == 0 && end == UINT64_MAX, .cnt_line = 1, .rbegin = begin,
 		.mode = M_OWNED,
 	};
+	run_opts(&r);
 	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
 	r.regular = (flags & MPS_SEARCH_REGULAR) != 0;
 	int rc = 0;
@@ -724,22 +834,38 @@ int mps_searcher_run_reader(struct mps_searcher *s, struct mps_reader *rd, unsig
 int mps_searcher_run_mem(struct mps_searcher *s, char *data, size_t len, unsigned flags,
 			 struct mps_sink *sink)
 {
-	/* the searcher's buffer is data for this run: every read is done */
+	/* the searcher's buffer is data for this run: every read is done; a
+	 * binary file or -z changes bytes, so then data is copied first */
 	char *own = s->buf;
 	size_t cap = s->cap;
+	bool binary = !s->o.text && !s->o.null_data && memchr(data, 0, len);
+	if (s->o.null_data || binary) {
+		if (len > cap) {
+			char *b = realloc(own, len);
+			if (!b) {
+				struct mps_unit_summary sum = {.err = -ENOMEM};
+				return sink->finish(sink, &sum);
+			}
+			own = s->buf = b;
+			cap = s->cap = len;
+		}
+		memcpy(own, data, len);
+		data = own;
+	}
 	s->buf = data;
 	s->cap = len;
 	struct run r = {
-		.s = s, .o = &s->o, .sink = sink, .fd = -1, .end = UINT64_MAX, .seq = true,
+		.s = s, .sink = sink, .fd = -1, .end = UINT64_MAX, .seq = true,
 		.cnt_line = 1, .mode = M_OWNED, .len = len, .eof = true, .regular = true,
 	};
+	run_opts(&r);
 	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
 	r.sum.bytes = len;
-	if (len > 0) {
-		if (!s->o.text && memchr(data, 0, len))
-			r.sum.binary = 1;
+	if (binary)
+		mark_binary(&r);
+	map_bytes(&r, data, len);
+	if (len > 0)
 		r.last_nl = data[len - 1] == '\n';
-	}
 	int rc = run_end(&r, run_range(&r, 0, flags));
 	s->buf = own;
 	s->cap = cap;

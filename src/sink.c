@@ -171,7 +171,7 @@ void mps_summary_encode(const struct mps_unit_summary *s, unsigned char *w)
 	put_u64(w + 16, s->matches);
 	put_u64(w + 24, s->bytes);
 	put_u32(w + 32, (uint32_t)s->err);
-	w[36] = s->binary;
+	w[36] = (unsigned char)((s->binary != 0) | (s->nonascii != 0) << 1);
 }
 
 void mps_summary_decode(const unsigned char *w, struct mps_unit_summary *s)
@@ -181,5 +181,6 @@ void mps_summary_decode(const unsigned char *w, struct mps_unit_summary *s)
 	s->matches = get_u64(w + 16);
 	s->bytes = get_u64(w + 24);
 	s->err = (int32_t)get_u32(w + 32);
-	s->binary = w[36] != 0;
+	s->binary = (w[36] & ~2u) != 0;
+	s->nonascii = (w[36] & 2u) != 0;
 }

@@ -39,10 +39,13 @@
  *    and a name suffix of a directory operand (grep skips `grep -r
  *    --exclude-dir=d x d`), except the operand "." which is never excluded
  *    (grep exempts its implicit "." operand);
- *  - a name is searched when it matches no --exclude and, if any --include
- *    was given, matches one of them.  grep lets the last matching option
- *    win, so this equals grep when all --include options come before all
- *    --exclude options (the order is not kept in struct mps_walk_opts).
+ *  - with filters (the options in order), the last --include/--exclude
+ *    that matches a name decides, and a name none matches is searched
+ *    unless the first option is an --include (gnulib's exclude.c, which
+ *    grep uses); without them, a name is searched when it matches no
+ *    --exclude and, if any --include was given, one of them;
+ *  - -d skip / -d read and -D skip apply to operands: while walking,
+ *    devices are skipped anyway and directories are what is walked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -142,6 +145,14 @@ static bool any_match_suffix(char *const *globs, size_t n, const char *name)
 static bool file_skipped(const struct mps_walk_opts *o, const char *name, bool operand)
 {
 	bool (*m)(char *const *, size_t, const char *) = operand ? any_match_suffix : any_match;
+	if (o->nfilters) {
+		for (size_t i = o->nfilters; i-- > 0;) {
+			char *const glob[1] = {o->filters[i] + 1};
+			if (m(glob, 1, name))
+				return o->filters[i][0] != '+';
+		}
+		return o->filters[0][0] == '+';
+	}
 	if (o->nexclude && m(o->exclude, o->nexclude, name))
 		return true;
 	if (o->ninclude && !m(o->include, o->ninclude, name))
@@ -552,9 +563,17 @@ static int walk_operand(struct walk *w, const char *p)
 	if (!S_ISDIR(st.st_mode)) {
 		if (file_skipped(o, p, true))
 			return 0;
+		if (o->devices_skip && !S_ISREG(st.st_mode))
+			return 0;
 		struct mps_walk_file f = {.path = p, .pathlen = strlen(p), .size = (uint64_t)st.st_size,
 					  .regular = S_ISREG(st.st_mode)};
 		return cb->file(cb->ctx, &f);
+	}
+	if (o->dirs_skip)
+		return 0;
+	if (o->dirs_read) {
+		report(cb, p, -EISDIR);
+		return 0;
 	}
 	if (strcmp(p, ".") != 0 && any_match_suffix(o->exclude_dir, o->nexclude_dir, p))
 		return 0;

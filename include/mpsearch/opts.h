@@ -18,6 +18,12 @@ enum mps_output {
 	MPS_OUT_JSON,          /* --json */
 };
 
+/* --binary-files: what a file holding a NUL byte is searched as. */
+enum mps_binary { MPS_BIN_BINARY, MPS_BIN_TEXT, MPS_BIN_SKIP };
+
+/* -d/--directories and -D/--devices ACTION. */
+enum mps_action { MPS_ACT_READ, MPS_ACT_SKIP, MPS_ACT_RECURSE };
+
 struct mps_strlist {
 	char **v; /* owned strings */
 	size_t n, alloc;
@@ -32,12 +38,25 @@ struct mps_opts {
 	int64_t max_count; /* -1: no limit */
 	bool no_messages;  /* -s */
 	int64_t before, after;
-	bool text;           /* -a */
+	bool context;        /* -A, -B, -C or -NUM given, even 0 */
+	bool text;           /* -a, --binary-files=text */
+	enum mps_binary binary; /* MPS_BIN_TEXT whenever text is set */
+	bool byte_offset;    /* -b */
+	bool initial_tab;    /* -T */
+	bool null_data;      /* -z: records end with NUL, not newline */
+	bool line_buffered;  /* --line-buffered */
+	const char *label;   /* --label: name of standard input, borrowed from argv */
+	const char *group_sep; /* --group-separator ("--"); NULL: --no-group-separator */
+	enum mps_action directories; /* -d; MPS_ACT_RECURSE by default */
+	enum mps_action devices;     /* -D; MPS_ACT_READ by default */
 	bool null;           /* -0 / -Z / --null */
 	bool color;          /* resolved from --color */
 	int with_filename;   /* -1 auto, 0 -h, 1 -H */
 	bool line_number;    /* default on; -N turns off */
 	struct mps_strlist include, exclude, exclude_dir;
+	/* --include/--exclude/--exclude-from in command-line order: "+GLOB"
+	 * includes, "-GLOB" excludes (grep: the last that matches decides) */
+	struct mps_strlist filters;
 	bool deref;          /* -R */
 	bool search_zip;     /* --search-zip */
 	bool stats;

@@ -18,7 +18,8 @@
 struct mps_diag {
 	/* a file or directory could not be searched; err is -errno or MPS_E* */
 	void (*error)(void *ctx, const char *path /* in */, int err);
-	/* a whole-run problem, already in words ("invalid pattern: ...") */
+	/* a whole-run problem, already in words ("invalid pattern: ..."); also
+	 * "FILE: binary file matches" (standard output is written out first) */
 	void (*message)(void *ctx, const char *msg /* in */);
 	/* --stats text, several lines */
 	void (*stats)(void *ctx, const char *text /* in */);
@@ -33,6 +34,20 @@ struct mps_print_opts {
 	enum mps_output output;
 	bool only_matching, with_filename, line_number, null, color;
 	bool invert, text;
+	bool binary_skip;     /* -I: a binary file has no match */
+	bool byte_offset;     /* -b */
+	bool initial_tab;     /* -T */
+	bool null_data;       /* -z: lines end with NUL */
+	bool line_buffered;   /* write out after each file */
+	bool utf8;            /* a UTF-8 locale: as grep 3.8, a line (with -o, a
+				 match) with an encoding error is not printed, and
+				 "FILE: binary file matches" follows (unless text);
+				 looked for in files whose summary says nonascii */
+	bool context;         /* -A/-B/-C given (even 0): groups get separators,
+				 as they do whenever before or after is > 0 */
+	bool no_group_sep;    /* --no-group-separator */
+	const char *label;    /* name of standard input, or NULL; borrowed */
+	const char *group_sep; /* between groups of context; NULL: "--"; borrowed */
 	int64_t max_count, before, after;
 };
 

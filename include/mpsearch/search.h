@@ -15,6 +15,14 @@ struct mps_search_opts {
 	int64_t max_count;   /* -1 none */
 	int64_t before, after;
 	bool text;           /* -a: NUL bytes do not make a file binary */
+	/* A NUL byte makes a file binary (unless text).  Binary files are
+	 * searched on with every NUL taken as a line end (grep), but no line
+	 * is handed to the sink after the NUL is seen, and one selected line
+	 * is enough unless lines are counted (-c).  With binary_skip (-I)
+	 * the search stops at the NUL instead. */
+	bool binary_skip;
+	bool null_data;      /* -z: records end with NUL; '\n' is a plain byte */
+	bool mark_nonascii;  /* set summary.nonascii (for the UTF-8 check of printing) */
 	bool emit_lines;     /* false for -c/-l/-L/-q: count only */
 	bool spans;          /* attach match spans (-o, --json, --color) */
 	bool first_only;     /* -l/-L/-q: one selected line is enough */
@@ -48,9 +56,13 @@ enum {
  * 0, or the first nonzero value a sink callback returned. */
 int mps_searcher_run(struct mps_searcher *s /* in, out */, int fd, uint64_t begin, uint64_t end,
 		     unsigned flags, struct mps_sink *sink /* in */);
+/* When -m stopped the search of a whole input read sequentially (standard
+ * input), fd is left just after the last selected line if it can seek
+ * (grep's promise for `(grep -m1 x; cat) < file`). */
 
 /* The same for a whole regular file already read: data[0, len) is all of
- * it.  data is used in place (not changed) until it returns. */
+ * it.  data is used in place (not changed) until it returns; a binary
+ * file or -z, whose bytes the search maps, is copied first. */
 int mps_searcher_run_mem(struct mps_searcher *s /* in, out */, char *data /* in */, size_t len,
 			 unsigned flags, struct mps_sink *sink /* in */);
 

@@ -38,6 +38,8 @@ struct mps_unit_summary {
 	uint64_t bytes;         /* bytes read */
 	int32_t err;            /* 0, -errno or MPS_E* */
 	uint8_t binary;         /* a NUL byte was seen */
+	uint8_t nonascii;       /* a line handed to the sink has a byte >= 0x80
+				   (noted only when asked: mark_nonascii) */
 };
 
 struct mps_sink {
@@ -77,7 +79,8 @@ int mps_block_next(const unsigned char *block /* in */, size_t len, size_t *pos 
 		   struct mps_line *l /* out */, struct mps_span **spans /* in, out */,
 		   size_t *cap /* in, out */);
 
-/* Fixed-size summary encoding (for pipes and MPI messages). */
+/* Fixed-size summary encoding (for pipes and MPI messages); byte 36 holds
+ * nonascii in bit 1 and binary in the others. */
 #define MPS_SUMMARY_WIRE 37
 void mps_summary_encode(const struct mps_unit_summary *s /* in */, unsigned char *wire /* out */);
 void mps_summary_decode(const unsigned char *wire /* in */, struct mps_unit_summary *s /* out */);

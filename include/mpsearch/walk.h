@@ -18,6 +18,15 @@ struct mps_walk_opts {
 	size_t nexclude;
 	char *const *exclude_dir;
 	size_t nexclude_dir;
+	/* --include/--exclude in command-line order, "+GLOB" or "-GLOB"; when
+	 * given, include/exclude are not used: the last that matches a name
+	 * decides, and a name that none matches is skipped only when the first
+	 * is an include (grep's rule) */
+	char *const *filters;
+	size_t nfilters;
+	bool dirs_skip;    /* -d skip: directory operands are skipped */
+	bool dirs_read;    /* -d read: directory operands are errors (EISDIR) */
+	bool devices_skip; /* -D skip: device, FIFO and socket operands are skipped */
 };
 
 #define MPS_WALK_NOSIZE UINT64_MAX

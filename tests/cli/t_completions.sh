@@ -12,10 +12,11 @@ for f in mpsearch.bash mpsearch.zsh mpsearch.fish; do
 	[ -s "$C/$f" ] && ok || fail "no $C/$f"
 done
 
-# the options --help shows: long ones, and short ones in "-x," form
+# the options --help shows: long ones, and short ones
 "$MPS" --help > help
 grep -oE -- '(^| )--[a-z][a-z-]*' help | tr -d ' ' | sort -u > long
-grep -oE -- '^  (-[a-zA-Z0-9], )+' help | grep -oE -- '-[a-zA-Z0-9]' | sort -u > short
+# ("-x, -y, --long" and a short option alone, "-I   text")
+grep -oE -- '^  (-[a-zA-Z0-9], )+|^  -[a-zA-Z0-9]  ' help | grep -oE -- '-[a-zA-Z0-9]' | sort -u > short
 [ "$(wc -l < long)" -gt 30 ] && ok || fail "only $(wc -l < long) long options in --help"
 [ "$(wc -l < short)" -gt 20 ] && ok || fail "only $(wc -l < short) short options in --help"
 sort -u long short > all

@@ -427,7 +427,10 @@ open(d + "/empty-lines", "wb").write(b"\n" * 5000 + b"foo\n" + b"\n" * 5000)' ln
 	printf '1:foo\r\n' >want
 	check_same "CRLF -x with \\r" want out
 
-	# NUL bytes: the whole file is skipped, in every mode; -a searches it
+	# NUL bytes: the whole file is binary, in every mode (grep 3.8): no
+	# line is printed but "FILE: binary file matches" goes to stderr; -c,
+	# -l and the exit status count its matches (each NUL ends a line, so -v
+	# selects the pieces without foo); -a searches it as text
 	python3 -c 'import sys
 d = sys.argv[1]
 base = b"".join(b"line %d foo bar\n" % i for i in range(70000))   # 1.3 MB
@@ -450,7 +453,7 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 		grep -a -n foo "ln/$f" | cksum >want.sum
 		# every mode for the NUL in one chunk only; two for the others
 		modes=("" "-j4 --chunk-size 64K")
-		local ms=("-n" "-c" "-l" "-v" "--json")
+		local ms=("-n" "-v" "--json")
 		if [ $f = onechunk ]; then
 			modes=("${FMODES[@]}" "--chunk-size 64K")
 			ms+=("-n -A1")
@@ -459,16 +462,27 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 			for m in "${ms[@]}"; do
 				run out err $mode $m foo "ln/$f"
 				st=$?
-				status "NUL $f $m [$mode] exit" $st 1
+				status "NUL $f $m [$mode] exit" $st 0
 				if [ "$m" = "--json" ]; then
 					grep -v '"type":"summary"' out >out2
 					mv out2 out
 				fi
 				empty "NUL $f $m [$mode] output" out
+				printf 'mpsearch: ln/%s: binary file matches\n' "$f" >want
+				check_same "NUL $f $m [$mode] stderr" want err
+			done
+			for m in "-c" "-c -v" "-l"; do
+				grep $m foo "ln/$f" >want 2>/dev/null
+				run out err $mode $m foo "ln/$f"
+				status "NUL $f $m [$mode] exit" $? 0
+				check_same "NUL $f $m [$mode] output as grep" want out
 				empty "NUL $f $m [$mode] stderr" err
 			done
+			run out err $mode -I -l foo "ln/$f"
+			status "NUL $f -I -l [$mode] exit" $? 1
+			empty "NUL $f -I -l [$mode] output" out
 			run out err $mode -q foo "ln/$f"
-			status "NUL $f -q [$mode] exit" $? 1
+			status "NUL $f -q [$mode] exit" $? 0
 			# -L is grep's: a binary file with a match is not listed
 			# (exit 0), one without is listed (exit 1)
 			run out err $mode -L foo "ln/$f"
@@ -488,6 +502,8 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 		status "NUL mixed [$mode] exit" $? 0
 		printf 'nul-mixed/clean.txt:1:foo clean\n' >want
 		check_same "NUL mixed [$mode] only the text file" want out
+		printf 'mpsearch: nul-mixed/%s: binary file matches\n' onechunk small >want
+		check_same "NUL mixed [$mode] notes on stderr" want err
 		run out err $mode -L foo nul-mixed
 		empty "NUL mixed -L [$mode]" out
 		grep -rL foo nul-mixed >want

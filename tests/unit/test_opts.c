@@ -547,6 +547,75 @@ static void test_globs(void **state)
 	PARSE_ERR("option '--include' needs an argument", "p", "--include");
 }
 
+/* --include/--exclude/--exclude-from kept in order for grep's rule;
+ * --exclude-dir loses trailing slashes as in grep. */
+static void test_filters(void **state)
+{
+	struct mps_opts o;
+	char path[] = "/tmp/mps-test-exf-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "*.h\n  \nx.t*  \n", 14), 14);
+	close(fd);
+	PARSE_OK(&o, "--include=*.c", "--exclude-from", path, "--exclude=a*", "--exclude-dir=d//",
+		 "--exclude-dir=/", "p");
+	assert_list(&o.filters, LIST("+*.c", "-*.h", "-x.t*", "-a*"));
+	assert_list(&o.include, LIST("*.c"));
+	assert_list(&o.exclude, LIST("*.h", "x.t*", "a*"));
+	assert_list(&o.exclude_dir, LIST("d", "/"));
+	mps_opts_release(&o);
+	unlink(path);
+	PARSE_ERR_PREFIX("cannot read exclude file '/nonexistent/x'", "--exclude-from=/nonexistent/x",
+			 "p");
+}
+
+/* grep's options with a value or a last-one-wins rule. */
+static void test_grep_options(void **state)
+{
+	struct mps_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "p");
+	assert_int_equal(o.binary, MPS_BIN_BINARY);
+	assert_string_equal(o.group_sep, "--");
+	assert_int_equal(o.directories, MPS_ACT_RECURSE);
+	assert_int_equal(o.devices, MPS_ACT_READ);
+	assert_false(o.context || o.byte_offset || o.initial_tab || o.null_data || o.line_buffered);
+	assert_null(o.label);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "-bTz", "--label=L", "--line-buffered", "--group-separator=@", "-C0", "p");
+	assert_true(o.byte_offset && o.initial_tab && o.null_data && o.line_buffered && o.context);
+	assert_string_equal(o.label, "L");
+	assert_string_equal(o.group_sep, "@");
+	mps_opts_release(&o);
+	PARSE_OK(&o, "--group-separator=@", "--no-group-separator", "p");
+	assert_null(o.group_sep);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "-I", "-a", "p");
+	assert_true(o.text);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "-a", "-I", "p");
+	assert_false(o.text);
+	assert_int_equal(o.binary, MPS_BIN_SKIP);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "--binary-files=text", "p");
+	assert_true(o.text);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "-r", "-d", "skip", "-D", "skip", "p");
+	assert_int_equal(o.directories, MPS_ACT_SKIP);
+	assert_int_equal(o.devices, MPS_ACT_SKIP);
+	mps_opts_release(&o);
+	PARSE_OK(&o, "--directories=skip", "-R", "p");
+	assert_int_equal(o.directories, MPS_ACT_RECURSE);
+	mps_opts_release(&o);
+	PARSE_ERR("invalid argument 'x' for '--binary-files' (use binary, text or without-match)",
+		  "--binary-files=x", "p");
+	PARSE_ERR("invalid argument 'recurse' for '-D' (use read or skip)", "-D", "recurse", "p");
+	PARSE_ERR("invalid argument 'x' for '-d' (use read, skip or recurse)", "-dx", "p");
+}
+
 static void test_workers(void **state)
 {
 	struct mps_opts o;
@@ -989,7 +1058,11 @@ static void test_usage(void **state)
 		"--no-line-number", "--include", "--exclude", "--exclude-dir", "--recursive",
 		"--dereference-recursive", "--json", "--stats", "--progress", "--no-progress",
 		"--workers", "--chunk-size", "--no-pin", "--output", "--help", "--version",
-		"--search-zip", "UTF-16", " -y", " -Z", " -0", "mpirun -np N mpsearch", "Exit status",
+		"--search-zip", "UTF-16",
+		"--byte-offset", "--initial-tab", "--null-data", "--label", "--group-separator",
+		"--no-group-separator", "--line-buffered", "--exclude-from", "--directories",
+		"--devices", " -I ", "--binary-files",
+		" -y", " -Z", " -0", "mpirun -np N mpsearch", "Exit status",
 	};
 	const char *u = mps_opts_usage();
 	const char *line;
@@ -1121,6 +1194,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_grep_options),
 		cmocka_unit_test(test_parse_twice),
 		cmocka_unit_test(test_argv_untouched),
 		cmocka_unit_test(test_strlist),

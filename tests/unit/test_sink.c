@@ -612,6 +612,8 @@ static void test_summary_wire(void **state)
 		{.err = MPS_ESPLIT, .bytes = 5ull << 40},
 		{.err = INT32_MIN},
 		{.err = INT32_MAX, .binary = 1},
+		{.nonascii = 1},
+		{.binary = 1, .nonascii = 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		unsigned char w[MPS_SUMMARY_WIRE + 2];
@@ -629,6 +631,7 @@ static void test_summary_wire(void **state)
 		assert_true(s.bytes == cases[i].bytes);
 		assert_int_equal(s.err, cases[i].err);
 		assert_int_equal(s.binary, cases[i].binary);
+		assert_int_equal(s.nonascii, cases[i].nonascii);
 	}
 	/* little-endian, fixed layout: lines at 0, err at 32, binary at 36 */
 	struct mps_unit_summary s = {.lines = 0x0102, .err = -2, .binary = 1};
@@ -639,10 +642,15 @@ static void test_summary_wire(void **state)
 	assert_int_equal(w[32], 0xfe);
 	assert_int_equal(w[35], 0xff);
 	assert_int_equal(w[36], 1);
-	/* any nonzero binary byte on the wire reads as 1 */
+	/* any bit but bit 1 (nonascii) on the wire reads as binary */
 	w[36] = 0x80;
 	mps_summary_decode(w, &s);
 	assert_int_equal(s.binary, 1);
+	assert_int_equal(s.nonascii, 0);
+	w[36] = 2;
+	mps_summary_decode(w, &s);
+	assert_int_equal(s.binary, 0);
+	assert_int_equal(s.nonascii, 1);
 }
 
 int main(void)
