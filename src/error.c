@@ -25,6 +25,14 @@ const char *mps_strerror(int code)
 		return "file must be split";
 	case MPS_EOUTPUT:
 		return "write error";
+	case MPS_ECHANGED:
+		return "changed while searched";
+	case MPS_EINOUT:
+		return "input file is also the output";
+	case MPS_ETEMP:
+		return "cannot write a temporary file";
+	case MPS_ESKIP:
+		return "not a regular file";
 	default:
 		break;
 	}

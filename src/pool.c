@@ -4,6 +4,7 @@
  * workers). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/sockios.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,7 +31,9 @@
 
 /* ---- wire formats ---- */
 
-enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
+/* F_ID: the file id of a unit found too big to search whole (sent before
+ * its F_END), which its parts then check */
+enum { F_BEGIN = 1, F_DATA, F_END, F_STATS, F_ID };
 #define FRAME_HEAD 24 /* u32 type, u32 len, u64 unit id, u32 part, u32 zero */
 #define TASK_MAX (60u << 10)   /* longest path a task can carry */
 #define MSG_MAX (64u << 10)    /* one task message: a batch of units */
@@ -51,6 +55,8 @@ struct zmsg {
 struct task_head {
 	uint64_t id, file, begin, end;
 	uint32_t part, nparts, flags, pathlen;
+	uint32_t root, zero;
+	struct mps_file_id fid; /* flags & MPS_UNIT_ID */
 };
 
 /* ---- parent-side state ---- */
@@ -349,61 +355,198 @@ static void fds_add(struct fdlist *l, int fd)
 
 /* Open a file of a batch.  Files of a batch mostly share a directory, so
  * the directory is opened once (O_PATH) and the files relative to it: the
- * kernel then resolves one name per file instead of the whole path. */
+ * kernel then resolves one name per file instead of the whole path.
+ *
+ * A file met while walking (MPS_UNIT_WALKED) is opened the way the walk
+ * reached it, not through whatever its path leads to later: the directory
+ * operand path[0, root) by its path, each directory below it one name at
+ * a time with O_NOFOLLOW (but under -R), the file itself with O_NOFOLLOW |
+ * O_NONBLOCK, then checked to be a regular file.  A symlink or a FIFO
+ * swapped in after the walk is skipped, as the walk would have skipped it,
+ * and paths longer than PATH_MAX open as well as short ones. */
 struct dircache {
-	char *dir;
-	size_t len;
+	char *dir;        /* the directory cached, dir[0, len), NUL-terminated */
+	size_t len, alloc;
+	size_t root;      /* walked: the operand part of dir; SIZE_MAX: opened by path */
 	int fd;
 	struct fdlist *done; /* where a replaced directory goes to be closed */
 };
 
-/* The directory of path as a descriptor, and in *name the rest of the
- * path; AT_FDCWD and the whole path for a name without a directory, -1
- * when the directory cannot be opened. */
-static int dir_of(struct dircache *dc, const char *path, const char **name)
+static int dc_keep(struct dircache *dc, const char *path, size_t len, size_t root)
 {
-	const char *slash = strrchr(path, '/');
-	*name = path;
-	if (!slash || slash == path || slash[1] == 0)
-		return AT_FDCWD;
-	size_t len = (size_t)(slash - path);
-	if (dc->fd < 0 || len != dc->len || memcmp(dc->dir, path, len)) {
-		if (dc->fd >= 0)
-			fds_add(dc->done, dc->fd);
-		dc->fd = -1;
+	if (len + 1 > dc->alloc) {
 		char *d = realloc(dc->dir, len + 1);
 		if (!d)
 			return -1;
 		dc->dir = d;
-		memcpy(d, path, len);
-		d[len] = 0;
-		dc->len = len;
-		dc->fd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dc->fd < 0)
-			return -1;
+		dc->alloc = len + 1;
 	}
+	memcpy(dc->dir, path, len);
+	dc->dir[len] = 0;
+	dc->len = len;
+	dc->root = root;
+	return 0;
+}
+
+/* Open, below directory `at`, the directories named by path[from, to)
+ * one name at a time.  Returns the last one's descriptor (at itself when
+ * there is none; at is closed when replaced and own_at), or -1 with errno
+ * (ELOOP: a symlink stands where the walk saw a directory, without -R). */
+static int open_below(int at, bool own_at, const char *path, size_t from, size_t to, bool deref)
+{
+	int cur = at;
+	bool own = own_at;
+	char name[NAME_MAX + 1];
+	for (size_t i = from; i < to;) {
+		size_t j = i;
+		while (j < to && path[j] != '/')
+			j++;
+		if (j - i > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (j > i) {
+			memcpy(name, path + i, j - i);
+			name[j - i] = 0;
+			int nfd = openat(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC |
+						   (deref ? 0 : O_NOFOLLOW));
+			if (nfd < 0) {
+				int e = errno;
+				struct stat st;
+				if (e == ENOTDIR && !deref && !fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) &&
+				    S_ISLNK(st.st_mode))
+					e = ELOOP;
+				errno = e;
+				goto fail;
+			}
+			if (own)
+				close(cur);
+			cur = nfd;
+			own = true;
+		}
+		i = j + 1;
+	}
+	return cur;
+fail:;
+	int e = errno;
+	if (own)
+		close(cur);
+	errno = e;
+	return -1;
+}
+
+/* The directory of path as a descriptor, and in *name the rest of the
+ * path; AT_FDCWD and the whole path for a name without a directory, -1
+ * with errno when the directory cannot be opened.  root: see above;
+ * SIZE_MAX for a file named on the command line (opened by its path). */
+static int dir_of(struct dircache *dc, const char *path, size_t root, bool deref, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	*name = path;
+	if (root == SIZE_MAX && (!slash || slash == path || slash[1] == 0))
+		return AT_FDCWD;
+	if (root != SIZE_MAX && (!slash || (size_t)(slash - path) < root - (root > 0)))
+		return root == 0 ? AT_FDCWD : (errno = EINVAL, -1);
+	size_t len = (size_t)(slash - path);
+	if (dc->fd >= 0 && len == dc->len && root == dc->root && !memcmp(dc->dir, path, len)) {
+		*name = slash + 1;
+		return dc->fd;
+	}
+	int fd;
+	if (root == SIZE_MAX) {
+		if (dc_keep(dc, path, len, root))
+			return -1;
+		fd = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else if (dc->fd >= 0 && dc->root == root && dc->len + 1 >= root && dc->len < len &&
+		   path[dc->len] == '/' && !memcmp(dc->dir, path, dc->len)) {
+		/* below the cached directory: go on from there */
+		fd = open_below(dc->fd, false, path, dc->len + 1, len, deref);
+	} else {
+		/* from the operand directory, by its path */
+		int at = AT_FDCWD;
+		if (root > 0) {
+			if (dc_keep(dc, path, root, SIZE_MAX))
+				return -1;
+			at = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			at = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		}
+		fd = at < 0 ? -1 : open_below(at, true, path, root, len, deref);
+	}
+	if (dc->fd >= 0)
+		fds_add(dc->done, dc->fd);
+	dc->fd = -1;
+	if (fd < 0)
+		return -1;
+	if (dc_keep(dc, path, len, root)) {
+		close(fd);
+		return -1;
+	}
+	dc->fd = fd;
 	*name = slash + 1;
-	return dc->fd;
+	return fd;
 }
 
-static int open_in_once(struct dircache *dc, const char *path)
+/* Open the file of task th (path NUL-terminated).  A walked file is opened
+ * without following a symlink (but under -R) and without blocking, and is
+ * checked: *skip is set (and -1 returned) when it is no longer what the
+ * walk would search.  st is filled for a walked file. */
+static int open_once(struct dircache *dc, const struct task_head *th, const char *path,
+		     bool deref, struct stat *st, bool *skip)
 {
-	const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	bool walked = th->flags & MPS_UNIT_WALKED;
 	const char *name;
-	int dfd = dir_of(dc, path, &name);
-	return dfd == -1 ? open(path, fl) : openat(dfd, name, fl);
-}
-
-/* open_in_once, and again after closing the held descriptors when the
- * process ran out of them (they are held for the batch's end) */
-static int open_in(struct dircache *dc, const char *path)
-{
-	int fd = open_in_once(dc, path);
-	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && dc->done->n) {
-		fds_flush(dc->done);
-		fd = open_in_once(dc, path);
+	int dfd = dir_of(dc, path, walked ? th->root : SIZE_MAX, deref, &name);
+	if (!walked) {
+		const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+		return dfd == -1 ? open(path, fl) : openat(dfd, name, fl);
+	}
+	if (dfd == -1) {
+		*skip = errno == ELOOP && !deref;
+		return -1;
+	}
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+				   (deref ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		*skip = errno == ELOOP && !deref;
+		return -1;
+	}
+	if (fstat(fd, st) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		*skip = true;
+		return -1;
 	}
 	return fd;
+}
+
+/* open_once, and again after closing the held descriptors when the
+ * process ran out of them (they are held for the batch's end) */
+static int open_in(struct dircache *dc, const struct task_head *th, const char *path, bool deref,
+		   struct stat *st, bool *skip)
+{
+	*skip = false;
+	int fd = open_once(dc, th, path, deref, st, skip);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && dc->done->n) {
+		fds_flush(dc->done);
+		fd = open_once(dc, th, path, deref, st, skip);
+	}
+	return fd;
+}
+
+/* Is the file open as st still the file the parts of a split file saw
+ * first (th->fid)? */
+static bool same_file(const struct task_head *th, const struct stat *st)
+{
+	const struct mps_file_id *id = &th->fid;
+	return (!(th->flags & MPS_UNIT_ID_DEV) || id->dev == (uint64_t)st->st_dev) &&
+	       id->ino == (uint64_t)st->st_ino && id->size == (uint64_t)st->st_size &&
+	       id->mtime_sec == st->st_mtim.tv_sec && id->mtime_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Whole small files of a batch, opened and read ahead with one io_uring
@@ -462,7 +605,7 @@ static bool prefetchable(const struct task_head *th)
 
 /* Read ahead the prefetchable units of batch msg[0, n). */
 static void prefetch_batch(struct prefetch *pf, struct dircache *dc, const unsigned char *msg,
-			   size_t n)
+			   size_t n, bool deref)
 {
 	for (size_t i = 0; i < BATCH_MAX; i++)
 		pf->res[i] = -1;
@@ -481,7 +624,8 @@ static void prefetch_batch(struct prefetch *pf, struct dircache *dc, const unsig
 		name[th.pathlen] = 0;
 		at += th.pathlen + 1;
 		const char *rest;
-		int dfd = dir_of(dc, name, &rest);
+		int dfd = dir_of(dc, name, (th.flags & MPS_UNIT_WALKED) ? th.root : SIZE_MAX, deref,
+				 &rest);
 		if (dfd == -1)
 			continue;
 		mps_ring_add_read(&pf->ring, dfd, rest, (unsigned)k, pf->buf + k * pf->slot,
@@ -545,7 +689,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		if (stage_frame(&wo, F_BEGIN, ids[0], ids, nids * 2 * sizeof(uint64_t)) || write_staged(&wo))
 			_exit(5);
 		double tp = now();
-		prefetch_batch(&pf, &dc, msg, (size_t)n);
+		prefetch_batch(&pf, &dc, msg, (size_t)n, p->o.deref);
 		st.busy += now() - tp;
 		for (size_t pos = 0, k = 0; pos < (size_t)n; k++) {
 			struct task_head th;
@@ -566,14 +710,29 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			int pre = pf.res[k];
 			if (pre >= 0 && (size_t)pre >= pf.slot)
 				pre = -1; /* filled the buffer: maybe bigger, the usual way */
+			if (pre == 0)
+				pre = -1; /* empty, or a FIFO swapped in: the usual way checks */
 			int rc;
 			if (pre >= 0) {
 				/* read whole ahead (a regular file: a short read is its end) */
 				rc = mps_searcher_run_mem(s, pf.buf + k * pf.slot, (size_t)pre, 0, &bs.base);
 			} else {
-				int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open_in(&dc, path);
-				if (fd < 0) {
-					struct mps_unit_summary sum = {.err = -errno};
+				struct stat fst = {0}, now_st;
+				bool skip = false;
+				int fd = (th.flags & MPS_UNIT_STDIN) ? 0
+								    : open_in(&dc, &th, path, p->o.deref, &fst, &skip);
+				/* a walked file was fstat'ed by open_in */
+				if (fd > 0 && (th.flags & MPS_UNIT_ID) && !(th.flags & MPS_UNIT_WALKED) &&
+				    fstat(fd, &fst))
+					fst.st_ino = 0; /* matches no file id */
+				if (fd < 0 || ((th.flags & MPS_UNIT_ID) && fd > 0 && !same_file(&th, &fst))) {
+					/* a part of a split file finds another file: changed */
+					int err = fd >= 0 ? MPS_ECHANGED : skip ? MPS_ESKIP : -errno;
+					if (err == MPS_ESKIP && (th.flags & MPS_UNIT_ID))
+						err = MPS_ECHANGED;
+					if (fd >= 0)
+						fds_add(&done, fd);
+					struct mps_unit_summary sum = {.err = err};
 					rc = bs.base.finish(&bs.base, &sum);
 				} else {
 					unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
@@ -582,6 +741,22 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 					if (th.flags & MPS_UNIT_NOSIZE)
 						fl |= MPS_SEARCH_SPLIT_BIG;
 					rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
+					/* one version per file: a part of a split file that
+					 * changed while it was read is an error (its lines
+					 * are dropped with the whole file's); a file found
+					 * big tells its parts what to check */
+					if ((th.flags & MPS_UNIT_ID) && fd > 0 &&
+					    (fstat(fd, &now_st) || !same_file(&th, &now_st)))
+						bs.summary.err = MPS_ECHANGED;
+					if (bs.summary.err == MPS_ESPLIT && fd > 0 && !fstat(fd, &now_st)) {
+						struct mps_file_id id = {
+							.dev = (uint64_t)now_st.st_dev, .ino = (uint64_t)now_st.st_ino,
+							.size = (uint64_t)now_st.st_size,
+							.mtime_sec = now_st.st_mtim.tv_sec,
+							.mtime_nsec = now_st.st_mtim.tv_nsec};
+						if (stage_frame(&wo, F_ID, th.id, &id, sizeof(id)))
+							_exit(6);
+					}
 					if (fd > 0)
 						fds_add(&done, fd);
 				}
@@ -1021,7 +1196,8 @@ static int send_batch(struct mps_pool *p, struct slot **v, size_t n, size_t *tak
 			  v[0]->solo || k >= p->batch_max))
 			break;
 		struct task_head th = {s->u.id, s->u.file, s->u.begin, s->u.end, s->u.part,
-				       s->u.nparts, s->u.flags, (uint32_t)s->u.pathlen};
+				       s->u.nparts, s->u.flags, (uint32_t)s->u.pathlen,
+				       .root = s->u.root, .fid = s->u.fid};
 		memcpy(msg + len, &th, sizeof(th));
 		memcpy(msg + len + sizeof(th), s->u.path, s->u.pathlen);
 		len += rec;
@@ -1183,6 +1359,14 @@ static int take_frames(struct mps_pool *p, struct worker *w)
 				} else {
 					s->st = S_DONE;
 				}
+			}
+			break;
+		case F_ID:
+			if (len != sizeof(struct mps_file_id))
+				return MPS_ECORRUPT;
+			if (s && s->st == S_RUNNING && s->worker == (int)(w - p->w) && s->u.nparts == 1) {
+				memcpy(&s->u.fid, pl, sizeof(s->u.fid));
+				s->u.flags |= MPS_UNIT_ID | MPS_UNIT_ID_DEV;
 			}
 			break;
 		case F_STATS:

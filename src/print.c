@@ -395,6 +395,10 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		matches += p->parts[i].sum.matches;
 		bytes += p->parts[i].sum.bytes;
 	}
+	/* no longer a file the walk would search (a FIFO or symlink swapped
+	 * in): skipped as the walk skips one */
+	if (err == MPS_ESKIP)
+		return 0;
 	p->t.files++;
 	p->t.bytes += bytes;
 	if (err) {

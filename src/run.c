@@ -116,6 +116,7 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
 		g.path += 2;
 		g.pathlen -= 2;
+		g.root = g.root >= 2 ? g.root - 2 : 0;
 	}
 	f = &g;
 	for (uint32_t i = 0; i < n; i++) {
@@ -127,6 +128,14 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 			u.flags |= MPS_UNIT_REGULAR;
 		if (nosize)
 			u.flags |= MPS_UNIT_NOSIZE;
+		if (f->walked) {
+			u.flags |= MPS_UNIT_WALKED;
+			u.root = (uint32_t)f->root;
+		}
+		if (n > 1 && f->has_id) {
+			u.flags |= MPS_UNIT_ID | MPS_UNIT_ID_DEV;
+			u.fid = f->id;
+		}
 		u.size = f->size;
 		if (n > 1)
 			mps_plan_part(f->size, i, n, &u.begin, &u.end);
@@ -1512,7 +1521,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.workers = o->workers, .pin = o->pin,
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,
 		.local_size = mpi ? env_int(lsize_env, 1) : 1,
-		.matcher = m, .search = so, .chunk_size = o->chunk_size,
+		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */
 	r.pool = mps_pool_new(&pool_o);

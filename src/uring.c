@@ -131,7 +131,10 @@ void mps_ring_add_read(struct mps_ring *r, int dirfd, const char *name, unsigned
 	e->opcode = IORING_OP_OPENAT;
 	e->fd = dirfd;
 	e->addr = (uint64_t)(uintptr_t)name;
-	e->open_flags = O_RDONLY | O_NOCTTY; /* no O_CLOEXEC: not with a direct descriptor */
+	/* no O_CLOEXEC: not with a direct descriptor; a symlink or FIFO swapped
+	 * in after the walk neither followed nor waited for (the caller
+	 * searches a file whose read shows nothing the usual way, which checks) */
+	e->open_flags = O_RDONLY | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK;
 	e->file_index = slot + 1;
 	e->flags = IOSQE_IO_LINK; /* the read is cancelled if the open fails */
 	e->user_data = NOT_A_READ;

@@ -19,6 +19,10 @@ enum {
 	MPS_EPEER,           /* another MPI rank failed */
 	MPS_EOUTPUT,         /* writing results failed */
 	MPS_ESPLIT,          /* internal: the file is bigger than a chunk, split it */
+	MPS_ECHANGED,        /* a split file was not the same file for all its parts */
+	MPS_EINOUT,          /* an input file is also the output (standard output) */
+	MPS_ETEMP,           /* a temporary file failed (already reported by name) */
+	MPS_ESKIP,           /* internal: no longer a file the walk would search, skip it */
 };
 
 /* Words for a code returned by the library (negative) or errno (positive). */

@@ -25,6 +25,7 @@ struct mps_pool_opts {
 	const struct mps_matcher *matcher;  /* borrowed */
 	struct mps_search_opts search;
 	uint64_t chunk_size;   /* parts of files found big by the workers */
+	bool deref;            /* -R: symlinks met while walking are followed */
 };
 
 struct mps_worker_stats {
