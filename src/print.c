@@ -7,6 +7,7 @@
  * parts before are added), duplicates from overlapping context are dropped,
  * and -m is applied over the whole file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,52 @@ static int print_line(struct mps_printer *p, const char *path, const struct mps_
 	return rc;
 }
 
+/* ---- the spill file ---- */
+
+static const char *spill_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* An unnamed temporary file in $TMPDIR (else /tmp); NULL with errno. */
+static FILE *spill_open(void)
+{
+	const char *dir = spill_dir();
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* no O_TMPFILE there: a named file, removed at once */
+		size_t n = strlen(dir) + 32;
+		char *name = malloc(n);
+		if (!name)
+			return NULL;
+		snprintf(name, n, "%s/mpsearch-XXXXXX", dir);
+		fd = mkostemp(name, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(name);
+		free(name);
+	}
+	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+	if (fd >= 0 && !f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
+/* Report a failed spill file by its directory; MPS_ETEMP. */
+static int spill_failed(struct mps_printer *p, int err)
+{
+	if (p->d.message) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "cannot write a temporary file in '%s': %s", spill_dir(),
+			 strerror(err));
+		p->d.message(p->d.ctx, msg);
+	}
+	return MPS_ETEMP;
+}
+
 /* ---- one whole file ---- */
 
 static int process_file(struct mps_printer *p, const struct mps_unit *u)
@@ -476,7 +523,7 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 				break;
 			if (fseeko(p->spill, (off_t)p->parts[i].off, SEEK_SET) ||
 			    fread(p->back.data, 1, len, p->spill) != len) {
-				rc = -EIO;
+				rc = spill_failed(p, ferror(p->spill) && errno ? errno : EIO);
 				break;
 			}
 			blk = p->back.data;
@@ -582,13 +629,13 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	} else if (p->held.len + len <= SPILL_AT) {
 		rc = mps_buf_append(&p->held, block, len);
 	} else {
-		if (!p->spill && !(p->spill = tmpfile()))
-			return -errno;
+		if (!p->spill && !(p->spill = spill_open()))
+			return spill_failed(p, errno);
 		pt->spilled = true;
 		pt->off = p->spill_len;
 		if (fseeko(p->spill, (off_t)p->spill_len, SEEK_SET) ||
 		    fwrite(block, 1, len, p->spill) != len)
-			return -EIO;
+			return spill_failed(p, errno ? errno : EIO);
 		p->spill_len += len;
 	}
 	if (rc)

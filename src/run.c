@@ -79,10 +79,21 @@ struct run {
 	uint64_t pre_n, pre_max;
 	struct mpi_run *pre_m;
 	int pre_err;
+	/* files the walk leaves out: the output file (struct out's) */
+	const struct mps_file_id *avoid;
+	size_t navoid;
+	bool avoid_report; /* as grep: standard output is one of the inputs */
 };
 
 struct mpi_run;
 static void pre_feed(struct run *r, int timeout_ms);
+
+static void forward_message(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
 
 static void count_error(void *ctx, const char *path, int err)
 {
@@ -203,6 +214,7 @@ static int walk(struct run *r)
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
+		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
 	};
 	struct mps_walk_cb cb = {.file = add_file, .error = walk_error, .ctx = r};
 	double t0 = now();
@@ -271,10 +283,22 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 	};
 }
 
-/* ---- output file: written aside, renamed into place on success ---- */
+/* ---- output file: written aside, put in place on success ----
+ *
+ * --output FILE: a regular file (or a new one) is written as an unnamed
+ * O_TMPFILE in its directory and linked in place at the end (through a
+ * temporary name and rename when FILE exists), so no temporary file can
+ * be left behind, not even by SIGKILL.  Where O_TMPFILE is not supported,
+ * a named temporary file is removed on every catchable terminating
+ * signal.  A new file gets 0666 & ~umask, an existing one keeps its mode.
+ * A FIFO, device, /dev/stdout or a file realpath cannot resolve is written
+ * in place, never replaced; a directory is refused.  The output file and
+ * its temporary file are never searched (by device and inode), and with
+ * standard output a regular file that is also an input is reported as
+ * grep does ("input file is also the output"). */
 
-/* The temporary file is removed if the run is stopped by a signal (mpirun
- * sends SIGTERM to the survivors when a rank or host is lost). */
+/* The named temporary file, removed if the run is stopped by a signal
+ * (mpirun sends SIGTERM to the survivors when a rank or host is lost). */
 static char *volatile tmp_out;
 
 static void drop_tmp_out(int sig)
@@ -286,86 +310,218 @@ static void drop_tmp_out(int sig)
 	raise(sig);
 }
 
+/* Signals whose default action ends the process (SIGPIPE is ignored,
+ * SIGXFSZ too, so that a full file is an EFBIG write error). */
+static const int end_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+				  SIGVTALRM, SIGPROF, SIGXCPU, SIGIO, SIGPWR};
+
+static void on_end_signals(void (*fn)(int))
+{
+	struct sigaction sa = {.sa_handler = fn}, old;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		if (sigaction(end_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(end_signals[i], &sa, NULL);
+}
+
 struct out {
 	int fd;
-	char *tmp;      /* written here, renamed to target on success */
-	char *target;   /* the resolved --output path (NULL: as given) */
-	bool direct;    /* a device or FIFO, written in place */
+	char *target;   /* where the result goes on success (resolved) */
+	char *tmp;      /* named temporary file (no O_TMPFILE), or NULL */
+	bool anon;      /* an O_TMPFILE, linked to target on success */
+	bool existed;   /* target existed: replaced through a rename */
+	bool direct;    /* a device, FIFO or unresolvable path, written in place */
+	struct mps_file_id avoid[2]; /* never searched: target, temporary file */
+	size_t navoid;
 };
 
+static void out_avoid(struct out *out, const struct stat *st)
+{
+	out->avoid[out->navoid++] = (struct mps_file_id){.dev = (uint64_t)st->st_dev,
+							 .ino = (uint64_t)st->st_ino};
+}
+
+/* The temporary file in target's directory: O_TMPFILE, else a named one. */
+static int out_temp(struct run *r, struct out *out, mode_t mode)
+{
+	char *slash = strrchr(out->target, '/');
+	char *dir = slash ? strndup(out->target, (size_t)(slash - out->target) + 1) : strdup(".");
+	if (!dir)
+		return -ENOMEM;
+	out->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	int e = errno;
+	free(dir);
+	if (out->fd >= 0) {
+		out->anon = true;
+	} else if (e == EOPNOTSUPP || e == EISDIR || e == EINVAL) {
+		size_t n = strlen(out->target);
+		out->tmp = malloc(n + 32);
+		if (!out->tmp)
+			return -ENOMEM;
+		snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", out->target);
+		out->fd = mkostemp(out->tmp, O_CLOEXEC);
+		e = errno;
+		if (out->fd >= 0) {
+			tmp_out = out->tmp;
+			on_end_signals(drop_tmp_out);
+		}
+	}
+	if (out->fd < 0) {
+		message(r, "cannot create a temporary file for '%s': %s", r->o->output_file, strerror(e));
+		free(out->tmp);
+		out->tmp = NULL;
+		return -e;
+	}
+	if (out->existed || out->tmp)
+		fchmod(out->fd, mode);
+	struct stat st;
+	if (!fstat(out->fd, &st))
+		out_avoid(out, &st);
+	return 0;
+}
+
+static int out_prepare(struct run *r, struct out *out);
+
+/* Open the output; the walk then leaves it out. */
 static int out_open(struct run *r, struct out *out)
 {
-	out->fd = STDOUT_FILENO;
-	out->tmp = NULL;
-	out->target = NULL;
-	out->direct = false;
-	if (!r->o->output_file)
-		return 0;
-	/* A symlink is followed: the file it names is replaced.  A device or
-	 * FIFO cannot be replaced by a rename: it is written directly. */
-	const char *target = r->o->output_file;
-	char *real = realpath(target, NULL);
+	int rc = out_prepare(r, out);
+	r->avoid = out->avoid;
+	r->navoid = rc ? 0 : out->navoid;
+	r->avoid_report = !r->o->output_file;
+	return rc;
+}
+
+static int out_prepare(struct run *r, struct out *out)
+{
+	*out = (struct out){.fd = STDOUT_FILENO};
 	struct stat st;
-	if (real && !stat(real, &st) && !S_ISREG(st.st_mode)) {
-		out->fd = open(real, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-		int e = errno;
-		free(real);
+	const struct mps_opts *o = r->o;
+	if (!o->output_file) {
+		/* grep: a regular file that is both an input and standard
+		 * output is an error, unless nothing or one line is printed */
+		bool lines = o->output == MPS_OUT_LINES || o->output == MPS_OUT_JSON;
+		if (lines && (o->max_count < 0 || o->max_count > 1) && !fstat(STDOUT_FILENO, &st) &&
+		    S_ISREG(st.st_mode))
+			out_avoid(out, &st);
+		return 0;
+	}
+	const char *given = o->output_file;
+	int srv = stat(given, &st);
+	int e = errno;
+	struct stat lst;
+	bool dangling = srv != 0 && e == ENOENT && !lstat(given, &lst) && S_ISLNK(lst.st_mode);
+	if (srv != 0 && e != ENOENT) {
+		message(r, "cannot open '%s': %s", given, strerror(e));
+		return -e;
+	}
+	if (srv == 0 && S_ISDIR(st.st_mode)) {
+		message(r, "cannot write '%s': %s", given, strerror(EISDIR));
+		return -EISDIR;
+	}
+	if (srv == 0 && S_ISREG(st.st_mode)) {
+		out_avoid(out, &st);
+		/* a symlink is followed: the file it names is replaced */
+		out->target = realpath(given, NULL);
+		out->existed = true;
+	} else if (srv != 0 && !dangling) {
+		out->target = strdup(given); /* a new file */
+		if (!out->target)
+			return -ENOMEM;
+	}
+	if (!out->target) {
+		/* a FIFO, a device, /dev/stdout, a dangling symlink, a path
+		 * realpath cannot resolve: written in place, never replaced */
+		out->fd = open(given, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
 		if (out->fd < 0) {
-			message(r, "cannot open '%s': %s", target, strerror(e));
+			e = errno;
+			message(r, "cannot open '%s': %s", given, strerror(e));
 			return -e;
 		}
 		out->direct = true;
+		if (!fstat(out->fd, &st) && S_ISREG(st.st_mode))
+			out_avoid(out, &st);
 		return 0;
 	}
-	if (real)
-		target = out->target = real;
-	size_t n = strlen(target);
-	out->tmp = malloc(n + 32);
-	if (!out->tmp)
-		return -ENOMEM;
-	snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", target);
-	out->fd = mkostemp(out->tmp, O_CLOEXEC);
-	if (out->fd < 0) {
-		int e = errno;
-		message(r, "cannot create '%s': %s", out->tmp, strerror(e));
-		free(out->tmp);
-		out->tmp = NULL;
-		out->fd = -1;
-		return -e;
+	mode_t mask = umask(0);
+	umask(mask);
+	int rc = out_temp(r, out, out->existed ? (st.st_mode & 07777) : (0666 & ~mask));
+	if (rc) {
+		free(out->target);
+		out->target = NULL;
 	}
-	fchmod(out->fd, 0644);
-	tmp_out = out->tmp;
-	struct sigaction sa = {.sa_handler = drop_tmp_out};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return 0;
+	return rc;
+}
+
+/* Link the finished O_TMPFILE at `at` (descriptor fd). */
+static int link_anon(int fd, const char *at)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, at, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	/* no /proc: needs CAP_DAC_READ_SEARCH */
+	return linkat(fd, "", AT_FDCWD, at, AT_EMPTY_PATH) ? -errno : 0;
+}
+
+/* Put the finished temporary file in place of out->target. */
+static int out_commit(struct out *out)
+{
+	if (out->tmp)
+		return rename(out->tmp, out->target) ? -errno : 0;
+	if (!out->existed) {
+		int rc = link_anon(out->fd, out->target);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	/* replace: under a temporary name, renamed at once; no catchable
+	 * signal can come in between */
+	size_t n = strlen(out->target) + 32;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return -ENOMEM;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = -EEXIST;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	unsigned long salt = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16);
+	for (int i = 0; i < 100 && rc == -EEXIST; i++) {
+		snprintf(tmp, n, "%s.mpsearch-%06lx", out->target, (salt + 7919ul * (unsigned long)i) & 0xffffff);
+		rc = link_anon(out->fd, tmp);
+	}
+	if (!rc && rename(tmp, out->target)) {
+		rc = -errno;
+		unlink(tmp);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(tmp);
+	return rc;
 }
 
 static int out_close(struct run *r, struct out *out, bool ok)
 {
+	int rc = 0;
 	if (out->direct) {
-		int rc = 0;
 		if (close(out->fd))
 			rc = -errno;
 		out->direct = false;
-		if (rc)
-			message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
-		return rc;
+	} else if (out->target) {
+		if (ok && fsync(out->fd) && errno != EINVAL)
+			rc = -errno;
+		if (ok && !rc)
+			rc = out_commit(out);
+		if (close(out->fd) && !rc)
+			rc = -errno;
+		if (out->tmp) {
+			if (!ok || rc)
+				unlink(out->tmp);
+			tmp_out = NULL;
+		}
 	}
-	if (!out->tmp)
-		return 0;
-	tmp_out = NULL;
-	int rc = 0;
-	if (ok && fsync(out->fd) && errno != EINVAL)
-		rc = -errno;
-	if (close(out->fd) && !rc)
-		rc = -errno;
-	if (ok && !rc && rename(out->tmp, out->target ? out->target : r->o->output_file))
-		rc = -errno;
-	if (!ok || rc)
-		unlink(out->tmp);
 	if (rc)
 		message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
 	free(out->tmp);
@@ -503,12 +659,14 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 		return 2;
 	struct mps_printer *pr = mps_printer_new(po, out.fd, &r->pd);
 	if (!pr) {
+		message(r, "cannot start the output: %s%s", strerror(errno), "");
 		out_close(r, &out, false);
 		return 2;
 	}
 	pthread_t th;
 	int rc = pthread_create(&th, NULL, walker_thread, r);
 	if (rc) {
+		message(r, "cannot start the walk: %s%s", strerror(rc), "");
 		mps_printer_free(pr);
 		out_close(r, &out, false);
 		return 2;
@@ -550,7 +708,8 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 	}
 	bool epipe = frc == -EPIPE;
 	if (frc < 0 && !epipe) {
-		message(r, "%s%s", "write error: ", mps_strerror(frc));
+		if (frc != MPS_ETEMP) /* else reported by name already */
+			message(r, "%s%s", "write error: ", mps_strerror(frc));
 		errors++;
 	}
 	int status = exit_status(r->o, &t, errors);
@@ -1190,7 +1349,16 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	r->pre_m = &m;
 	r->pre_open = env_rank == 0;
 	pthread_t th;
-	bool walking = env_rank == 0 && pthread_create(&th, NULL, list_walker_thread, r) == 0;
+	/* rank 0 opens the output before the walk starts (the walk leaves it
+	 * out); the others agree on its failure after MPI_Init */
+	struct out out = {.fd = -1};
+	bool out_ok = false;
+	int out_rc = env_rank == 0 ? out_open(r, &out) : 0;
+	out_ok = env_rank == 0 && out_rc == 0;
+	int trc = env_rank == 0 && out_ok ? pthread_create(&th, NULL, list_walker_thread, r) : -1;
+	bool walking = trc == 0;
+	if (trc > 0)
+		message(r, "cannot start the walk: %s%s", strerror(trc), "");
 	/* only the main thread calls MPI */
 	int provided;
 	MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
@@ -1213,6 +1381,12 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		message(r, "%s%s", "the launcher's rank variables disagree with MPI's ranks", "");
 		pre_err = -EPROTO;
 	}
+	if (out_ok && rank != 0) {
+		out_close(r, &out, false);
+		out = (struct out){.fd = -1};
+		out_ok = false;
+		out_rc = 0;
+	}
 	if (walking && rank != 0) {
 		/* the launcher's rank variable lied: only rank 0 walks */
 		atomic_store(&r->stop, 1);
@@ -1227,14 +1401,22 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	}
 
 	/* rank 0: output file and walk; everyone agrees before the scatter */
-	struct out out = {.fd = -1};
 	int bad = 0;
 	if (rank == 0) {
 		m.wants = calloc((size_t)size, sizeof(int));
-		bad = !m.wants || out_open(r, &out) != 0;
+		if (!out_ok && !out_rc) {
+			/* the launcher's rank variable said another rank */
+			out_rc = out_open(r, &out);
+			out_ok = out_rc == 0;
+		}
+		bad = !m.wants || !out_ok;
 	}
-	if (rank == 0 && !bad && !walking)
-		walking = pthread_create(&th, NULL, list_walker_thread, r) == 0;
+	if (rank == 0 && !bad && !walking) {
+		trc = pthread_create(&th, NULL, list_walker_thread, r);
+		walking = trc == 0;
+		if (trc)
+			message(r, "cannot start the walk: %s%s", strerror(trc), "");
+	}
 	if (rank == 0 && !walking)
 		bad = 1;
 	if (rank == 0 && !bad) {
@@ -1438,7 +1620,8 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 			mps_printer_totals(pr, &t);
 		bool epipe = frc == -EPIPE;
 		if (frc < 0 && !epipe) {
-			message(r, "%s%s", "write error: ", mps_strerror(frc));
+			if (frc != MPS_ETEMP) /* else reported by name already */
+				message(r, "%s%s", "write error: ", mps_strerror(frc));
 			errs++;
 		}
 		status = exit_status(r->o, &t, errs);
@@ -1487,7 +1670,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 {
 	double t0 = now();
 	struct run r = {.o = o, .d = d};
-	r.pd = (struct mps_diag){.error = count_error, .ctx = &r};
+	r.pd = (struct mps_diag){.error = count_error, .message = forward_message, .ctx = &r};
 	bool mpi = mps_run_launched();
 	/* every rank sees the same argv, so all agree; under a launcher the
 	 * terminal test means nothing, so auto is off there */
