@@ -331,6 +331,7 @@ static void read_pattern_file(struct parser *p /* in, out */, const char *path /
 
 	if (is_stdin) {
 		fd = STDIN_FILENO;
+		p->o->patterns_stdin = true;
 	} else {
 		do
 			fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -46,7 +46,10 @@ enum { F_BEGIN = 1, F_DATA, F_END, F_STATS, F_ID };
  * instead of growing the heap by a slot per file of the tree */
 #define SUBMIT_AHEAD 8192
 
-enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED };
+/* Z_SPAWNED with pid < 0: the worker could not be made (-errno);
+ * Z_MATCHER: compile the patterns in the memfd sent with it (a pool made
+ * without a matcher), answered by Z_MATCHED with status 0 or <0 */
+enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED, Z_MATCHER, Z_MATCHED };
 struct zmsg {
 	int op, idx, core, status;
 	pid_t pid;
@@ -128,6 +131,7 @@ struct mps_pool {
 	bool owner_set, submit_waits;
 	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
+	bool started;        /* the workers were asked for (a matcher was given) */
 };
 
 /* ---- cores ---- */
@@ -851,6 +855,79 @@ static ssize_t recv_fd(int sock, void *msg, size_t len, int *fd)
 	return n;
 }
 
+/* ---- patterns that come after the pool was made ----
+ * In a memfd: u32 syntax, u8 ignore_case, word, line, 0, u64 count, then
+ * per pattern u64 length and the bytes. */
+
+static int put_bytes(int fd, const void *v, size_t n)
+{
+	return write_all(fd, v, n);
+}
+
+static int match_opts_write(int fd, const struct mps_match_opts *mo)
+{
+	uint32_t syn = (uint32_t)mo->syntax;
+	unsigned char fl[4] = {mo->ignore_case, mo->word, mo->line, 0};
+	uint64_t n = mo->npatterns;
+	int rc = put_bytes(fd, &syn, 4);
+	if (!rc)
+		rc = put_bytes(fd, fl, 4);
+	if (!rc)
+		rc = put_bytes(fd, &n, 8);
+	for (size_t i = 0; !rc && i < mo->npatterns; i++) {
+		uint64_t len = strlen(mo->patterns[i]);
+		rc = put_bytes(fd, &len, 8);
+		if (!rc)
+			rc = put_bytes(fd, mo->patterns[i], (size_t)len);
+	}
+	return rc;
+}
+
+/* The zygote: compile the patterns in memfd fd into p->o.matcher (kept
+ * for the workers it forks).  0 or <0. */
+static int matcher_from(struct mps_pool *p, int fd)
+{
+	struct stat st;
+	if (fd < 0 || p->o.matcher || fstat(fd, &st) || st.st_size < 16)
+		return -EINVAL;
+	size_t len = (size_t)st.st_size;
+	unsigned char *b = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (b == MAP_FAILED)
+		return -errno;
+	uint32_t syn;
+	uint64_t n;
+	memcpy(&syn, b, 4);
+	memcpy(&n, b + 8, 8);
+	int rc = -EINVAL;
+	char **pat = n <= (len - 16) / 8 ? calloc(n ? n : 1, sizeof(char *)) : NULL;
+	size_t at = 16, i = 0;
+	for (; pat && i < n; i++) {
+		uint64_t l;
+		if (len - at < 8)
+			break;
+		memcpy(&l, b + at, 8);
+		at += 8;
+		if (l > len - at || !(pat[i] = strndup((const char *)b + at, (size_t)l)))
+			break;
+		at += (size_t)l;
+	}
+	if (pat && i == n) {
+		struct mps_match_opts mo = {.patterns = pat, .npatterns = n, .syntax = (enum mps_syntax)syn,
+					    .ignore_case = b[4], .word = b[5], .line = b[6]};
+		char err[256];
+		p->o.matcher = mps_matcher_new(&mo, err, sizeof(err)); /* the zygote's until it exits */
+		rc = p->o.matcher ? 0 : errno == EINVAL ? MPS_EPATTERN : -errno;
+	}
+	/* the patterns stay: the matcher may point into them */
+	if (!p->o.matcher && pat) {
+		for (size_t k = 0; k < n; k++)
+			free(pat[k]);
+		free(pat);
+	}
+	munmap(b, len);
+	return rc;
+}
+
 static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -885,16 +962,30 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 		if (eof || pr <= 0 || !(pf[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		struct zmsg m;
-		ssize_t n = recv(zfd, &m, sizeof(m), 0);
+		int mfd;
+		ssize_t n = recv_fd(zfd, &m, sizeof(m), &mfd);
 		if (n <= 0) {
 			eof = true;
 			continue;
 		}
+		if (m.op == Z_MATCHER) {
+			struct zmsg r = {.op = Z_MATCHED, .status = matcher_from(p, mfd)};
+			if (mfd >= 0)
+				close(mfd);
+			send_fd(zfd, &r, sizeof(r), -1);
+			continue;
+		}
+		if (mfd >= 0)
+			close(mfd);
 		if (m.op != Z_SPAWN)
 			continue;
 		int pfd[2];
-		if (pipe2(pfd, O_CLOEXEC))
+		if (p->o.matcher == NULL || pipe2(pfd, O_CLOEXEC)) {
+			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx,
+					 .pid = p->o.matcher ? -errno : -EINVAL};
+			send_fd(zfd, &r, sizeof(r), -1);
 			continue;
+		}
 		pid_t zpid = getpid();
 		pid_t c = fork();
 		if (c == 0) {
@@ -908,11 +999,15 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 			close(zfd);
 			worker_main(p, p->tq_child, pfd[1], m.core);
 		}
+		int ferr = errno;
 		close(pfd[1]);
 		if (c > 0) {
 			live++;
 			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx, .pid = c, .core = m.core};
 			send_fd(zfd, &r, sizeof(r), pfd[0]);
+		} else {
+			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx, .pid = -ferr};
+			send_fd(zfd, &r, sizeof(r), -1);
 		}
 		close(pfd[0]);
 	}
@@ -949,6 +1044,58 @@ static void spawned(struct mps_pool *p, const struct zmsg *r, int fd)
 }
 
 static int handle_zygote(struct mps_pool *p);
+
+/* Ask the zygote for every worker and wait until they are up. */
+static int spawn_all(struct mps_pool *p)
+{
+	for (int i = 0; i < p->nworkers; i++) {
+		int rc = spawn(p, i);
+		if (rc)
+			return rc;
+	}
+	for (;;) {
+		bool waiting = false;
+		for (int i = 0; i < p->nworkers; i++)
+			waiting |= p->w[i].spawning;
+		if (!waiting)
+			return 0;
+		int rc = handle_zygote(p);
+		if (rc)
+			return rc;
+	}
+}
+
+int mps_pool_start(struct mps_pool *p, const struct mps_match_opts *mo)
+{
+	if (p->started)
+		return -EALREADY;
+	int fd = memfd_create("mpsearch-patterns", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = match_opts_write(fd, mo);
+	struct zmsg m = {.op = Z_MATCHER};
+	if (!rc)
+		rc = send_fd(p->zfd, &m, sizeof(m), fd);
+	close(fd);
+	while (!rc) {
+		struct zmsg r;
+		int rfd;
+		ssize_t n = recv_fd(p->zfd, &r, sizeof(r), &rfd);
+		if (rfd >= 0)
+			close(rfd);
+		if (n <= 0)
+			rc = -EPIPE;
+		else if (r.op == Z_MATCHED) {
+			rc = r.status;
+			break;
+		}
+	}
+	if (!rc)
+		rc = spawn_all(p);
+	if (!rc)
+		p->started = true;
+	return rc;
+}
 
 struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 {
@@ -1014,24 +1161,11 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 	fcntl(p->tq, F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < p->nworkers; i++)
 		p->w[i].fd = -1;
-	for (int i = 0; i < p->nworkers; i++) {
-		int rc = spawn(p, i);
-		if (rc) {
-			err = -rc;
-			goto fail;
-		}
-	}
-	for (;;) {
-		bool waiting = false;
-		for (int i = 0; i < p->nworkers; i++)
-			waiting |= p->w[i].spawning;
-		if (!waiting)
-			break;
-		int rc = handle_zygote(p);
-		if (rc) {
-			err = -rc;
-			goto fail;
-		}
+	p->started = o->matcher != NULL;
+	int rc = o->matcher ? spawn_all(p) : 0; /* else mps_pool_start */
+	if (rc) {
+		err = rc < 0 ? -rc : EINVAL;
+		goto fail;
 	}
 	return p;
 fail_errno:
@@ -1487,6 +1621,12 @@ static int handle_zygote(struct mps_pool *p)
 		if (fd >= 0)
 			close(fd);
 		return -EPIPE;
+	}
+	if (m.op == Z_SPAWNED && m.pid < 0) {
+		/* no pipe, no process: the pool cannot go on */
+		if (m.idx >= 0 && m.idx < p->nworkers)
+			p->w[m.idx].spawning = false;
+		return m.pid;
 	}
 	if (m.op == Z_SPAWNED) {
 		spawned(p, &m, fd);

@@ -83,6 +83,7 @@ struct run {
 	const struct mps_file_id *avoid;
 	size_t navoid;
 	bool avoid_report; /* as grep: standard output is one of the inputs */
+	bool bad_pattern;  /* -f - under MPI, rank 0: the patterns do not compile */
 };
 
 struct mpi_run;
@@ -966,6 +967,34 @@ static void handed_out(struct mpi_run *m, size_t n)
 	m->dist_end += n;
 }
 
+/* Standard input is rank 0's (the launcher gives it to rank 0 only):
+ * units of it at the front of what is left go to rank 0's own pool, each
+ * a round of its own.  Rank 0, r->mu held. */
+static int stdin_rounds(struct mpi_run *m)
+{
+	struct run *r = m->r;
+	int rc = 0;
+	while (!rc && m->dist_end < r->nunits && (r->units[m->dist_end].flags & MPS_UNIT_STDIN)) {
+		rc = submit_local(m, &r->units[m->dist_end]);
+		if (!rc)
+			rc = add_round(m, 0, 1);
+		if (!rc)
+			handed_out(m, 1);
+	}
+	return rc;
+}
+
+/* Of the n units from dist_end, how many come before the next unit of
+ * standard input (those may go to any rank). */
+static size_t before_stdin(const struct mpi_run *m, size_t n)
+{
+	const struct mps_unit *u = m->r->units + m->dist_end;
+	for (size_t i = 0; i < n; i++)
+		if (u[i].flags & MPS_UNIT_STDIN)
+			return i;
+	return n;
+}
+
 /* Rank 0: hand out what the walker has listed to the ranks that asked
  * (and to itself, when its own queue runs low). */
 static int dispatch(struct mpi_run *m)
@@ -992,9 +1021,11 @@ static int dispatch(struct mpi_run *m)
 		asking += m->wants[q] > 0;
 	for (int i = 0; !rc && !stop && i < m->size && asking > 0; i++) {
 		int q = (m->next_q + i) % m->size;
-		size_t avail = r->nunits - m->dist_end;
 		if (m->wants[q] <= 0)
 			continue;
+		if ((rc = stdin_rounds(m)))
+			break;
+		size_t avail = r->nunits - m->dist_end;
 		if (avail == 0)
 			break;
 		/* guided: a share of what is left, smaller as it runs out, and
@@ -1010,6 +1041,13 @@ static int dispatch(struct mpi_run *m)
 			take = 1;
 		if (take > avail)
 			take = avail;
+		if (q != 0)
+			take = before_stdin(m, take);
+		if (take == 0) {
+			/* the next unit is standard input: rank 0's next */
+			m->wants[0] = 1;
+			continue;
+		}
 		asking--;
 		m->wants[q] = 0;
 		m->next_q = (q + 1) % m->size;
@@ -1092,14 +1130,16 @@ static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
 	size_t take = 0;
 	if (m->rank == 0) {
 		pthread_mutex_lock(&r->mu);
+		int src = stdin_rounds(m);
 		size_t base = m->dist_end; /* after the units rank 0 took while MPI_Init ran */
 		size_t avail = r->nunits - base;
 		take = avail < m->round0_max ? avail : m->round0_max;
+		take = src ? 0 : before_stdin(m, take);
 		more = !(r->walk_done && take == avail);
 		/* a copy of the array (not of the paths), so the walker may go on */
 		first = calloc((size_t)m->size + 1, sizeof(size_t));
 		all = malloc((take ? take : 1) * sizeof(*all));
-		if (first && all && !cut_round(m, take, first)) {
+		if (first && all && !src && !cut_round(m, take, first)) {
 			memcpy(all, r->units + base, take * sizeof(*all));
 			for (size_t i = 0; i < take; i++)
 				r->units[base + i].path = NULL; /* now owned by all[] */
@@ -1326,6 +1366,57 @@ static int rank0_loop(struct mpi_run *m, struct fwd *f, bool *ended, uint64_t *b
 	return rc;
 }
 
+/* -f -: rank 0 read the patterns from its standard input; it broadcasts
+ * them (or that they do not compile), and every rank whose workers wait
+ * for them starts them now, before anything is searched.  0, or 1 when
+ * the run cannot go on (all ranks agree: rank 0 decides). */
+static int patterns_from_rank0(struct run *r, struct mpi_run *m)
+{
+	struct mps_buf b = {0};
+	int rc = 0;
+	if (m->rank == 0) {
+		unsigned char ok = !r->bad_pattern;
+		rc = mps_buf_append(&b, &ok, 1);
+		for (size_t i = 0; !rc && i < r->o->patterns.n; i++)
+			rc = mps_buf_append(&b, r->o->patterns.v[i], strlen(r->o->patterns.v[i]) + 1);
+		if (rc) {
+			b.len = 0; /* tell the others it failed */
+			mps_buf_append(&b, "", 1);
+		}
+	}
+	int brc = mps_dist_bcast_bytes(m->comm, &b);
+	if (brc || b.len == 0 || b.data[0] != 1) {
+		if (brc)
+			message(r, "%s%s", "cannot receive the patterns: ", mps_strerror(brc));
+		mps_buf_release(&b);
+		return 1;
+	}
+	/* NUL-terminated patterns after the flag byte */
+	size_t n = 0;
+	for (size_t i = 1; i < b.len; i++)
+		n += b.data[i] == 0;
+	char **v = calloc(n ? n : 1, sizeof(char *));
+	if (v) {
+		size_t k = 0;
+		for (size_t i = 1; i < b.len && k < n; i += strlen((char *)b.data + i) + 1)
+			v[k++] = (char *)b.data + i;
+		const struct mps_opts *o = r->o;
+		struct mps_match_opts mo = {.patterns = v, .npatterns = n, .syntax = o->syntax,
+					    .ignore_case = o->ignore_case, .word = o->word,
+					    .line = o->line};
+		rc = mps_pool_start(m->pool, &mo);
+		if (rc == -EALREADY)
+			rc = 0; /* compiled before MPI_Init (rank 0) */
+	} else {
+		rc = -ENOMEM;
+	}
+	free(v);
+	mps_buf_release(&b);
+	if (rc)
+		message(r, "%s%s", "cannot start workers: ", mps_strerror(rc));
+	return rc != 0;
+}
+
 static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, int env_rank,
 		   int *argc, char ***argv)
 {
@@ -1401,7 +1492,7 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	}
 
 	/* rank 0: output file and walk; everyone agrees before the scatter */
-	int bad = 0;
+	int bad = r->o->patterns_stdin ? patterns_from_rank0(r, &m) : 0;
 	if (rank == 0) {
 		m.wants = calloc((size_t)size, sizeof(int));
 		if (!out_ok && !out_rc) {
@@ -1409,7 +1500,7 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 			out_rc = out_open(r, &out);
 			out_ok = out_rc == 0;
 		}
-		bad = !m.wants || !out_ok;
+		bad = bad || !m.wants || !out_ok;
 	}
 	if (rank == 0 && !bad && !walking) {
 		trc = pthread_create(&th, NULL, list_walker_thread, r);
@@ -1689,13 +1780,19 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.patterns = o->patterns.v, .npatterns = o->patterns.n, .syntax = o->syntax,
 		.ignore_case = o->ignore_case, .word = o->word, .line = o->line,
 	};
-	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
-	if (!m) {
+	/* -f - under MPI: only rank 0 has standard input; the others' workers
+	 * wait for the patterns rank 0 broadcasts after MPI_Init */
+	bool later = mpi && o->patterns_stdin;
+	struct mps_matcher *m = later && env_rank != 0 ? NULL : mps_matcher_new(&mo, err, sizeof(err));
+	if (!m && !(later && env_rank != 0)) {
 		/* every rank sees the same argv, so every rank fails here; only the
-		 * first one speaks, and none starts MPI */
+		 * first one speaks, and none starts MPI (but with -f -: the others
+		 * learn it from rank 0 after MPI_Init) */
 		if (env_rank == 0)
 			message(&r, "invalid pattern: %s%s", err[0] ? err : strerror(errno), "");
-		return 2;
+		if (!later)
+			return 2;
+		r.bad_pattern = true;
 	}
 	struct mps_search_opts so;
 	struct mps_print_opts po;
@@ -1710,10 +1807,12 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	r.pool = mps_pool_new(&pool_o);
 	if (!r.pool) {
 		message(&r, "cannot start workers: %s%s", strerror(errno), "");
-		mps_matcher_free(m);
+		if (m)
+			mps_matcher_free(m);
 		return 2;
 	}
 	int status = mpi ? run_mpi(&r, &po, t0, env_rank, argc, argv) : run_local(&r, &po, t0);
-	mps_matcher_free(m);
+	if (m)
+		mps_matcher_free(m);
 	return status;
 }

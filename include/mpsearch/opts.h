@@ -47,6 +47,8 @@ struct mps_opts {
 	const char *output_file; /* --output, borrowed from argv */
 	struct mps_strlist paths;
 	bool paths_given;    /* operands were given on the command line */
+	bool patterns_stdin; /* -f -: patterns read from standard input (under
+				MPI only rank 0 has them; it broadcasts them) */
 };
 
 enum { MPS_OPTS_RUN = 0, MPS_OPTS_HELP = 1, MPS_OPTS_VERSION = 2 };

@@ -22,7 +22,7 @@ struct mps_pool_opts {
 	long workers;          /* 0: one per core of the process's CPU set */
 	bool pin;
 	int local_rank, local_size; /* ranks sharing this node (1, 0 alone) */
-	const struct mps_matcher *matcher;  /* borrowed */
+	const struct mps_matcher *matcher;  /* borrowed; NULL: see mps_pool_start */
 	struct mps_search_opts search;
 	uint64_t chunk_size;   /* parts of files found big by the workers */
 	bool deref;            /* -R: symlinks met while walking are followed */
@@ -49,6 +49,13 @@ struct mps_pool;
 
 /* Fork the workers (call before MPI_Init).  NULL with errno on failure. */
 struct mps_pool *mps_pool_new(const struct mps_pool_opts *o /* in */);
+
+/* A pool made with o->matcher NULL has its zygote but no workers: the
+ * patterns are not known yet (under MPI, `-f -` is read by rank 0 only and
+ * broadcast after MPI_Init).  Compile mo in the zygote (forked before
+ * MPI_Init, so the workers it forks never inherit MPI state) and start the
+ * workers.  0, MPS_EPATTERN or -errno. */
+int mps_pool_start(struct mps_pool *p /* in, out */, const struct mps_match_opts *mo /* in */);
 
 /* Queue a unit (copied).  Units must come with ids 0, 1, 2, ... in order.
  * Safe to call from one other thread while the owner calls mps_pool_next. */
