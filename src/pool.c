@@ -298,7 +298,9 @@ static long env_long(const char *name, long dflt)
 /* Test switches: MPSEARCH_TEST_ABORT_UNIT=N kills the worker that takes
  * unit N (once, if MPSEARCH_TEST_ABORT_ONCE names a marker file);
  * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit before it opens the file
- * (and turns the read-ahead of a batch's files off). */
+ * (and turns the read-ahead of a batch's files off);
+ * MPSEARCH_TEST_SLOW_BATCH_MS=N sleeps N ms per batch before its files are
+ * read ahead (the read-ahead stays on). */
 static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 {
 	if (abort_unit >= 0 && (uint64_t)abort_unit == id) {
@@ -660,6 +662,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		_exit(3);
 	long abort_unit = env_long("MPSEARCH_TEST_ABORT_UNIT", -1);
 	long slow_ms = env_long("MPSEARCH_TEST_SLOW_MS", 0);
+	long slow_batch_ms = env_long("MPSEARCH_TEST_SLOW_BATCH_MS", 0);
 	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
 	struct mps_buf buf = {0};
 	struct wout wo = {.fd = out};
@@ -692,6 +695,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		wo.part = 0;
 		if (stage_frame(&wo, F_BEGIN, ids[0], ids, nids * 2 * sizeof(uint64_t)) || write_staged(&wo))
 			_exit(5);
+		test_switches(UINT64_MAX, -1, slow_batch_ms);
 		double tp = now();
 		prefetch_batch(&pf, &dc, msg, (size_t)n, p->o.deref);
 		st.busy += now() - tp;
