@@ -323,11 +323,13 @@ static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 /* Descriptors a worker is done with, closed together at the end of a
  * batch: one close_range per run of consecutive numbers instead of one
  * close each (a system call costs more than the close itself on some
- * VMs).  Only numbers in fd[] are closed; invariant: n <= FDS_MAX. */
-#define FDS_MAX (2 * BATCH_MAX)
+ * VMs).  Only numbers in fd[] are closed; n <= cap.  The list grows: a
+ * directory replaced while a batch's read-ahead is being prepared may
+ * still be named by a queued open, so it must not be closed (and its
+ * number reused) before the batch ends. */
 struct fdlist {
-	int fd[FDS_MAX];
-	size_t n;
+	int *fd;
+	size_t n, cap;
 };
 
 static void fds_flush(struct fdlist *l)
@@ -354,8 +356,16 @@ static void fds_flush(struct fdlist *l)
 
 static void fds_add(struct fdlist *l, int fd)
 {
-	if (l->n == FDS_MAX)
-		fds_flush(l);
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 2 * BATCH_MAX;
+		int *v = realloc(l->fd, nc * sizeof(int));
+		if (!v) {
+			close(fd); /* out of memory: at once (the read-ahead then may fail) */
+			return;
+		}
+		l->fd = v;
+		l->cap = nc;
+	}
 	l->fd[l->n++] = fd;
 }
 
@@ -370,11 +380,24 @@ static void fds_add(struct fdlist *l, int fd)
  * O_NONBLOCK, then checked to be a regular file.  A symlink or a FIFO
  * swapped in after the walk is skipped, as the walk would have skipped it,
  * and paths longer than PATH_MAX open as well as short ones. */
+/* For a walked file the directories from the operand down are kept as a
+ * stack of descriptors (lv[0] the operand, lv[i] the i-th directory below
+ * it, ending at dir[end]), so that the next file's directory is opened from
+ * the deepest one the two paths share.  Levels from DIR_KEEP on, but the
+ * last, are closed once passed (fd -1). */
+#define DIR_KEEP 32
+struct dirlevel {
+	size_t end; /* lv[0]: root; lv[i > 0]: end of its name in dir */
+	int fd;     /* -1: closed (beyond DIR_KEEP) */
+};
+
 struct dircache {
 	char *dir;        /* the directory cached, dir[0, len), NUL-terminated */
 	size_t len, alloc;
 	size_t root;      /* walked: the operand part of dir; SIZE_MAX: opened by path */
-	int fd;
+	int fd;           /* the directory's descriptor, -1 none */
+	struct dirlevel *lv; /* walked: the stack, nlv levels, lv[nlv - 1].fd == fd */
+	size_t nlv, lvcap;
 	struct fdlist *done; /* where a replaced directory goes to be closed */
 };
 
@@ -394,18 +417,85 @@ static int dc_keep(struct dircache *dc, const char *path, size_t len, size_t roo
 	return 0;
 }
 
-/* Open, below directory `at`, the directories named by path[from, to)
- * one name at a time.  Returns the last one's descriptor (at itself when
- * there is none; at is closed when replaced and own_at), or -1 with errno
- * (ELOOP: a symlink stands where the walk saw a directory, without -R). */
-static int open_below(int at, bool own_at, const char *path, size_t from, size_t to, bool deref)
+/* Drop levels from `from` on (and the whole stack's meaning when from is
+ * 0); their descriptors are closed at the batch's end. */
+static void dc_drop(struct dircache *dc, size_t from)
 {
-	int cur = at;
-	bool own = own_at;
+	for (size_t i = from; i < dc->nlv; i++)
+		if (dc->lv[i].fd >= 0)
+			fds_add(dc->done, dc->lv[i].fd);
+	if (dc->nlv > from)
+		dc->nlv = from;
+	if (from == 0) {
+		dc->fd = -1;
+		dc->root = SIZE_MAX - 1; /* matches no walked root, nor "by path" */
+	}
+}
+
+static int dc_push(struct dircache *dc, size_t end, int fd)
+{
+	if (dc->nlv == dc->lvcap) {
+		size_t nc = dc->lvcap ? 2 * dc->lvcap : 16;
+		struct dirlevel *v = realloc(dc->lv, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		dc->lv = v;
+		dc->lvcap = nc;
+	}
+	/* a level passed beyond the budget is closed */
+	if (dc->nlv > DIR_KEEP && dc->lv[dc->nlv - 1].fd >= 0) {
+		fds_add(dc->done, dc->lv[dc->nlv - 1].fd);
+		dc->lv[dc->nlv - 1].fd = -1;
+	}
+	dc->lv[dc->nlv++] = (struct dirlevel){.end = end, .fd = fd};
+	return 0;
+}
+
+/* The directory path[0, len) of a walked file below root, as a
+ * descriptor; -1 with errno (ELOOP: a symlink stands where the walk saw a
+ * directory, without -R). */
+static int walked_dir(struct dircache *dc, const char *path, size_t root, size_t len, bool deref)
+{
+	size_t k = 0; /* the deepest level shared, with a descriptor */
+	/* the same operand: the same root, but its final '/' (dir may be the
+	 * operand itself, without it) */
+	if (dc->fd >= 0 && dc->root == root && dc->nlv > 0 &&
+	    !memcmp(dc->dir, path, root ? root - 1 : 0)) {
+		for (size_t i = 1; i < dc->nlv; i++) {
+			size_t e = dc->lv[i].end;
+			if (e > len || (e < len && path[e] != '/') || memcmp(dc->dir + root, path + root, e - root))
+				break;
+			if (dc->lv[i].fd >= 0)
+				k = i;
+		}
+		dc_drop(dc, k + 1);
+	} else {
+		dc_drop(dc, 0);
+		int at;
+		if (root > 0) {
+			if (dc_keep(dc, path, root, SIZE_MAX))
+				return -1;
+			at = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			at = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		}
+		if (at < 0)
+			return -1;
+		if (dc_push(dc, root, at)) {
+			close(at);
+			return -1;
+		}
+	}
+	/* dir := path[0, len); the levels kept are a prefix of it */
+	if (dc_keep(dc, path, len, root)) {
+		dc_drop(dc, 0);
+		return -1;
+	}
 	char name[NAME_MAX + 1];
-	for (size_t i = from; i < to;) {
+	for (size_t i = k == 0 ? root : dc->lv[k].end + 1; i < len;) {
+		int cur = dc->lv[dc->nlv - 1].fd;
 		size_t j = i;
-		while (j < to && path[j] != '/')
+		while (j < len && path[j] != '/')
 			j++;
 		if (j - i > NAME_MAX) {
 			errno = ENAMETOOLONG;
@@ -425,18 +515,19 @@ static int open_below(int at, bool own_at, const char *path, size_t from, size_t
 				errno = e;
 				goto fail;
 			}
-			if (own)
-				close(cur);
-			cur = nfd;
-			own = true;
+			if (dc_push(dc, j, nfd)) {
+				close(nfd);
+				errno = ENOMEM;
+				goto fail;
+			}
 		}
 		i = j + 1;
 	}
-	return cur;
+	dc->fd = dc->lv[dc->nlv - 1].fd;
+	return dc->fd;
 fail:;
 	int e = errno;
-	if (own)
-		close(cur);
+	dc_drop(dc, 0);
 	errno = e;
 	return -1;
 }
@@ -460,35 +551,22 @@ static int dir_of(struct dircache *dc, const char *path, size_t root, bool deref
 	}
 	int fd;
 	if (root == SIZE_MAX) {
+		dc_drop(dc, 0);
 		if (dc_keep(dc, path, len, root))
 			return -1;
 		fd = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	} else if (dc->fd >= 0 && dc->root == root && dc->len + 1 >= root && dc->len < len &&
-		   path[dc->len] == '/' && !memcmp(dc->dir, path, dc->len)) {
-		/* below the cached directory: go on from there */
-		fd = open_below(dc->fd, false, path, dc->len + 1, len, deref);
-	} else {
-		/* from the operand directory, by its path */
-		int at = AT_FDCWD;
-		if (root > 0) {
-			if (dc_keep(dc, path, root, SIZE_MAX))
-				return -1;
-			at = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		} else {
-			at = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || dc_push(dc, len, fd)) {
+			if (fd >= 0)
+				close(fd);
+			dc->root = SIZE_MAX - 1;
+			return -1;
 		}
-		fd = at < 0 ? -1 : open_below(at, true, path, root, len, deref);
+		dc->fd = fd;
+	} else {
+		fd = walked_dir(dc, path, root, len, deref);
+		if (fd < 0)
+			return -1;
 	}
-	if (dc->fd >= 0)
-		fds_add(dc->done, dc->fd);
-	dc->fd = -1;
-	if (fd < 0)
-		return -1;
-	if (dc_keep(dc, path, len, root)) {
-		close(fd);
-		return -1;
-	}
-	dc->fd = fd;
 	*name = slash + 1;
 	return fd;
 }
@@ -802,9 +880,11 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	mps_buf_release(&wo.frames);
 	free(msg);
 	free(ids);
+	dc_drop(&dc, 0);
+	fds_flush(&done);
 	free(dc.dir);
-	if (dc.fd >= 0)
-		close(dc.fd);
+	free(dc.lv);
+	free(done.fd);
 	_exit(0);
 }
 
