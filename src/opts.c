@@ -92,6 +92,7 @@ enum opt_id {
 	OPT_WORKERS,
 	OPT_CHUNK_SIZE,
 	OPT_NO_PIN,
+	OPT_STALL_TIMEOUT,
 	OPT_OUTPUT,
 	OPT_HELP,
 	OPT_VERSION,
@@ -148,6 +149,7 @@ static const struct opt_spec opt_table[] = {
 	{ "workers", 'j', ARG_REQUIRED, OPT_WORKERS },
 	{ "chunk-size", 0, ARG_REQUIRED, OPT_CHUNK_SIZE },
 	{ "no-pin", 0, ARG_NONE, OPT_NO_PIN },
+	{ "stall-timeout", 0, ARG_REQUIRED, OPT_STALL_TIMEOUT },
 	{ "output", 0, ARG_REQUIRED, OPT_OUTPUT },
 	{ "help", 0, ARG_NONE, OPT_HELP },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
@@ -552,6 +554,16 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 		break;
 	}
 	case OPT_NO_PIN: o->pin = false; break;
+	case OPT_STALL_TIMEOUT: {
+		char *end;
+		errno = 0;
+		double v = strtod(arg, &end);
+		if (!*arg || *end || errno || !(v > 0) || v > 1e6)
+			fail(p, "invalid stall timeout '%s'", arg);
+		else
+			o->stall_timeout = v;
+		break;
+	}
 	case OPT_OUTPUT:
 		if (!*arg)
 			fail(p, "option '%s' needs a file name", shown);
@@ -850,6 +862,8 @@ const char *mps_opts_usage(void)
 "  -j, --workers=N            N worker processes per rank (default: one a core)\n"
 "      --chunk-size=SIZE      split files bigger than SIZE (4M, 1G; default 64M)\n"
 "      --no-pin               do not bind worker processes to cores\n"
+"      --stall-timeout=SECS   report a worker that makes no progress for SECS\n"
+"                             seconds (naming its file); it is not stopped\n"
 "\n"
 "Other:\n"
 "      --help                 print this help and exit\n"

@@ -97,6 +97,11 @@ struct worker {
 	struct mps_worker_stats st;
 	bool have_stats;
 	bool spawning;
+	/* watchdog: CPU ticks + bytes read when last sampled, and since when
+	 * they have not changed */
+	uint64_t mark;
+	double still_since;
+	bool stall_told;
 };
 
 struct mps_pool {
@@ -132,6 +137,7 @@ struct mps_pool {
 	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
 	bool started;        /* the workers were asked for (a matcher was given) */
+	double watched;      /* --stall-timeout: when the workers were last sampled */
 };
 
 /* ---- cores ---- */
@@ -1799,6 +1805,76 @@ void mps_pool_own(struct mps_pool *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* A worker's CPU ticks plus bytes read (Linux /proc); 0 when unknown. */
+static uint64_t worker_mark(pid_t pid)
+{
+	char path[64], buf[1024];
+	uint64_t mark = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		/* after "(comm) ", field 14 and 15 are utime and stime */
+		const char *q = strrchr(buf, ')');
+		unsigned long long ut = 0, stt = 0;
+		if (q && sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+				&stt) == 2)
+			mark += ut + stt;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		unsigned long long rchar = 0;
+		if (sscanf(buf, "rchar: %llu", &rchar) == 1)
+			mark += rchar;
+	}
+	return mark;
+}
+
+/* The unit worker i is on: the first of its batch still running. */
+static const struct slot *worker_unit(struct mps_pool *p, int i)
+{
+	const struct worker *w = &p->w[i];
+	for (size_t k = 0; w->running && k < w->nbatch; k++) {
+		const struct slot *s = slot_of(p, w->batch[k].id, w->batch[k].part);
+		if (s && s->st == S_RUNNING && s->worker == i)
+			return s;
+	}
+	return NULL;
+}
+
+/* --stall-timeout: sample the workers that are on a unit. */
+static void watch_workers(struct mps_pool *p)
+{
+	double t = now();
+	for (int i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->w[i];
+		const struct slot *s = w->alive && w->pid > 0 ? worker_unit(p, i) : NULL;
+		if (!s) {
+			w->still_since = 0;
+			w->stall_told = false;
+			continue;
+		}
+		uint64_t mark = worker_mark(w->pid);
+		if (w->still_since == 0 || mark != w->mark) {
+			w->mark = mark;
+			w->still_since = t;
+			w->stall_told = false;
+		} else if (!w->stall_told && t - w->still_since >= p->o.stall_timeout) {
+			w->stall_told = true;
+			if (p->o.stall)
+				p->o.stall(p->o.stall_ctx, w->pid, s->u.path, t - w->still_since);
+		}
+	}
+}
+
 int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 {
 	if (!p->owner_set) {
@@ -1882,8 +1958,14 @@ int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 			if ((rc = requeue_lost(p)))
 				return rc;
 		}
+		if (p->o.stall_timeout > 0 && now() - p->watched >= 0.25) {
+			p->watched = now();
+			watch_workers(p);
+		}
 		arm_wake(p);
 		int wait = p->lost_check > 0 ? 50 : 1000;
+		if (p->o.stall_timeout > 0 && wait > 250)
+			wait = 250;
 		if (timeout_ms >= 0 && left * 1e3 < wait)
 			wait = left > 0 ? (int)(left * 1e3) + 1 : 0;
 		int pr = poll(pf, (nfds_t)np, wait);

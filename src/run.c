@@ -96,6 +96,17 @@ static void forward_message(void *ctx, const char *msg)
 		r->d->message(r->d->ctx, msg);
 }
 
+/* --stall-timeout: called by the pool's owner thread */
+static void stalled(void *ctx, pid_t pid, const char *path, double secs)
+{
+	struct run *r = ctx;
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "worker %d has made no progress for %.0f s on '%s'", (int)pid,
+		 secs, path);
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
+
 static void count_error(void *ctx, const char *path, int err)
 {
 	struct run *r = ctx;
@@ -1802,6 +1813,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,
 		.local_size = mpi ? env_int(lsize_env, 1) : 1,
 		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
+		.stall_timeout = o->stall_timeout, .stall = stalled, .stall_ctx = &r,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */
 	r.pool = mps_pool_new(&pool_o);

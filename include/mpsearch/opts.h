@@ -44,6 +44,7 @@ struct mps_opts {
 	long workers;        /* -j; 0 = one per core of the CPU set */
 	uint64_t chunk_size; /* --chunk-size */
 	bool pin;            /* false with --no-pin */
+	double stall_timeout; /* --stall-timeout seconds; 0 none */
 	const char *output_file; /* --output, borrowed from argv */
 	struct mps_strlist paths;
 	bool paths_given;    /* operands were given on the command line */

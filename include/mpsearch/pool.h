@@ -26,6 +26,13 @@ struct mps_pool_opts {
 	struct mps_search_opts search;
 	uint64_t chunk_size;   /* parts of files found big by the workers */
 	bool deref;            /* -R: symlinks met while walking are followed */
+	/* watchdog: a worker on a unit that used no CPU time and read no byte
+	 * for stall_timeout seconds (> 0) is reported once through stall
+	 * (called by the thread in mps_pool_next; path borrowed); it is not
+	 * stopped.  Reported again if it moves and stalls again. */
+	double stall_timeout;
+	void (*stall)(void *ctx, pid_t pid, const char *path /* in */, double secs);
+	void *stall_ctx;
 };
 
 struct mps_worker_stats {

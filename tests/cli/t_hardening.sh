@@ -1189,7 +1189,42 @@ case_startup() {
 	[ $seen = 1 ] || echo "# startup: no limit in 16-64 MB stopped a start here"
 }
 
-for c in permissions special symlinks lines empty names deep args output changing abort signals races outfile spill startup; do
+# ---------------------------------------------------------------------------
+# 17. --stall-timeout: a worker that makes no progress (asleep in the slow
+# switch, or stopped with SIGSTOP) is reported with its file, not killed
+case_stall() {
+	mkdir -p stl
+	local i st p wpid
+	for i in 1 2 3; do echo "foo $i" >stl/f$i; done
+	printf 'stl/f1:1:foo 1\nstl/f2:1:foo 2\nstl/f3:1:foo 3\n' >want
+	MPSEARCH_TEST_SLOW_MS=1800 run out err -j1 --stall-timeout 1 foo stl
+	status "stall (asleep) exit" $? 0
+	check_same "stall (asleep): the output whole" want out
+	has "stall (asleep) names the file" err "has made no progress for 1 s on 'stl/f1'"
+	# SIGSTOP: the worker is the tagged process whose parent is not main
+	slow_bg "$TAG.st" 500 -j1 --stall-timeout 1 foo stl
+	wpid=
+	for p in $(grep -lzsxF -- "MPS_TEST_TAG=$TAG.st" /proc/[0-9]*/environ | cut -d/ -f3); do
+		[ "$p" = "$pid" ] && continue
+		[ "$(awk '/^PPid:/ {print $2}' /proc/$p/status)" = "$pid" ] && continue   # the zygote
+		wpid=$p
+	done
+	if [ -n "$wpid" ]; then
+		kill -STOP "$wpid"
+		sleep 2.5
+		has "stall (SIGSTOP) reported while stopped" err "worker $wpid has made no progress for 1 s on 'stl/f"
+		kill -CONT "$wpid"
+	else
+		fail "stall (SIGSTOP): no worker process found"
+	fi
+	wait $pid
+	status "stall (SIGSTOP) exit" $? 0
+	check_same "stall (SIGSTOP): not killed, the output whole" want out
+	run out err --stall-timeout 0 foo stl
+	status "--stall-timeout 0 refused" $? 2
+}
+
+for c in permissions special symlinks lines empty names deep args output changing abort signals races outfile spill startup stall; do
 	if want_case "$c"; then
 		t0=$SECONDS
 		before=$FAILS
