@@ -107,4 +107,32 @@ for i in 1 2; do
 	check_same "--output inside the corpus under mpirun, run $i" want sd/result
 done
 
+# mpirun killed (SIGKILL) in the middle of an --output run: the output is
+# an unnamed file until it is complete, so nothing is left behind but,
+# if the ranks went on to the end, the whole result
+TAG="mps-trust-$$-$RANDOM"
+mkdir -p ko
+for i in $(seq 1 12); do echo "foo $i" >ko/in$i; done
+env MPSEARCH_TEST_SLOW_MS=400 MPS_TEST_TAG=$TAG $MPIRUN -x MPSEARCH_TEST_SLOW_MS -x MPS_TEST_TAG \
+	-np 2 "$MPS" -j 1 --output "$T/ko/res" foo ko >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+kill -KILL $pid
+wait $pid 2>/dev/null
+for i in $(seq 50); do
+	left=$(grep -lasF -- "MPS_TEST_TAG=$TAG" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
+	[ -z "$left" ] && break
+	sleep 0.2
+done
+[ -n "$left" ] && kill -KILL $left 2>/dev/null
+ls ko | grep -v '^in[0-9]*$' >got
+if [ -s got ]; then
+	echo res >want
+	check_same "mpirun killed: only the finished output, if any" want got
+	"$MPS" foo ko/in* >want
+	check_same "mpirun killed: a finished output is whole" want ko/res
+else
+	ok
+fi
+
 done_testing
