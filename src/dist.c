@@ -111,6 +111,26 @@ int mps_dist_quiet_barrier(MPI_Comm comm)
 	return mps_dist_wait(&req);
 }
 
+int mps_dist_bcast_bytes(MPI_Comm comm, struct mps_buf *b)
+{
+	uint64_t len = b->len;
+	if (MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm) != MPI_SUCCESS)
+		return MPS_EPEER;
+	int rank;
+	MPI_Comm_rank(comm, &rank);
+	/* every rank reserves (rank 0's buffer has the room already): a
+	 * failure then is agreed on before the bytes move */
+	int bad = len > (uint64_t)INT_MAX || (rank != 0 && mps_buf_reserve(b, (size_t)len ? (size_t)len : 1));
+	if (MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
+		return MPS_EPEER;
+	if (bad)
+		return len > (uint64_t)INT_MAX ? -E2BIG : -ENOMEM;
+	if (len && MPI_Bcast(b->data, (int)len, MPI_BYTE, 0, comm) != MPI_SUCCESS)
+		return MPS_EPEER;
+	b->len = (size_t)len;
+	return 0;
+}
+
 struct mps_dist_msg {
 	struct mps_dist_msg *next;
 	int tag;

@@ -7,8 +7,12 @@
  *   "MPSU" version(varint, 1) count(varint)
  *   per unit: id delta, file delta (both modulo 2^64 against the previous
  *   unit, starting from 0), begin, end + 1 (modulo 2^64: 0 is UINT64_MAX),
- *   part, nparts, flags, then the path front-coded against the previous
- *   unit's path: shared prefix length, suffix length, suffix bytes.
+ *   part, nparts, flags, root, with MPS_UNIT_ID the file id (dev, ino,
+ *   size, mtime seconds and nanoseconds, the seconds modulo 2^64), then the
+ *   path front-coded against the previous unit's path: shared prefix
+ *   length, suffix length, suffix bytes.  A receiver clears
+ *   MPS_UNIT_ID_DEV: device numbers of a shared file system differ from
+ *   host to host.
  *
  * Result record:
  *   id, file, begin, end + 1, part, nparts, flags, path length, path bytes,
@@ -33,11 +37,13 @@
 #include "mpsearch/error.h"
 
 static const unsigned char units_magic[4] = {'M', 'P', 'S', 'U'};
-#define UNITS_VERSION 1
+#define UNITS_VERSION 2
 /* Flags a unit may carry on the wire; extend with new MPS_UNIT_* values. */
-#define UNIT_KNOWN_FLAGS ((uint64_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE))
-/* Smallest encoded unit: 7 varints + prefix + suffix length, a byte each. */
-#define UNIT_MIN_BYTES 9
+#define UNIT_KNOWN_FLAGS                                                                      \
+	((uint64_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE | MPS_UNIT_WALKED |   \
+		    MPS_UNIT_ID | MPS_UNIT_ID_DEV))
+/* Smallest encoded unit: 8 varints + prefix + suffix length, a byte each. */
+#define UNIT_MIN_BYTES 10
 
 /* ---- varints ---------------------------------------------------------- */
 
@@ -120,7 +126,7 @@ static size_t path_len(const struct mps_unit *u)
 static int unit_check(const struct mps_unit *u)
 {
 	if (u->nparts == 0 || u->part >= u->nparts || u->begin > u->end ||
-	    (u->flags & ~UNIT_KNOWN_FLAGS) || (!u->path && u->pathlen) ||
+	    (u->flags & ~UNIT_KNOWN_FLAGS) || (!u->path && u->pathlen) || u->root > path_len(u) ||
 	    (u->path && memchr(u->path, '\0', u->pathlen)))
 		return -EINVAL;
 	return 0;
@@ -148,8 +154,8 @@ int mps_dist_pack_units(const struct mps_unit *units, size_t n, struct mps_buf *
 		size_t shared = 0, max = len < prevlen ? len : prevlen;
 		while (shared < max && prev[shared] == u->path[shared])
 			shared++;
-		/* 9 varints of at most 10 bytes, then the suffix */
-		rc = mps_buf_reserve(out, 90 + (len - shared));
+		/* 15 varints of at most 10 bytes, then the suffix */
+		rc = mps_buf_reserve(out, 150 + (len - shared));
 		if (rc) {
 			out->len = start;
 			return rc;
@@ -162,6 +168,14 @@ int mps_dist_pack_units(const struct mps_unit *units, size_t n, struct mps_buf *
 		q += put_varint(q, u->part);
 		q += put_varint(q, u->nparts);
 		q += put_varint(q, u->flags);
+		q += put_varint(q, u->root);
+		if (u->flags & MPS_UNIT_ID) {
+			q += put_varint(q, u->fid.dev);
+			q += put_varint(q, u->fid.ino);
+			q += put_varint(q, u->fid.size);
+			q += put_varint(q, (uint64_t)u->fid.mtime_sec);
+			q += put_varint(q, (uint64_t)u->fid.mtime_nsec);
+		}
 		q += put_varint(q, shared);
 		q += put_varint(q, len - shared);
 		if (len > shared) {
@@ -222,10 +236,20 @@ int mps_dist_unpack_units(const unsigned char *p, size_t len, struct mps_unit **
 		x->id = id += get_varint(&r);
 		x->file = file += get_varint(&r);
 		get_range(&r, x);
+		x->root = get_u32(&r);
+		if (x->flags & MPS_UNIT_ID) {
+			x->fid.dev = get_varint(&r);
+			x->fid.ino = get_varint(&r);
+			x->fid.size = get_varint(&r);
+			x->fid.mtime_sec = (int64_t)get_varint(&r);
+			x->fid.mtime_nsec = (int64_t)get_varint(&r);
+		}
+		x->flags &= ~(uint32_t)MPS_UNIT_ID_DEV;
 		uint64_t shared = get_varint(&r);
 		size_t slen = get_len(&r);
 		const unsigned char *suffix = get_bytes(&r, slen);
-		if (r.bad || shared > prevlen || memchr(suffix, '\0', slen))
+		if (r.bad || shared > prevlen || memchr(suffix, '\0', slen) ||
+		    x->root > (uint64_t)shared + slen)
 			break;
 		size_t plen = (size_t)shared + slen;
 		x->path = malloc(plen + 1);

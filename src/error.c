@@ -35,6 +35,14 @@ const char *mps_strerror(int code)
 		return "compressed data needs more memory than allowed";
 	case MPS_ELINE:
 		return "line too long in decompressed data";
+	case MPS_ECHANGED:
+		return "changed while searched";
+	case MPS_EINOUT:
+		return "input file is also the output";
+	case MPS_ETEMP:
+		return "cannot write a temporary file";
+	case MPS_ESKIP:
+		return "not a regular file";
 	default:
 		break;
 	}

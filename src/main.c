@@ -25,6 +25,8 @@ static void report_error(void *ctx, const char *path, int err)
 	(void)ctx;
 	if (err == MPS_ELOOP)
 		fprintf(stderr, "mpsearch: '%s': recursive directory loop\n", path);
+	else if (err == MPS_ECHANGED || err == MPS_EINOUT)
+		fprintf(stderr, "mpsearch: %s: %s\n", path, mps_strerror(err)); /* grep's words */
 	else if (err == -ENOENT || err == -EACCES || err == -EPERM || err == -ENOTDIR ||
 		 err == -ENAMETOOLONG || err == -ELOOP)
 		fprintf(stderr, "mpsearch: cannot open '%s': %s\n", path, mps_strerror(err));
@@ -90,6 +92,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE write error */
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit is an EFBIG write error */
 	/* A closed standard output must not be reused by the next open(): hold
 	 * it with a read-only descriptor, so that writing fails with EBADF. */
 	if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF)

@@ -95,6 +95,7 @@ enum opt_id {
 	OPT_CHUNK_SIZE,
 	OPT_NO_PIN,
 	OPT_SEARCH_ZIP,
+	OPT_STALL_TIMEOUT,
 	OPT_OUTPUT,
 	OPT_HELP,
 	OPT_VERSION,
@@ -165,6 +166,7 @@ static const struct opt_spec opt_table[] = {
 	{ "chunk-size", 0, ARG_REQUIRED, OPT_CHUNK_SIZE },
 	{ "no-pin", 0, ARG_NONE, OPT_NO_PIN },
 	{ "search-zip", 0, ARG_NONE, OPT_SEARCH_ZIP },
+	{ "stall-timeout", 0, ARG_REQUIRED, OPT_STALL_TIMEOUT },
 	{ "output", 0, ARG_REQUIRED, OPT_OUTPUT },
 	{ "help", 0, ARG_NONE, OPT_HELP },
 	{ "version", 'V', ARG_NONE, OPT_VERSION },
@@ -361,6 +363,7 @@ static int read_arg_file(struct parser *p /* in, out */, const char *path /* in 
 
 	if (is_stdin) {
 		fd = STDIN_FILENO;
+		p->o->patterns_stdin = true;
 	} else {
 		do
 			fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -689,6 +692,16 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 	}
 	case OPT_NO_PIN: o->pin = false; break;
 	case OPT_SEARCH_ZIP: o->search_zip = true; break;
+	case OPT_STALL_TIMEOUT: {
+		char *end;
+		errno = 0;
+		double v = strtod(arg, &end);
+		if (!*arg || *end || errno || !(v > 0) || v > 1e6)
+			fail(p, "invalid stall timeout '%s'", arg);
+		else
+			o->stall_timeout = v;
+		break;
+	}
 	case OPT_OUTPUT:
 		if (!*arg)
 			fail(p, "option '%s' needs a file name", shown);
@@ -1035,6 +1048,8 @@ const char *mps_opts_usage(void)
 "      --chunk-size=SIZE      split files bigger than SIZE (4M, 1G; default 64M,\n"
 "                             8M with --search-zip)\n"
 "      --no-pin               do not bind worker processes to cores\n"
+"      --stall-timeout=SECS   report a worker that makes no progress for SECS\n"
+"                             seconds (naming its file); it is not stopped\n"
 "\n"
 "Other:\n"
 "      --help                 print this help and exit\n"

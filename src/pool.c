@@ -4,6 +4,7 @@
  * workers). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/sockios.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,7 +32,9 @@
 
 /* ---- wire formats ---- */
 
-enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
+/* F_ID: the file id of a unit found too big to search whole (sent before
+ * its F_END), which its parts then check */
+enum { F_BEGIN = 1, F_DATA, F_END, F_STATS, F_ID };
 #define FRAME_HEAD 24 /* u32 type, u32 len, u64 unit id, u32 part, u32 zero */
 #define TASK_MAX (60u << 10)   /* longest path a task can carry */
 #define MSG_MAX (64u << 10)    /* one task message: a batch of units */
@@ -43,7 +47,10 @@ enum { F_BEGIN = 1, F_DATA, F_END, F_STATS };
  * instead of growing the heap by a slot per file of the tree */
 #define SUBMIT_AHEAD 8192
 
-enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED };
+/* Z_SPAWNED with pid < 0: the worker could not be made (-errno);
+ * Z_MATCHER: compile the patterns in the memfd sent with it (a pool made
+ * without a matcher), answered by Z_MATCHED with status 0 or <0 */
+enum { Z_SPAWN = 1, Z_SPAWNED, Z_DIED, Z_MATCHER, Z_MATCHED };
 struct zmsg {
 	int op, idx, core, status;
 	pid_t pid;
@@ -52,6 +59,8 @@ struct zmsg {
 struct task_head {
 	uint64_t id, file, begin, end;
 	uint32_t part, nparts, flags, pathlen;
+	uint32_t root, zero;
+	struct mps_file_id fid; /* flags & MPS_UNIT_ID */
 };
 
 /* ---- parent-side state ---- */
@@ -89,6 +98,11 @@ struct worker {
 	struct mps_worker_stats st;
 	bool have_stats;
 	bool spawning;
+	/* watchdog: CPU ticks + bytes read when last sampled, and since when
+	 * they have not changed */
+	uint64_t mark;
+	double still_since;
+	bool stall_told;
 };
 
 struct mps_pool {
@@ -123,6 +137,8 @@ struct mps_pool {
 	bool owner_set, submit_waits;
 	double lost_check;   /* when to look for batches lost with a worker */
 	struct slot *delivered, *delivered_parent;
+	bool started;        /* the workers were asked for (a matcher was given) */
+	double watched;      /* --stall-timeout: when the workers were last sampled */
 };
 
 /* ---- cores ---- */
@@ -289,7 +305,9 @@ static long env_long(const char *name, long dflt)
 /* Test switches: MPSEARCH_TEST_ABORT_UNIT=N kills the worker that takes
  * unit N (once, if MPSEARCH_TEST_ABORT_ONCE names a marker file);
  * MPSEARCH_TEST_SLOW_MS=N sleeps N ms per unit before it opens the file
- * (and turns the read-ahead of a batch's files off). */
+ * (and turns the read-ahead of a batch's files off);
+ * MPSEARCH_TEST_SLOW_BATCH_MS=N sleeps N ms per batch before its files are
+ * read ahead (the read-ahead stays on). */
 static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 {
 	if (abort_unit >= 0 && (uint64_t)abort_unit == id) {
@@ -312,11 +330,13 @@ static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 /* Descriptors a worker is done with, closed together at the end of a
  * batch: one close_range per run of consecutive numbers instead of one
  * close each (a system call costs more than the close itself on some
- * VMs).  Only numbers in fd[] are closed; invariant: n <= FDS_MAX. */
-#define FDS_MAX (2 * BATCH_MAX)
+ * VMs).  Only numbers in fd[] are closed; n <= cap.  The list grows: a
+ * directory replaced while a batch's read-ahead is being prepared may
+ * still be named by a queued open, so it must not be closed (and its
+ * number reused) before the batch ends. */
 struct fdlist {
-	int fd[FDS_MAX];
-	size_t n;
+	int *fd;
+	size_t n, cap;
 };
 
 static void fds_flush(struct fdlist *l)
@@ -343,68 +363,281 @@ static void fds_flush(struct fdlist *l)
 
 static void fds_add(struct fdlist *l, int fd)
 {
-	if (l->n == FDS_MAX)
-		fds_flush(l);
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 2 * BATCH_MAX;
+		int *v = realloc(l->fd, nc * sizeof(int));
+		if (!v) {
+			close(fd); /* out of memory: at once (the read-ahead then may fail) */
+			return;
+		}
+		l->fd = v;
+		l->cap = nc;
+	}
 	l->fd[l->n++] = fd;
 }
 
 /* Open a file of a batch.  Files of a batch mostly share a directory, so
  * the directory is opened once (O_PATH) and the files relative to it: the
- * kernel then resolves one name per file instead of the whole path. */
+ * kernel then resolves one name per file instead of the whole path.
+ *
+ * A file met while walking (MPS_UNIT_WALKED) is opened the way the walk
+ * reached it, not through whatever its path leads to later: the directory
+ * operand path[0, root) by its path, each directory below it one name at
+ * a time with O_NOFOLLOW (but under -R), the file itself with O_NOFOLLOW |
+ * O_NONBLOCK, then checked to be a regular file.  A symlink or a FIFO
+ * swapped in after the walk is skipped, as the walk would have skipped it,
+ * and paths longer than PATH_MAX open as well as short ones. */
+/* For a walked file the directories from the operand down are kept as a
+ * stack of descriptors (lv[0] the operand, lv[i] the i-th directory below
+ * it, ending at dir[end]), so that the next file's directory is opened from
+ * the deepest one the two paths share.  Levels from DIR_KEEP on, but the
+ * last, are closed once passed (fd -1). */
+#define DIR_KEEP 32
+struct dirlevel {
+	size_t end; /* lv[0]: root; lv[i > 0]: end of its name in dir */
+	int fd;     /* -1: closed (beyond DIR_KEEP) */
+};
+
 struct dircache {
-	char *dir;
-	size_t len;
-	int fd;
+	char *dir;        /* the directory cached, dir[0, len), NUL-terminated */
+	size_t len, alloc;
+	size_t root;      /* walked: the operand part of dir; SIZE_MAX: opened by path */
+	int fd;           /* the directory's descriptor, -1 none */
+	struct dirlevel *lv; /* walked: the stack, nlv levels, lv[nlv - 1].fd == fd */
+	size_t nlv, lvcap;
 	struct fdlist *done; /* where a replaced directory goes to be closed */
 };
 
-/* The directory of path as a descriptor, and in *name the rest of the
- * path; AT_FDCWD and the whole path for a name without a directory, -1
- * when the directory cannot be opened. */
-static int dir_of(struct dircache *dc, const char *path, const char **name)
+static int dc_keep(struct dircache *dc, const char *path, size_t len, size_t root)
 {
-	const char *slash = strrchr(path, '/');
-	*name = path;
-	if (!slash || slash == path || slash[1] == 0)
-		return AT_FDCWD;
-	size_t len = (size_t)(slash - path);
-	if (dc->fd < 0 || len != dc->len || memcmp(dc->dir, path, len)) {
-		if (dc->fd >= 0)
-			fds_add(dc->done, dc->fd);
-		dc->fd = -1;
+	if (len + 1 > dc->alloc) {
 		char *d = realloc(dc->dir, len + 1);
 		if (!d)
 			return -1;
 		dc->dir = d;
-		memcpy(d, path, len);
-		d[len] = 0;
-		dc->len = len;
-		dc->fd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dc->fd < 0)
+		dc->alloc = len + 1;
+	}
+	memcpy(dc->dir, path, len);
+	dc->dir[len] = 0;
+	dc->len = len;
+	dc->root = root;
+	return 0;
+}
+
+/* Drop levels from `from` on (and the whole stack's meaning when from is
+ * 0); their descriptors are closed at the batch's end. */
+static void dc_drop(struct dircache *dc, size_t from)
+{
+	for (size_t i = from; i < dc->nlv; i++)
+		if (dc->lv[i].fd >= 0)
+			fds_add(dc->done, dc->lv[i].fd);
+	if (dc->nlv > from)
+		dc->nlv = from;
+	if (from == 0) {
+		dc->fd = -1;
+		dc->root = SIZE_MAX - 1; /* matches no walked root, nor "by path" */
+	}
+}
+
+static int dc_push(struct dircache *dc, size_t end, int fd)
+{
+	if (dc->nlv == dc->lvcap) {
+		size_t nc = dc->lvcap ? 2 * dc->lvcap : 16;
+		struct dirlevel *v = realloc(dc->lv, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		dc->lv = v;
+		dc->lvcap = nc;
+	}
+	/* a level passed beyond the budget is closed */
+	if (dc->nlv > DIR_KEEP && dc->lv[dc->nlv - 1].fd >= 0) {
+		fds_add(dc->done, dc->lv[dc->nlv - 1].fd);
+		dc->lv[dc->nlv - 1].fd = -1;
+	}
+	dc->lv[dc->nlv++] = (struct dirlevel){.end = end, .fd = fd};
+	return 0;
+}
+
+/* The directory path[0, len) of a walked file below root, as a
+ * descriptor; -1 with errno (ELOOP: a symlink stands where the walk saw a
+ * directory, without -R). */
+static int walked_dir(struct dircache *dc, const char *path, size_t root, size_t len, bool deref)
+{
+	size_t k = 0; /* the deepest level shared, with a descriptor */
+	/* the same operand: the same root, but its final '/' (dir may be the
+	 * operand itself, without it) */
+	if (dc->fd >= 0 && dc->root == root && dc->nlv > 0 &&
+	    !memcmp(dc->dir, path, root ? root - 1 : 0)) {
+		for (size_t i = 1; i < dc->nlv; i++) {
+			size_t e = dc->lv[i].end;
+			if (e > len || (e < len && path[e] != '/') || memcmp(dc->dir + root, path + root, e - root))
+				break;
+			if (dc->lv[i].fd >= 0)
+				k = i;
+		}
+		dc_drop(dc, k + 1);
+	} else {
+		dc_drop(dc, 0);
+		int at;
+		if (root > 0) {
+			if (dc_keep(dc, path, root, SIZE_MAX))
+				return -1;
+			at = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			at = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		}
+		if (at < 0)
+			return -1;
+		if (dc_push(dc, root, at)) {
+			close(at);
+			return -1;
+		}
+	}
+	/* dir := path[0, len); the levels kept are a prefix of it */
+	if (dc_keep(dc, path, len, root)) {
+		dc_drop(dc, 0);
+		return -1;
+	}
+	char name[NAME_MAX + 1];
+	for (size_t i = k == 0 ? root : dc->lv[k].end + 1; i < len;) {
+		int cur = dc->lv[dc->nlv - 1].fd;
+		size_t j = i;
+		while (j < len && path[j] != '/')
+			j++;
+		if (j - i > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (j > i) {
+			memcpy(name, path + i, j - i);
+			name[j - i] = 0;
+			int nfd = openat(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC |
+						   (deref ? 0 : O_NOFOLLOW));
+			if (nfd < 0) {
+				int e = errno;
+				struct stat st;
+				if (e == ENOTDIR && !deref && !fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) &&
+				    S_ISLNK(st.st_mode))
+					e = ELOOP;
+				errno = e;
+				goto fail;
+			}
+			if (dc_push(dc, j, nfd)) {
+				close(nfd);
+				errno = ENOMEM;
+				goto fail;
+			}
+		}
+		i = j + 1;
+	}
+	dc->fd = dc->lv[dc->nlv - 1].fd;
+	return dc->fd;
+fail:;
+	int e = errno;
+	dc_drop(dc, 0);
+	errno = e;
+	return -1;
+}
+
+/* The directory of path as a descriptor, and in *name the rest of the
+ * path; AT_FDCWD and the whole path for a name without a directory, -1
+ * with errno when the directory cannot be opened.  root: see above;
+ * SIZE_MAX for a file named on the command line (opened by its path). */
+static int dir_of(struct dircache *dc, const char *path, size_t root, bool deref, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	*name = path;
+	if (root == SIZE_MAX && (!slash || slash == path || slash[1] == 0))
+		return AT_FDCWD;
+	if (root != SIZE_MAX && (!slash || (size_t)(slash - path) < root - (root > 0)))
+		return root == 0 ? AT_FDCWD : (errno = EINVAL, -1);
+	size_t len = (size_t)(slash - path);
+	if (dc->fd >= 0 && len == dc->len && root == dc->root && !memcmp(dc->dir, path, len)) {
+		*name = slash + 1;
+		return dc->fd;
+	}
+	int fd;
+	if (root == SIZE_MAX) {
+		dc_drop(dc, 0);
+		if (dc_keep(dc, path, len, root))
+			return -1;
+		fd = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || dc_push(dc, len, fd)) {
+			if (fd >= 0)
+				close(fd);
+			dc->root = SIZE_MAX - 1;
+			return -1;
+		}
+		dc->fd = fd;
+	} else {
+		fd = walked_dir(dc, path, root, len, deref);
+		if (fd < 0)
 			return -1;
 	}
 	*name = slash + 1;
-	return dc->fd;
+	return fd;
 }
 
-static int open_in_once(struct dircache *dc, const char *path)
+/* Open the file of task th (path NUL-terminated).  A walked file is opened
+ * without following a symlink (but under -R) and without blocking, and is
+ * checked: *skip is set (and -1 returned) when it is no longer what the
+ * walk would search.  st is filled for a walked file. */
+static int open_once(struct dircache *dc, const struct task_head *th, const char *path,
+		     bool deref, struct stat *st, bool *skip)
 {
-	const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+	bool walked = th->flags & MPS_UNIT_WALKED;
 	const char *name;
-	int dfd = dir_of(dc, path, &name);
-	return dfd == -1 ? open(path, fl) : openat(dfd, name, fl);
-}
-
-/* open_in_once, and again after closing the held descriptors when the
- * process ran out of them (they are held for the batch's end) */
-static int open_in(struct dircache *dc, const char *path)
-{
-	int fd = open_in_once(dc, path);
-	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && dc->done->n) {
-		fds_flush(dc->done);
-		fd = open_in_once(dc, path);
+	int dfd = dir_of(dc, path, walked ? th->root : SIZE_MAX, deref, &name);
+	if (!walked) {
+		const int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+		return dfd == -1 ? open(path, fl) : openat(dfd, name, fl);
+	}
+	if (dfd == -1) {
+		*skip = errno == ELOOP && !deref;
+		return -1;
+	}
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+				   (deref ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		*skip = errno == ELOOP && !deref;
+		return -1;
+	}
+	if (fstat(fd, st) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		*skip = true;
+		return -1;
 	}
 	return fd;
+}
+
+/* open_once, and again after closing the held descriptors when the
+ * process ran out of them (they are held for the batch's end) */
+static int open_in(struct dircache *dc, const struct task_head *th, const char *path, bool deref,
+		   struct stat *st, bool *skip)
+{
+	*skip = false;
+	int fd = open_once(dc, th, path, deref, st, skip);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && dc->done->n) {
+		fds_flush(dc->done);
+		fd = open_once(dc, th, path, deref, st, skip);
+	}
+	return fd;
+}
+
+/* Is the file open as st still the file the parts of a split file saw
+ * first (th->fid)? */
+static bool same_file(const struct task_head *th, const struct stat *st)
+{
+	const struct mps_file_id *id = &th->fid;
+	return (!(th->flags & MPS_UNIT_ID_DEV) || id->dev == (uint64_t)st->st_dev) &&
+	       id->ino == (uint64_t)st->st_ino && id->size == (uint64_t)st->st_size &&
+	       id->mtime_sec == st->st_mtim.tv_sec && id->mtime_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Whole small files of a batch, opened and read ahead with one io_uring
@@ -463,7 +696,7 @@ static bool prefetchable(const struct task_head *th)
 
 /* Read ahead the prefetchable units of batch msg[0, n). */
 static void prefetch_batch(struct prefetch *pf, struct dircache *dc, const unsigned char *msg,
-			   size_t n)
+			   size_t n, bool deref)
 {
 	for (size_t i = 0; i < BATCH_MAX; i++)
 		pf->res[i] = -1;
@@ -482,7 +715,8 @@ static void prefetch_batch(struct prefetch *pf, struct dircache *dc, const unsig
 		name[th.pathlen] = 0;
 		at += th.pathlen + 1;
 		const char *rest;
-		int dfd = dir_of(dc, name, &rest);
+		int dfd = dir_of(dc, name, (th.flags & MPS_UNIT_WALKED) ? th.root : SIZE_MAX, deref,
+				 &rest);
 		if (dfd == -1)
 			continue;
 		mps_ring_add_read(&pf->ring, dfd, rest, (unsigned)k, pf->buf + k * pf->slot,
@@ -513,6 +747,7 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		_exit(3);
 	long abort_unit = env_long("MPSEARCH_TEST_ABORT_UNIT", -1);
 	long slow_ms = env_long("MPSEARCH_TEST_SLOW_MS", 0);
+	long slow_batch_ms = env_long("MPSEARCH_TEST_SLOW_BATCH_MS", 0);
 	struct mps_worker_stats st = {.pid = getpid(), .core = p->o.pin ? core : -1};
 	struct mps_buf buf = {0};
 	struct wout wo = {.fd = out};
@@ -545,8 +780,9 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 		wo.part = 0;
 		if (stage_frame(&wo, F_BEGIN, ids[0], ids, nids * 2 * sizeof(uint64_t)) || write_staged(&wo))
 			_exit(5);
+		test_switches(UINT64_MAX, -1, slow_batch_ms);
 		double tp = now();
-		prefetch_batch(&pf, &dc, msg, (size_t)n);
+		prefetch_batch(&pf, &dc, msg, (size_t)n, p->o.deref);
 		st.busy += now() - tp;
 		for (size_t pos = 0, k = 0; pos < (size_t)n; k++) {
 			struct task_head th;
@@ -567,6 +803,8 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 			int pre = pf.res[k];
 			if (pre >= 0 && (size_t)pre >= pf.slot)
 				pre = -1; /* filled the buffer: maybe bigger, the usual way */
+			if (pre == 0)
+				pre = -1; /* empty, or a FIFO swapped in: the usual way checks */
 			if (pre >= 0 && mps_zsniff((unsigned char *)pf.buf + k * pf.slot, (size_t)pre,
 						   p->o.search.search_zip) != MPS_Z_PLAIN)
 				pre = -1; /* compressed or UTF-16: decoded the usual way */
@@ -575,9 +813,22 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 				/* read whole ahead (a regular file: a short read is its end) */
 				rc = mps_searcher_run_mem(s, pf.buf + k * pf.slot, (size_t)pre, 0, &bs.base);
 			} else {
-				int fd = (th.flags & MPS_UNIT_STDIN) ? 0 : open_in(&dc, path);
-				if (fd < 0) {
-					struct mps_unit_summary sum = {.err = -errno};
+				struct stat fst = {0}, now_st;
+				bool skip = false;
+				int fd = (th.flags & MPS_UNIT_STDIN) ? 0
+								    : open_in(&dc, &th, path, p->o.deref, &fst, &skip);
+				/* a walked file was fstat'ed by open_in */
+				if (fd > 0 && (th.flags & MPS_UNIT_ID) && !(th.flags & MPS_UNIT_WALKED) &&
+				    fstat(fd, &fst))
+					fst.st_ino = 0; /* matches no file id */
+				if (fd < 0 || ((th.flags & MPS_UNIT_ID) && fd > 0 && !same_file(&th, &fst))) {
+					/* a part of a split file finds another file: changed */
+					int err = fd >= 0 ? MPS_ECHANGED : skip ? MPS_ESKIP : -errno;
+					if (err == MPS_ESKIP && (th.flags & MPS_UNIT_ID))
+						err = MPS_ECHANGED;
+					if (fd >= 0)
+						fds_add(&done, fd);
+					struct mps_unit_summary sum = {.err = err};
 					rc = bs.base.finish(&bs.base, &sum);
 				} else {
 					unsigned fl = th.part + 1 < th.nparts ? MPS_SEARCH_COUNT_LINES : 0;
@@ -590,6 +841,22 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 							     &bs.base, &decoded);
 					if (!decoded)
 						rc = mps_searcher_run(s, fd, th.begin, th.end, fl, &bs.base);
+					/* one version per file: a part of a split file that
+					 * changed while it was read is an error (its lines
+					 * are dropped with the whole file's); a file found
+					 * big tells its parts what to check */
+					if ((th.flags & MPS_UNIT_ID) && fd > 0 &&
+					    (fstat(fd, &now_st) || !same_file(&th, &now_st)))
+						bs.summary.err = MPS_ECHANGED;
+					if (bs.summary.err == MPS_ESPLIT && fd > 0 && !fstat(fd, &now_st)) {
+						struct mps_file_id id = {
+							.dev = (uint64_t)now_st.st_dev, .ino = (uint64_t)now_st.st_ino,
+							.size = (uint64_t)now_st.st_size,
+							.mtime_sec = now_st.st_mtim.tv_sec,
+							.mtime_nsec = now_st.st_mtim.tv_nsec};
+						if (stage_frame(&wo, F_ID, th.id, &id, sizeof(id)))
+							_exit(6);
+					}
 					if (fd > 0)
 						fds_add(&done, fd);
 				}
@@ -627,9 +894,11 @@ static void worker_main(struct mps_pool *p, int tq, int out, int core)
 	mps_buf_release(&wo.frames);
 	free(msg);
 	free(ids);
+	dc_drop(&dc, 0);
+	fds_flush(&done);
 	free(dc.dir);
-	if (dc.fd >= 0)
-		close(dc.fd);
+	free(dc.lv);
+	free(done.fd);
 	_exit(0);
 }
 
@@ -684,6 +953,79 @@ static ssize_t recv_fd(int sock, void *msg, size_t len, int *fd)
 	return n;
 }
 
+/* ---- patterns that come after the pool was made ----
+ * In a memfd: u32 syntax, u8 ignore_case, word, line, 0, u64 count, then
+ * per pattern u64 length and the bytes. */
+
+static int put_bytes(int fd, const void *v, size_t n)
+{
+	return write_all(fd, v, n);
+}
+
+static int match_opts_write(int fd, const struct mps_match_opts *mo)
+{
+	uint32_t syn = (uint32_t)mo->syntax;
+	unsigned char fl[4] = {mo->ignore_case, mo->word, mo->line, 0};
+	uint64_t n = mo->npatterns;
+	int rc = put_bytes(fd, &syn, 4);
+	if (!rc)
+		rc = put_bytes(fd, fl, 4);
+	if (!rc)
+		rc = put_bytes(fd, &n, 8);
+	for (size_t i = 0; !rc && i < mo->npatterns; i++) {
+		uint64_t len = strlen(mo->patterns[i]);
+		rc = put_bytes(fd, &len, 8);
+		if (!rc)
+			rc = put_bytes(fd, mo->patterns[i], (size_t)len);
+	}
+	return rc;
+}
+
+/* The zygote: compile the patterns in memfd fd into p->o.matcher (kept
+ * for the workers it forks).  0 or <0. */
+static int matcher_from(struct mps_pool *p, int fd)
+{
+	struct stat st;
+	if (fd < 0 || p->o.matcher || fstat(fd, &st) || st.st_size < 16)
+		return -EINVAL;
+	size_t len = (size_t)st.st_size;
+	unsigned char *b = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (b == MAP_FAILED)
+		return -errno;
+	uint32_t syn;
+	uint64_t n;
+	memcpy(&syn, b, 4);
+	memcpy(&n, b + 8, 8);
+	int rc = -EINVAL;
+	char **pat = n <= (len - 16) / 8 ? calloc(n ? n : 1, sizeof(char *)) : NULL;
+	size_t at = 16, i = 0;
+	for (; pat && i < n; i++) {
+		uint64_t l;
+		if (len - at < 8)
+			break;
+		memcpy(&l, b + at, 8);
+		at += 8;
+		if (l > len - at || !(pat[i] = strndup((const char *)b + at, (size_t)l)))
+			break;
+		at += (size_t)l;
+	}
+	if (pat && i == n) {
+		struct mps_match_opts mo = {.patterns = pat, .npatterns = n, .syntax = (enum mps_syntax)syn,
+					    .ignore_case = b[4], .word = b[5], .line = b[6]};
+		char err[256];
+		p->o.matcher = mps_matcher_new(&mo, err, sizeof(err)); /* the zygote's until it exits */
+		rc = p->o.matcher ? 0 : errno == EINVAL ? MPS_EPATTERN : -errno;
+	}
+	/* the patterns stay: the matcher may point into them */
+	if (!p->o.matcher && pat) {
+		for (size_t k = 0; k < n; k++)
+			free(pat[k]);
+		free(pat);
+	}
+	munmap(b, len);
+	return rc;
+}
+
 static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -718,16 +1060,30 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 		if (eof || pr <= 0 || !(pf[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		struct zmsg m;
-		ssize_t n = recv(zfd, &m, sizeof(m), 0);
+		int mfd;
+		ssize_t n = recv_fd(zfd, &m, sizeof(m), &mfd);
 		if (n <= 0) {
 			eof = true;
 			continue;
 		}
+		if (m.op == Z_MATCHER) {
+			struct zmsg r = {.op = Z_MATCHED, .status = matcher_from(p, mfd)};
+			if (mfd >= 0)
+				close(mfd);
+			send_fd(zfd, &r, sizeof(r), -1);
+			continue;
+		}
+		if (mfd >= 0)
+			close(mfd);
 		if (m.op != Z_SPAWN)
 			continue;
 		int pfd[2];
-		if (pipe2(pfd, O_CLOEXEC))
+		if (p->o.matcher == NULL || pipe2(pfd, O_CLOEXEC)) {
+			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx,
+					 .pid = p->o.matcher ? -errno : -EINVAL};
+			send_fd(zfd, &r, sizeof(r), -1);
 			continue;
+		}
 		pid_t zpid = getpid();
 		pid_t c = fork();
 		if (c == 0) {
@@ -741,11 +1097,15 @@ static void zygote_main(struct mps_pool *p, int zfd, pid_t parent)
 			close(zfd);
 			worker_main(p, p->tq_child, pfd[1], m.core);
 		}
+		int ferr = errno;
 		close(pfd[1]);
 		if (c > 0) {
 			live++;
 			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx, .pid = c, .core = m.core};
 			send_fd(zfd, &r, sizeof(r), pfd[0]);
+		} else {
+			struct zmsg r = {.op = Z_SPAWNED, .idx = m.idx, .pid = -ferr};
+			send_fd(zfd, &r, sizeof(r), -1);
 		}
 		close(pfd[0]);
 	}
@@ -782,6 +1142,58 @@ static void spawned(struct mps_pool *p, const struct zmsg *r, int fd)
 }
 
 static int handle_zygote(struct mps_pool *p);
+
+/* Ask the zygote for every worker and wait until they are up. */
+static int spawn_all(struct mps_pool *p)
+{
+	for (int i = 0; i < p->nworkers; i++) {
+		int rc = spawn(p, i);
+		if (rc)
+			return rc;
+	}
+	for (;;) {
+		bool waiting = false;
+		for (int i = 0; i < p->nworkers; i++)
+			waiting |= p->w[i].spawning;
+		if (!waiting)
+			return 0;
+		int rc = handle_zygote(p);
+		if (rc)
+			return rc;
+	}
+}
+
+int mps_pool_start(struct mps_pool *p, const struct mps_match_opts *mo)
+{
+	if (p->started)
+		return -EALREADY;
+	int fd = memfd_create("mpsearch-patterns", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = match_opts_write(fd, mo);
+	struct zmsg m = {.op = Z_MATCHER};
+	if (!rc)
+		rc = send_fd(p->zfd, &m, sizeof(m), fd);
+	close(fd);
+	while (!rc) {
+		struct zmsg r;
+		int rfd;
+		ssize_t n = recv_fd(p->zfd, &r, sizeof(r), &rfd);
+		if (rfd >= 0)
+			close(rfd);
+		if (n <= 0)
+			rc = -EPIPE;
+		else if (r.op == Z_MATCHED) {
+			rc = r.status;
+			break;
+		}
+	}
+	if (!rc)
+		rc = spawn_all(p);
+	if (!rc)
+		p->started = true;
+	return rc;
+}
 
 struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 {
@@ -847,24 +1259,11 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 	fcntl(p->tq, F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < p->nworkers; i++)
 		p->w[i].fd = -1;
-	for (int i = 0; i < p->nworkers; i++) {
-		int rc = spawn(p, i);
-		if (rc) {
-			err = -rc;
-			goto fail;
-		}
-	}
-	for (;;) {
-		bool waiting = false;
-		for (int i = 0; i < p->nworkers; i++)
-			waiting |= p->w[i].spawning;
-		if (!waiting)
-			break;
-		int rc = handle_zygote(p);
-		if (rc) {
-			err = -rc;
-			goto fail;
-		}
+	p->started = o->matcher != NULL;
+	int rc = o->matcher ? spawn_all(p) : 0; /* else mps_pool_start */
+	if (rc) {
+		err = rc < 0 ? -rc : EINVAL;
+		goto fail;
 	}
 	return p;
 fail_errno:
@@ -1029,7 +1428,8 @@ static int send_batch(struct mps_pool *p, struct slot **v, size_t n, size_t *tak
 			  v[0]->solo || k >= p->batch_max))
 			break;
 		struct task_head th = {s->u.id, s->u.file, s->u.begin, s->u.end, s->u.part,
-				       s->u.nparts, s->u.flags, (uint32_t)s->u.pathlen};
+				       s->u.nparts, s->u.flags, (uint32_t)s->u.pathlen,
+				       .root = s->u.root, .fid = s->u.fid};
 		memcpy(msg + len, &th, sizeof(th));
 		memcpy(msg + len + sizeof(th), s->u.path, s->u.pathlen);
 		len += rec;
@@ -1193,6 +1593,14 @@ static int take_frames(struct mps_pool *p, struct worker *w)
 				}
 			}
 			break;
+		case F_ID:
+			if (len != sizeof(struct mps_file_id))
+				return MPS_ECORRUPT;
+			if (s && s->st == S_RUNNING && s->worker == (int)(w - p->w) && s->u.nparts == 1) {
+				memcpy(&s->u.fid, pl, sizeof(s->u.fid));
+				s->u.flags |= MPS_UNIT_ID | MPS_UNIT_ID_DEV;
+			}
+			break;
 		case F_STATS:
 			if (len == sizeof(w->st)) {
 				memcpy(&w->st, pl, sizeof(w->st));
@@ -1312,6 +1720,12 @@ static int handle_zygote(struct mps_pool *p)
 			close(fd);
 		return -EPIPE;
 	}
+	if (m.op == Z_SPAWNED && m.pid < 0) {
+		/* no pipe, no process: the pool cannot go on */
+		if (m.idx >= 0 && m.idx < p->nworkers)
+			p->w[m.idx].spawning = false;
+		return m.pid;
+	}
 	if (m.op == Z_SPAWNED) {
 		spawned(p, &m, fd);
 		return 0;
@@ -1399,6 +1813,76 @@ void mps_pool_own(struct mps_pool *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* A worker's CPU ticks plus bytes read (Linux /proc); 0 when unknown. */
+static uint64_t worker_mark(pid_t pid)
+{
+	char path[64], buf[1024];
+	uint64_t mark = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		/* after "(comm) ", field 14 and 15 are utime and stime */
+		const char *q = strrchr(buf, ')');
+		unsigned long long ut = 0, stt = 0;
+		if (q && sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+				&stt) == 2)
+			mark += ut + stt;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		unsigned long long rchar = 0;
+		if (sscanf(buf, "rchar: %llu", &rchar) == 1)
+			mark += rchar;
+	}
+	return mark;
+}
+
+/* The unit worker i is on: the first of its batch still running. */
+static const struct slot *worker_unit(struct mps_pool *p, int i)
+{
+	const struct worker *w = &p->w[i];
+	for (size_t k = 0; w->running && k < w->nbatch; k++) {
+		const struct slot *s = slot_of(p, w->batch[k].id, w->batch[k].part);
+		if (s && s->st == S_RUNNING && s->worker == i)
+			return s;
+	}
+	return NULL;
+}
+
+/* --stall-timeout: sample the workers that are on a unit. */
+static void watch_workers(struct mps_pool *p)
+{
+	double t = now();
+	for (int i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->w[i];
+		const struct slot *s = w->alive && w->pid > 0 ? worker_unit(p, i) : NULL;
+		if (!s) {
+			w->still_since = 0;
+			w->stall_told = false;
+			continue;
+		}
+		uint64_t mark = worker_mark(w->pid);
+		if (w->still_since == 0 || mark != w->mark) {
+			w->mark = mark;
+			w->still_since = t;
+			w->stall_told = false;
+		} else if (!w->stall_told && t - w->still_since >= p->o.stall_timeout) {
+			w->stall_told = true;
+			if (p->o.stall)
+				p->o.stall(p->o.stall_ctx, w->pid, s->u.path, t - w->still_since);
+		}
+	}
+}
+
 int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 {
 	if (!p->owner_set) {
@@ -1482,8 +1966,14 @@ int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 			if ((rc = requeue_lost(p)))
 				return rc;
 		}
+		if (p->o.stall_timeout > 0 && now() - p->watched >= 0.25) {
+			p->watched = now();
+			watch_workers(p);
+		}
 		arm_wake(p);
 		int wait = p->lost_check > 0 ? 50 : 1000;
+		if (p->o.stall_timeout > 0 && wait > 250)
+			wait = 250;
 		if (timeout_ms >= 0 && left * 1e3 < wait)
 			wait = left > 0 ? (int)(left * 1e3) + 1 : 0;
 		int pr = poll(pf, (nfds_t)np, wait);

@@ -7,6 +7,7 @@
  * parts before are added), duplicates from overlapping context are dropped,
  * and -m is applied over the whole file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,8 @@ struct rec_it {
 };
 
 /* 1 and the next record, 0 at the end, or <0. */
+static int spill_failed(struct mps_printer *p, int err);
+
 static int rec_next(struct mps_printer *p, struct rec_it *it, struct mps_line *l, int64_t *abs,
 		    bool *sel)
 {
@@ -402,7 +405,7 @@ static int rec_next(struct mps_printer *p, struct rec_it *it, struct mps_line *l
 					return rc;
 				if (fseeko(p->spill, (off_t)pt->off, SEEK_SET) ||
 				    fread(p->back.data, 1, it->len, p->spill) != it->len)
-					return -EIO;
+					return spill_failed(p, ferror(p->spill) && errno ? errno : EIO);
 				it->blk = p->back.data;
 			}
 			it->open = true;
@@ -664,6 +667,52 @@ static int print_encoding_errors(struct mps_printer *p, const char *path, bool c
 	return rc;
 }
 
+/* ---- the spill file ---- */
+
+static const char *spill_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* An unnamed temporary file in $TMPDIR (else /tmp); NULL with errno. */
+static FILE *spill_open(void)
+{
+	const char *dir = spill_dir();
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* no O_TMPFILE there: a named file, removed at once */
+		size_t n = strlen(dir) + 32;
+		char *name = malloc(n);
+		if (!name)
+			return NULL;
+		snprintf(name, n, "%s/mpsearch-XXXXXX", dir);
+		fd = mkostemp(name, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(name);
+		free(name);
+	}
+	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+	if (fd >= 0 && !f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
+/* Report a failed spill file by its directory; MPS_ETEMP. */
+static int spill_failed(struct mps_printer *p, int err)
+{
+	if (p->d.message) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "cannot write a temporary file in '%s': %s", spill_dir(),
+			 strerror(err));
+		p->d.message(p->d.ctx, msg);
+	}
+	return MPS_ETEMP;
+}
+
 /* ---- one whole file ---- */
 
 static int process_file(struct mps_printer *p, const struct mps_unit *u)
@@ -682,6 +731,10 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		matches += p->parts[i].sum.matches;
 		bytes += p->parts[i].sum.bytes;
 	}
+	/* no longer a file the walk would search (a FIFO or symlink swapped
+	 * in): skipped as the walk skips one */
+	if (err == MPS_ESKIP)
+		return 0;
 	p->t.files++;
 	p->t.bytes += bytes;
 	if (err) {
@@ -855,13 +908,13 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	} else if (p->held.len + len <= SPILL_AT) {
 		rc = mps_buf_append(&p->held, block, len);
 	} else {
-		if (!p->spill && !(p->spill = tmpfile()))
-			return -errno;
+		if (!p->spill && !(p->spill = spill_open()))
+			return spill_failed(p, errno);
 		pt->spilled = true;
 		pt->off = p->spill_len;
 		if (fseeko(p->spill, (off_t)p->spill_len, SEEK_SET) ||
 		    fwrite(block, 1, len, p->spill) != len)
-			return -EIO;
+			return spill_failed(p, errno ? errno : EIO);
 		p->spill_len += len;
 	}
 	if (rc)

@@ -81,10 +81,33 @@ struct run {
 	uint64_t pre_n, pre_max;
 	struct mpi_run *pre_m;
 	int pre_err;
+	/* files the walk leaves out: the output file (struct out's) */
+	const struct mps_file_id *avoid;
+	size_t navoid;
+	bool avoid_report; /* as grep: standard output is one of the inputs */
+	bool bad_pattern;  /* -f - under MPI, rank 0: the patterns do not compile */
 };
 
 struct mpi_run;
 static void pre_feed(struct run *r, int timeout_ms);
+
+static void forward_message(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
+
+/* --stall-timeout: called by the pool's owner thread */
+static void stalled(void *ctx, pid_t pid, const char *path, double secs)
+{
+	struct run *r = ctx;
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "worker %d has made no progress for %.0f s on '%s'", (int)pid,
+		 secs, path);
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
 
 static void count_error(void *ctx, const char *path, int err)
 {
@@ -92,14 +115,6 @@ static void count_error(void *ctx, const char *path, int err)
 	atomic_fetch_add(&r->errors, 1);
 	if (r->d->error && !r->o->no_messages)
 		r->d->error(r->d->ctx, path, err);
-}
-
-/* The printer's notes ("FILE: binary file matches") */
-static void print_message(void *ctx, const char *msg)
-{
-	struct run *r = ctx;
-	if (r->d->message)
-		r->d->message(r->d->ctx, msg);
 }
 
 static void message(struct run *r, const char *fmt, const char *a, const char *b)
@@ -126,6 +141,7 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
 		g.path += 2;
 		g.pathlen -= 2;
+		g.root = g.root >= 2 ? g.root - 2 : 0;
 	}
 	f = &g;
 	for (uint32_t i = 0; i < n; i++) {
@@ -137,6 +153,14 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 			u.flags |= MPS_UNIT_REGULAR;
 		if (nosize)
 			u.flags |= MPS_UNIT_NOSIZE;
+		if (f->walked) {
+			u.flags |= MPS_UNIT_WALKED;
+			u.root = (uint32_t)f->root;
+		}
+		if (n > 1 && f->has_id) {
+			u.flags |= MPS_UNIT_ID | MPS_UNIT_ID_DEV;
+			u.fid = f->id;
+		}
 		u.size = f->size;
 		if (n > 1)
 			mps_plan_part(f->size, i, n, &u.begin, &u.end);
@@ -208,6 +232,7 @@ static int walk(struct run *r)
 		.dirs_skip = o->directories == MPS_ACT_SKIP,
 		.dirs_read = o->directories == MPS_ACT_READ,
 		.devices_skip = o->devices == MPS_ACT_SKIP,
+		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
 	};
 	struct mps_walk_cb cb = {.file = add_file, .error = walk_error, .ctx = r};
 	double t0 = now();
@@ -302,10 +327,22 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 	};
 }
 
-/* ---- output file: written aside, renamed into place on success ---- */
+/* ---- output file: written aside, put in place on success ----
+ *
+ * --output FILE: a regular file (or a new one) is written as an unnamed
+ * O_TMPFILE in its directory and linked in place at the end (through a
+ * temporary name and rename when FILE exists), so no temporary file can
+ * be left behind, not even by SIGKILL.  Where O_TMPFILE is not supported,
+ * a named temporary file is removed on every catchable terminating
+ * signal.  A new file gets 0666 & ~umask, an existing one keeps its mode.
+ * A FIFO, device, /dev/stdout or a file realpath cannot resolve is written
+ * in place, never replaced; a directory is refused.  The output file and
+ * its temporary file are never searched (by device and inode), and with
+ * standard output a regular file that is also an input is reported as
+ * grep does ("input file is also the output"). */
 
-/* The temporary file is removed if the run is stopped by a signal (mpirun
- * sends SIGTERM to the survivors when a rank or host is lost). */
+/* The named temporary file, removed if the run is stopped by a signal
+ * (mpirun sends SIGTERM to the survivors when a rank or host is lost). */
 static char *volatile tmp_out;
 
 static void drop_tmp_out(int sig)
@@ -317,86 +354,218 @@ static void drop_tmp_out(int sig)
 	raise(sig);
 }
 
+/* Signals whose default action ends the process (SIGPIPE is ignored,
+ * SIGXFSZ too, so that a full file is an EFBIG write error). */
+static const int end_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+				  SIGVTALRM, SIGPROF, SIGXCPU, SIGIO, SIGPWR};
+
+static void on_end_signals(void (*fn)(int))
+{
+	struct sigaction sa = {.sa_handler = fn}, old;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		if (sigaction(end_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(end_signals[i], &sa, NULL);
+}
+
 struct out {
 	int fd;
-	char *tmp;      /* written here, renamed to target on success */
-	char *target;   /* the resolved --output path (NULL: as given) */
-	bool direct;    /* a device or FIFO, written in place */
+	char *target;   /* where the result goes on success (resolved) */
+	char *tmp;      /* named temporary file (no O_TMPFILE), or NULL */
+	bool anon;      /* an O_TMPFILE, linked to target on success */
+	bool existed;   /* target existed: replaced through a rename */
+	bool direct;    /* a device, FIFO or unresolvable path, written in place */
+	struct mps_file_id avoid[2]; /* never searched: target, temporary file */
+	size_t navoid;
 };
 
+static void out_avoid(struct out *out, const struct stat *st)
+{
+	out->avoid[out->navoid++] = (struct mps_file_id){.dev = (uint64_t)st->st_dev,
+							 .ino = (uint64_t)st->st_ino};
+}
+
+/* The temporary file in target's directory: O_TMPFILE, else a named one. */
+static int out_temp(struct run *r, struct out *out, mode_t mode)
+{
+	char *slash = strrchr(out->target, '/');
+	char *dir = slash ? strndup(out->target, (size_t)(slash - out->target) + 1) : strdup(".");
+	if (!dir)
+		return -ENOMEM;
+	out->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	int e = errno;
+	free(dir);
+	if (out->fd >= 0) {
+		out->anon = true;
+	} else if (e == EOPNOTSUPP || e == EISDIR || e == EINVAL) {
+		size_t n = strlen(out->target);
+		out->tmp = malloc(n + 32);
+		if (!out->tmp)
+			return -ENOMEM;
+		snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", out->target);
+		out->fd = mkostemp(out->tmp, O_CLOEXEC);
+		e = errno;
+		if (out->fd >= 0) {
+			tmp_out = out->tmp;
+			on_end_signals(drop_tmp_out);
+		}
+	}
+	if (out->fd < 0) {
+		message(r, "cannot create a temporary file for '%s': %s", r->o->output_file, strerror(e));
+		free(out->tmp);
+		out->tmp = NULL;
+		return -e;
+	}
+	if (out->existed || out->tmp)
+		fchmod(out->fd, mode);
+	struct stat st;
+	if (!fstat(out->fd, &st))
+		out_avoid(out, &st);
+	return 0;
+}
+
+static int out_prepare(struct run *r, struct out *out);
+
+/* Open the output; the walk then leaves it out. */
 static int out_open(struct run *r, struct out *out)
 {
-	out->fd = STDOUT_FILENO;
-	out->tmp = NULL;
-	out->target = NULL;
-	out->direct = false;
-	if (!r->o->output_file)
-		return 0;
-	/* A symlink is followed: the file it names is replaced.  A device or
-	 * FIFO cannot be replaced by a rename: it is written directly. */
-	const char *target = r->o->output_file;
-	char *real = realpath(target, NULL);
+	int rc = out_prepare(r, out);
+	r->avoid = out->avoid;
+	r->navoid = rc ? 0 : out->navoid;
+	r->avoid_report = !r->o->output_file;
+	return rc;
+}
+
+static int out_prepare(struct run *r, struct out *out)
+{
+	*out = (struct out){.fd = STDOUT_FILENO};
 	struct stat st;
-	if (real && !stat(real, &st) && !S_ISREG(st.st_mode)) {
-		out->fd = open(real, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-		int e = errno;
-		free(real);
+	const struct mps_opts *o = r->o;
+	if (!o->output_file) {
+		/* grep: a regular file that is both an input and standard
+		 * output is an error, unless nothing or one line is printed */
+		bool lines = o->output == MPS_OUT_LINES || o->output == MPS_OUT_JSON;
+		if (lines && (o->max_count < 0 || o->max_count > 1) && !fstat(STDOUT_FILENO, &st) &&
+		    S_ISREG(st.st_mode))
+			out_avoid(out, &st);
+		return 0;
+	}
+	const char *given = o->output_file;
+	int srv = stat(given, &st);
+	int e = errno;
+	struct stat lst;
+	bool dangling = srv != 0 && e == ENOENT && !lstat(given, &lst) && S_ISLNK(lst.st_mode);
+	if (srv != 0 && e != ENOENT) {
+		message(r, "cannot open '%s': %s", given, strerror(e));
+		return -e;
+	}
+	if (srv == 0 && S_ISDIR(st.st_mode)) {
+		message(r, "cannot write '%s': %s", given, strerror(EISDIR));
+		return -EISDIR;
+	}
+	if (srv == 0 && S_ISREG(st.st_mode)) {
+		out_avoid(out, &st);
+		/* a symlink is followed: the file it names is replaced */
+		out->target = realpath(given, NULL);
+		out->existed = true;
+	} else if (srv != 0 && !dangling) {
+		out->target = strdup(given); /* a new file */
+		if (!out->target)
+			return -ENOMEM;
+	}
+	if (!out->target) {
+		/* a FIFO, a device, /dev/stdout, a dangling symlink, a path
+		 * realpath cannot resolve: written in place, never replaced */
+		out->fd = open(given, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
 		if (out->fd < 0) {
-			message(r, "cannot open '%s': %s", target, strerror(e));
+			e = errno;
+			message(r, "cannot open '%s': %s", given, strerror(e));
 			return -e;
 		}
 		out->direct = true;
+		if (!fstat(out->fd, &st) && S_ISREG(st.st_mode))
+			out_avoid(out, &st);
 		return 0;
 	}
-	if (real)
-		target = out->target = real;
-	size_t n = strlen(target);
-	out->tmp = malloc(n + 32);
-	if (!out->tmp)
-		return -ENOMEM;
-	snprintf(out->tmp, n + 32, "%s.mpsearch-XXXXXX", target);
-	out->fd = mkostemp(out->tmp, O_CLOEXEC);
-	if (out->fd < 0) {
-		int e = errno;
-		message(r, "cannot create '%s': %s", out->tmp, strerror(e));
-		free(out->tmp);
-		out->tmp = NULL;
-		out->fd = -1;
-		return -e;
+	mode_t mask = umask(0);
+	umask(mask);
+	int rc = out_temp(r, out, out->existed ? (st.st_mode & 07777) : (0666 & ~mask));
+	if (rc) {
+		free(out->target);
+		out->target = NULL;
 	}
-	fchmod(out->fd, 0644);
-	tmp_out = out->tmp;
-	struct sigaction sa = {.sa_handler = drop_tmp_out};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return 0;
+	return rc;
+}
+
+/* Link the finished O_TMPFILE at `at` (descriptor fd). */
+static int link_anon(int fd, const char *at)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, at, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	/* no /proc: needs CAP_DAC_READ_SEARCH */
+	return linkat(fd, "", AT_FDCWD, at, AT_EMPTY_PATH) ? -errno : 0;
+}
+
+/* Put the finished temporary file in place of out->target. */
+static int out_commit(struct out *out)
+{
+	if (out->tmp)
+		return rename(out->tmp, out->target) ? -errno : 0;
+	if (!out->existed) {
+		int rc = link_anon(out->fd, out->target);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	/* replace: under a temporary name, renamed at once; no catchable
+	 * signal can come in between */
+	size_t n = strlen(out->target) + 32;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return -ENOMEM;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = -EEXIST;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	unsigned long salt = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16);
+	for (int i = 0; i < 100 && rc == -EEXIST; i++) {
+		snprintf(tmp, n, "%s.mpsearch-%06lx", out->target, (salt + 7919ul * (unsigned long)i) & 0xffffff);
+		rc = link_anon(out->fd, tmp);
+	}
+	if (!rc && rename(tmp, out->target)) {
+		rc = -errno;
+		unlink(tmp);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(tmp);
+	return rc;
 }
 
 static int out_close(struct run *r, struct out *out, bool ok)
 {
+	int rc = 0;
 	if (out->direct) {
-		int rc = 0;
 		if (close(out->fd))
 			rc = -errno;
 		out->direct = false;
-		if (rc)
-			message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
-		return rc;
+	} else if (out->target) {
+		if (ok && fsync(out->fd) && errno != EINVAL)
+			rc = -errno;
+		if (ok && !rc)
+			rc = out_commit(out);
+		if (close(out->fd) && !rc)
+			rc = -errno;
+		if (out->tmp) {
+			if (!ok || rc)
+				unlink(out->tmp);
+			tmp_out = NULL;
+		}
 	}
-	if (!out->tmp)
-		return 0;
-	tmp_out = NULL;
-	int rc = 0;
-	if (ok && fsync(out->fd) && errno != EINVAL)
-		rc = -errno;
-	if (close(out->fd) && !rc)
-		rc = -errno;
-	if (ok && !rc && rename(out->tmp, out->target ? out->target : r->o->output_file))
-		rc = -errno;
-	if (!ok || rc)
-		unlink(out->tmp);
 	if (rc)
 		message(r, "cannot write '%s': %s", r->o->output_file, strerror(-rc));
 	free(out->tmp);
@@ -562,12 +731,14 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 		return 2;
 	struct mps_printer *pr = mps_printer_new(po, out.fd, &r->pd);
 	if (!pr) {
+		message(r, "cannot start the output: %s%s", strerror(errno), "");
 		out_close(r, &out, false);
 		return 2;
 	}
 	pthread_t th;
 	int rc = pthread_create(&th, NULL, walker_thread, r);
 	if (rc) {
+		message(r, "cannot start the walk: %s%s", strerror(rc), "");
 		mps_printer_free(pr);
 		out_close(r, &out, false);
 		return 2;
@@ -609,7 +780,8 @@ static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 	}
 	bool epipe = frc == -EPIPE;
 	if (frc < 0 && !epipe) {
-		message(r, "%s%s", "write error: ", mps_strerror(frc));
+		if (frc != MPS_ETEMP) /* else reported by name already */
+			message(r, "%s%s", "write error: ", mps_strerror(frc));
 		errors++;
 	}
 	int status = exit_status(r->o, &t, errors);
@@ -864,6 +1036,34 @@ static void handed_out(struct mpi_run *m, size_t n)
 	m->dist_end += n;
 }
 
+/* Standard input is rank 0's (the launcher gives it to rank 0 only):
+ * units of it at the front of what is left go to rank 0's own pool, each
+ * a round of its own.  Rank 0, r->mu held. */
+static int stdin_rounds(struct mpi_run *m)
+{
+	struct run *r = m->r;
+	int rc = 0;
+	while (!rc && m->dist_end < r->nunits && (r->units[m->dist_end].flags & MPS_UNIT_STDIN)) {
+		rc = submit_local(m, &r->units[m->dist_end]);
+		if (!rc)
+			rc = add_round(m, 0, 1);
+		if (!rc)
+			handed_out(m, 1);
+	}
+	return rc;
+}
+
+/* Of the n units from dist_end, how many come before the next unit of
+ * standard input (those may go to any rank). */
+static size_t before_stdin(const struct mpi_run *m, size_t n)
+{
+	const struct mps_unit *u = m->r->units + m->dist_end;
+	for (size_t i = 0; i < n; i++)
+		if (u[i].flags & MPS_UNIT_STDIN)
+			return i;
+	return n;
+}
+
 /* Rank 0: hand out what the walker has listed to the ranks that asked
  * (and to itself, when its own queue runs low). */
 static int dispatch(struct mpi_run *m)
@@ -890,9 +1090,11 @@ static int dispatch(struct mpi_run *m)
 		asking += m->wants[q] > 0;
 	for (int i = 0; !rc && !stop && i < m->size && asking > 0; i++) {
 		int q = (m->next_q + i) % m->size;
-		size_t avail = r->nunits - m->dist_end;
 		if (m->wants[q] <= 0)
 			continue;
+		if ((rc = stdin_rounds(m)))
+			break;
+		size_t avail = r->nunits - m->dist_end;
 		if (avail == 0)
 			break;
 		/* guided: a share of what is left, smaller as it runs out, and
@@ -908,6 +1110,13 @@ static int dispatch(struct mpi_run *m)
 			take = 1;
 		if (take > avail)
 			take = avail;
+		if (q != 0)
+			take = before_stdin(m, take);
+		if (take == 0) {
+			/* the next unit is standard input: rank 0's next */
+			m->wants[0] = 1;
+			continue;
+		}
 		asking--;
 		m->wants[q] = 0;
 		m->next_q = (q + 1) % m->size;
@@ -990,14 +1199,16 @@ static int first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
 	size_t take = 0;
 	if (m->rank == 0) {
 		pthread_mutex_lock(&r->mu);
+		int src = stdin_rounds(m);
 		size_t base = m->dist_end; /* after the units rank 0 took while MPI_Init ran */
 		size_t avail = r->nunits - base;
 		take = avail < m->round0_max ? avail : m->round0_max;
+		take = src ? 0 : before_stdin(m, take);
 		more = !(r->walk_done && take == avail);
 		/* a copy of the array (not of the paths), so the walker may go on */
 		first = calloc((size_t)m->size + 1, sizeof(size_t));
 		all = malloc((take ? take : 1) * sizeof(*all));
-		if (first && all && !cut_round(m, take, first)) {
+		if (first && all && !src && !cut_round(m, take, first)) {
 			memcpy(all, r->units + base, take * sizeof(*all));
 			for (size_t i = 0; i < take; i++)
 				r->units[base + i].path = NULL; /* now owned by all[] */
@@ -1224,6 +1435,57 @@ static int rank0_loop(struct mpi_run *m, struct fwd *f, bool *ended, uint64_t *b
 	return rc;
 }
 
+/* -f -: rank 0 read the patterns from its standard input; it broadcasts
+ * them (or that they do not compile), and every rank whose workers wait
+ * for them starts them now, before anything is searched.  0, or 1 when
+ * the run cannot go on (all ranks agree: rank 0 decides). */
+static int patterns_from_rank0(struct run *r, struct mpi_run *m)
+{
+	struct mps_buf b = {0};
+	int rc = 0;
+	if (m->rank == 0) {
+		unsigned char ok = !r->bad_pattern;
+		rc = mps_buf_append(&b, &ok, 1);
+		for (size_t i = 0; !rc && i < r->o->patterns.n; i++)
+			rc = mps_buf_append(&b, r->o->patterns.v[i], strlen(r->o->patterns.v[i]) + 1);
+		if (rc) {
+			b.len = 0; /* tell the others it failed */
+			mps_buf_append(&b, "", 1);
+		}
+	}
+	int brc = mps_dist_bcast_bytes(m->comm, &b);
+	if (brc || b.len == 0 || b.data[0] != 1) {
+		if (brc)
+			message(r, "%s%s", "cannot receive the patterns: ", mps_strerror(brc));
+		mps_buf_release(&b);
+		return 1;
+	}
+	/* NUL-terminated patterns after the flag byte */
+	size_t n = 0;
+	for (size_t i = 1; i < b.len; i++)
+		n += b.data[i] == 0;
+	char **v = calloc(n ? n : 1, sizeof(char *));
+	if (v) {
+		size_t k = 0;
+		for (size_t i = 1; i < b.len && k < n; i += strlen((char *)b.data + i) + 1)
+			v[k++] = (char *)b.data + i;
+		const struct mps_opts *o = r->o;
+		struct mps_match_opts mo = {.patterns = v, .npatterns = n, .syntax = o->syntax,
+					    .ignore_case = o->ignore_case, .word = o->word,
+					    .line = o->line};
+		rc = mps_pool_start(m->pool, &mo);
+		if (rc == -EALREADY)
+			rc = 0; /* compiled before MPI_Init (rank 0) */
+	} else {
+		rc = -ENOMEM;
+	}
+	free(v);
+	mps_buf_release(&b);
+	if (rc)
+		message(r, "%s%s", "cannot start workers: ", mps_strerror(rc));
+	return rc != 0;
+}
+
 static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, int env_rank,
 		   int *argc, char ***argv)
 {
@@ -1247,7 +1509,16 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	r->pre_m = &m;
 	r->pre_open = env_rank == 0;
 	pthread_t th;
-	bool walking = env_rank == 0 && pthread_create(&th, NULL, list_walker_thread, r) == 0;
+	/* rank 0 opens the output before the walk starts (the walk leaves it
+	 * out); the others agree on its failure after MPI_Init */
+	struct out out = {.fd = -1};
+	bool out_ok = false;
+	int out_rc = env_rank == 0 ? out_open(r, &out) : 0;
+	out_ok = env_rank == 0 && out_rc == 0;
+	int trc = env_rank == 0 && out_ok ? pthread_create(&th, NULL, list_walker_thread, r) : -1;
+	bool walking = trc == 0;
+	if (trc > 0)
+		message(r, "cannot start the walk: %s%s", strerror(trc), "");
 	/* only the main thread calls MPI */
 	int provided;
 	MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
@@ -1270,6 +1541,12 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 		message(r, "%s%s", "the launcher's rank variables disagree with MPI's ranks", "");
 		pre_err = -EPROTO;
 	}
+	if (out_ok && rank != 0) {
+		out_close(r, &out, false);
+		out = (struct out){.fd = -1};
+		out_ok = false;
+		out_rc = 0;
+	}
 	if (walking && rank != 0) {
 		/* the launcher's rank variable lied: only rank 0 walks */
 		atomic_store(&r->stop, 1);
@@ -1284,14 +1561,22 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	}
 
 	/* rank 0: output file and walk; everyone agrees before the scatter */
-	struct out out = {.fd = -1};
-	int bad = 0;
+	int bad = r->o->patterns_stdin ? patterns_from_rank0(r, &m) : 0;
 	if (rank == 0) {
 		m.wants = calloc((size_t)size, sizeof(int));
-		bad = !m.wants || out_open(r, &out) != 0;
+		if (!out_ok && !out_rc) {
+			/* the launcher's rank variable said another rank */
+			out_rc = out_open(r, &out);
+			out_ok = out_rc == 0;
+		}
+		bad = bad || !m.wants || !out_ok;
 	}
-	if (rank == 0 && !bad && !walking)
-		walking = pthread_create(&th, NULL, list_walker_thread, r) == 0;
+	if (rank == 0 && !bad && !walking) {
+		trc = pthread_create(&th, NULL, list_walker_thread, r);
+		walking = trc == 0;
+		if (trc)
+			message(r, "cannot start the walk: %s%s", strerror(trc), "");
+	}
 	if (rank == 0 && !walking)
 		bad = 1;
 	if (rank == 0 && !bad) {
@@ -1495,7 +1780,8 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 			mps_printer_totals(pr, &t);
 		bool epipe = frc == -EPIPE;
 		if (frc < 0 && !epipe) {
-			message(r, "%s%s", "write error: ", mps_strerror(frc));
+			if (frc != MPS_ETEMP) /* else reported by name already */
+				message(r, "%s%s", "write error: ", mps_strerror(frc));
 			errs++;
 		}
 		status = exit_status(r->o, &t, errs);
@@ -1558,7 +1844,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 {
 	double t0 = now();
 	struct run r = {.o = o, .d = d};
-	r.pd = (struct mps_diag){.error = count_error, .message = print_message, .ctx = &r};
+	r.pd = (struct mps_diag){.error = count_error, .message = forward_message, .ctx = &r};
 	bool mpi = mps_run_launched();
 	/* every rank sees the same argv, so all agree; under a launcher the
 	 * terminal test means nothing, so auto is off there */
@@ -1593,13 +1879,19 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.ignore_case = o->ignore_case, .word = o->word, .line = o->line,
 		.utf8 = mps_matcher_locale_utf8(),
 	};
-	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
-	if (!m) {
+	/* -f - under MPI: only rank 0 has standard input; the others' workers
+	 * wait for the patterns rank 0 broadcasts after MPI_Init */
+	bool later = mpi && o->patterns_stdin;
+	struct mps_matcher *m = later && env_rank != 0 ? NULL : mps_matcher_new(&mo, err, sizeof(err));
+	if (!m && !(later && env_rank != 0)) {
 		/* every rank sees the same argv, so every rank fails here; only the
-		 * first one speaks, and none starts MPI */
+		 * first one speaks, and none starts MPI (but with -f -: the others
+		 * learn it from rank 0 after MPI_Init) */
 		if (env_rank == 0)
 			message(&r, "invalid pattern: %s%s", err[0] ? err : strerror(errno), "");
-		return 2;
+		if (!later)
+			return 2;
+		r.bad_pattern = true;
 	}
 	struct mps_search_opts so;
 	struct mps_print_opts po;
@@ -1608,16 +1900,19 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.workers = o->workers, .pin = o->pin,
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,
 		.local_size = mpi ? env_int(lsize_env, 1) : 1,
-		.matcher = m, .search = so, .chunk_size = o->chunk_size,
+		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
+		.stall_timeout = o->stall_timeout, .stall = stalled, .stall_ctx = &r,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */
 	r.pool = mps_pool_new(&pool_o);
 	if (!r.pool) {
 		message(&r, "cannot start workers: %s%s", strerror(errno), "");
-		mps_matcher_free(m);
+		if (m)
+			mps_matcher_free(m);
 		return 2;
 	}
 	int status = mpi ? run_mpi(&r, &po, t0, env_rank, argc, argv) : run_local(&r, &po, t0);
-	mps_matcher_free(m);
+	if (m)
+		mps_matcher_free(m);
 	return status;
 }

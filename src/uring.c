@@ -58,9 +58,12 @@ void mps_ring_add_read(struct mps_ring *r, int dirfd, const char *name, unsigned
 {
 	if (io_uring_sq_space_left(&r->ring) < 3)
 		return; /* the caller's bound was broken: the unit is read later */
-	/* no O_CLOEXEC: not with a direct descriptor */
+	/* no O_CLOEXEC: not with a direct descriptor; a symlink or FIFO swapped
+	 * in after the walk neither followed nor waited for (the caller
+	 * searches a file whose read shows nothing the usual way, which checks) */
 	struct io_uring_sqe *e = io_uring_get_sqe(&r->ring);
-	io_uring_prep_openat_direct(e, dirfd, name, O_RDONLY | O_NOCTTY, 0, slot);
+	io_uring_prep_openat_direct(e, dirfd, name, O_RDONLY | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0,
+				    slot);
 	e->flags |= IOSQE_IO_LINK; /* the read is cancelled if the open fails */
 	io_uring_sqe_set_data64(e, NOT_A_READ);
 

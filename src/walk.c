@@ -76,7 +76,9 @@ struct walk_ent {
 	size_t off;        /* offset of the name in the arena */
 	size_t namelen;
 	uint64_t size;     /* ENT_FILE */
+	struct mps_file_id id; /* ENT_FILE: dev and ino always, the rest if has_id */
 	int err;           /* ENT_ERR: -errno */
+	unsigned char has_id;
 	unsigned char kind;
 	unsigned char regular;
 	unsigned char via_link; /* ENT_DIR reached through a symlink (-R) */
@@ -249,8 +251,37 @@ static int level_add_err(const struct walk *w, struct walk_level *L, const char 
 /* Classify one directory entry of L (descriptor dfd) and add it, or drop
  * it (excluded, a device, a FIFO, a socket, or a symlink under -r).  Only
  * regular files and symlinks (-R) cost a stat: d_type says the rest. */
+static bool avoided(const struct mps_walk_opts *o, uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < o->navoid; i++)
+		if (o->avoid[i].dev == dev && o->avoid[i].ino == ino)
+			return true;
+	return false;
+}
+
+static void file_id(struct mps_file_id *id, const struct stat *st)
+{
+	*id = (struct mps_file_id){.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
+				   .size = (uint64_t)st->st_size, .mtime_sec = st->st_mtim.tv_sec,
+				   .mtime_nsec = st->st_mtim.tv_nsec};
+}
+
+/* Add the regular file e (id.dev and id.ino set), unless it is to be
+ * avoided (the output file). */
+static int level_add_file(const struct walk *w, struct walk_level *L, const char *name,
+			  size_t namelen, struct walk_ent *e)
+{
+	if (avoided(w->o, e->id.dev, e->id.ino)) {
+		if (!w->o->avoid_report)
+			return 0;
+		struct walk_ent x = {.kind = ENT_ERR, .err = MPS_EINOUT};
+		return level_add(L, name, namelen, &x);
+	}
+	return level_add(L, name, namelen, e);
+}
+
 static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
-			  const char *name, size_t namelen, unsigned char dtype)
+			  const char *name, size_t namelen, unsigned char dtype, uint64_t d_ino)
 {
 	const struct mps_walk_opts *o = w->o;
 	struct walk_ent e = {0};
@@ -274,7 +305,11 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 			e.kind = ENT_FILE;
 			e.regular = 1;
 			e.size = MPS_WALK_NOSIZE;
-			return level_add(L, name, namelen, &e);
+			/* a file's inode is on its directory's device (a mount
+			 * on a single file aside) */
+			e.id.dev = (uint64_t)L->dev;
+			e.id.ino = d_ino;
+			return level_add_file(w, L, name, namelen, &e);
 		}
 		checked = true; /* and stat it, the size is needed */
 		/* fall through */
@@ -306,6 +341,9 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 		e.kind = ENT_FILE;
 		e.regular = 1;
 		e.size = (uint64_t)st.st_size;
+		file_id(&e.id, &st);
+		e.has_id = 1;
+		return level_add_file(w, L, name, namelen, &e);
 	} else {
 		return 0; /* devices, FIFOs, sockets, also behind a symlink */
 	}
@@ -344,7 +382,8 @@ static int level_read(struct walk *w, struct walk_level *L)
 			off += de->d_reclen;
 			if (dot_or_dotdot(de->d_name))
 				continue;
-			int rc = level_classify(w, L, L->fd, de->d_name, strlen(de->d_name), de->d_type);
+			int rc = level_classify(w, L, L->fd, de->d_name, strlen(de->d_name), de->d_type,
+						de->d_ino);
 			if (rc)
 				return rc;
 		}
@@ -367,7 +406,8 @@ static int level_read(struct walk *w, struct walk_level *L)
 		}
 		if (dot_or_dotdot(de->d_name))
 			continue;
-		int rc = level_classify(w, L, L->fd, de->d_name, strlen(de->d_name), de->d_type);
+		int rc = level_classify(w, L, L->fd, de->d_name, strlen(de->d_name), de->d_type,
+					de->d_ino);
 		if (rc) {
 			closedir(d);
 			return rc;
@@ -513,7 +553,9 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 		}
 		if (e->kind == ENT_FILE) {
 			struct mps_walk_file f = {.path = w->path, .pathlen = w->len, .size = e->size,
-						  .regular = e->regular};
+						  .regular = e->regular, .walked = true,
+						  .root = w->lv[0].prefix, .has_id = e->has_id,
+						  .id = e->id};
 			rc = w->cb->file(w->cb->ctx, &f);
 			continue;
 		}
@@ -566,7 +608,13 @@ static int walk_operand(struct walk *w, const char *p)
 		if (o->devices_skip && !S_ISREG(st.st_mode))
 			return 0;
 		struct mps_walk_file f = {.path = p, .pathlen = strlen(p), .size = (uint64_t)st.st_size,
-					  .regular = S_ISREG(st.st_mode)};
+					  .regular = S_ISREG(st.st_mode), .has_id = true};
+		file_id(&f.id, &st);
+		if (f.regular && avoided(o, f.id.dev, f.id.ino)) {
+			if (o->avoid_report)
+				report(cb, p, MPS_EINOUT);
+			return 0;
+		}
 		return cb->file(cb->ctx, &f);
 	}
 	if (o->dirs_skip)

@@ -110,6 +110,10 @@ int mps_dist_wait(MPI_Request *req /* in, out */);
 /* A barrier that sleeps while it waits.  0 or MPS_EPEER. */
 int mps_dist_quiet_barrier(MPI_Comm comm);
 
+/* Rank 0's bytes b to every rank (collective): the others' b is
+ * replaced.  0, -ENOMEM, -E2BIG (all ranks return the same) or MPS_EPEER. */
+int mps_dist_bcast_bytes(MPI_Comm comm, struct mps_buf *b /* in, out */);
+
 /* Rank 0: ask every other rank to stop. */
 void mps_dist_request_stop(MPI_Comm comm);
 

@@ -24,6 +24,10 @@ enum {
 	MPS_EZTRUNC,         /* compressed data ends too early */
 	MPS_EZMEM,           /* compressed data needs more memory than allowed */
 	MPS_ELINE,           /* a decoded line is longer than the limit */
+	MPS_ECHANGED,        /* a split file was not the same file for all its parts */
+	MPS_EINOUT,          /* an input file is also the output (standard output) */
+	MPS_ETEMP,           /* a temporary file failed (already reported by name) */
+	MPS_ESKIP,           /* internal: no longer a file the walk would search, skip it */
 };
 
 /* Words for a code returned by the library (negative) or errno (positive). */

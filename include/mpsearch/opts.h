@@ -64,9 +64,12 @@ struct mps_opts {
 	long workers;        /* -j; 0 = one per core of the CPU set */
 	uint64_t chunk_size; /* --chunk-size */
 	bool pin;            /* false with --no-pin */
+	double stall_timeout; /* --stall-timeout seconds; 0 none */
 	const char *output_file; /* --output, borrowed from argv */
 	struct mps_strlist paths;
 	bool paths_given;    /* operands were given on the command line */
+	bool patterns_stdin; /* -f -: patterns read from standard input (under
+				MPI only rank 0 has them; it broadcasts them) */
 };
 
 enum { MPS_OPTS_RUN = 0, MPS_OPTS_HELP = 1, MPS_OPTS_VERSION = 2 };

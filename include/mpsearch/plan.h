@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mpsearch/walk.h"
 
 /* One unit of work.  A range [begin, end) owns the lines that start inside
  * it; end == UINT64_MAX means "to end of file". */
@@ -17,12 +18,21 @@ struct mps_unit {
 	uint64_t size;    /* file size seen by the walk (a hint; not sent to ranks) */
 	char *path;       /* owned */
 	size_t pathlen;
+	uint32_t root;    /* MPS_UNIT_WALKED: path[0, root) is the directory
+			   * operand the walk found it under */
+	struct mps_file_id fid; /* MPS_UNIT_ID: the file its parts must all see */
 };
 
 enum {
 	MPS_UNIT_STDIN = 1,   /* read standard input */
 	MPS_UNIT_REGULAR = 2, /* a regular file */
 	MPS_UNIT_NOSIZE = 4,  /* size not known (the walk did not stat it) */
+	/* met while walking: opened below the operand directory path[0, root)
+	 * one name at a time, symlinks not followed (but with -R), and
+	 * skipped when it is no longer a regular file */
+	MPS_UNIT_WALKED = 8,
+	MPS_UNIT_ID = 16,     /* a part of a split file: fid is set */
+	MPS_UNIT_ID_DEV = 32, /* ... and fid.dev can be compared (same host) */
 };
 
 /* Cost model for the partitioner: bytes plus a fixed cost per unit that

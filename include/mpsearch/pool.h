@@ -22,9 +22,17 @@ struct mps_pool_opts {
 	long workers;          /* 0: one per core of the process's CPU set */
 	bool pin;
 	int local_rank, local_size; /* ranks sharing this node (1, 0 alone) */
-	const struct mps_matcher *matcher;  /* borrowed */
+	const struct mps_matcher *matcher;  /* borrowed; NULL: see mps_pool_start */
 	struct mps_search_opts search;
 	uint64_t chunk_size;   /* parts of files found big by the workers */
+	bool deref;            /* -R: symlinks met while walking are followed */
+	/* watchdog: a worker on a unit that used no CPU time and read no byte
+	 * for stall_timeout seconds (> 0) is reported once through stall
+	 * (called by the thread in mps_pool_next; path borrowed); it is not
+	 * stopped.  Reported again if it moves and stalls again. */
+	double stall_timeout;
+	void (*stall)(void *ctx, pid_t pid, const char *path /* in */, double secs);
+	void *stall_ctx;
 };
 
 struct mps_worker_stats {
@@ -48,6 +56,13 @@ struct mps_pool;
 
 /* Fork the workers (call before MPI_Init).  NULL with errno on failure. */
 struct mps_pool *mps_pool_new(const struct mps_pool_opts *o /* in */);
+
+/* A pool made with o->matcher NULL has its zygote but no workers: the
+ * patterns are not known yet (under MPI, `-f -` is read by rank 0 only and
+ * broadcast after MPI_Init).  Compile mo in the zygote (forked before
+ * MPI_Init, so the workers it forks never inherit MPI state) and start the
+ * workers.  0, MPS_EPATTERN or -errno. */
+int mps_pool_start(struct mps_pool *p /* in, out */, const struct mps_match_opts *mo /* in */);
 
 /* Queue a unit (copied).  Units must come with ids 0, 1, 2, ... in order.
  * Safe to call from one other thread while the owner calls mps_pool_next. */

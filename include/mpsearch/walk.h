@@ -8,6 +8,13 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* What identifies a file: device and inode, with the size and modification
+ * time it had when it was looked at. */
+struct mps_file_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec;
+};
+
 struct mps_walk_opts {
 	bool deref;                       /* -R: follow symlinks met while walking */
 	bool no_size;                     /* do not stat regular files met while
@@ -27,6 +34,12 @@ struct mps_walk_opts {
 	bool dirs_skip;    /* -d skip: directory operands are skipped */
 	bool dirs_read;    /* -d read: directory operands are errors (EISDIR) */
 	bool devices_skip; /* -D skip: device, FIFO and socket operands are skipped */
+	/* regular files never searched, by device and inode (the output
+	 * file): reported in their place as MPS_EINOUT with avoid_report,
+	 * else skipped without a word */
+	const struct mps_file_id *avoid;
+	size_t navoid;
+	bool avoid_report;
 };
 
 #define MPS_WALK_NOSIZE UINT64_MAX
@@ -38,6 +51,10 @@ struct mps_walk_file {
 	uint64_t size;
 	bool is_stdin;  /* the operand "-" */
 	bool regular;   /* a regular file (may be split into ranges) */
+	bool walked;    /* met while walking a directory operand (not an operand) */
+	size_t root;    /* walked: path[0, root) names that directory operand */
+	bool has_id;    /* id is set: the file was stat'ed */
+	struct mps_file_id id;
 };
 
 struct mps_walk_cb {

@@ -29,7 +29,9 @@ static bool same_unit(const struct mps_unit *a, const struct mps_unit *b)
 {
 	return a->id == b->id && a->file == b->file && a->begin == b->begin && a->end == b->end &&
 	       a->part == b->part && a->nparts == b->nparts && a->flags == b->flags &&
-	       a->pathlen == b->pathlen && memcmp(a->path, b->path, a->pathlen) == 0;
+	       a->pathlen == b->pathlen && memcmp(a->path, b->path, a->pathlen) == 0 &&
+	       a->root == b->root &&
+	       (!(a->flags & MPS_UNIT_ID) || memcmp(&a->fid, &b->fid, sizeof(a->fid)) == 0);
 }
 
 static bool same_summary(const struct mps_unit_summary *a, const struct mps_unit_summary *b)
@@ -44,6 +46,7 @@ static void check_unit(const struct mps_unit *u)
 	CHECK(u->begin <= u->end, "begin %llu > end %llu", (unsigned long long)u->begin,
 	      (unsigned long long)u->end);
 	CHECK(u->path != NULL, "NULL path");
+	CHECK(u->root <= u->pathlen, "root %u past the path", u->root);
 	CHECK(strlen(u->path) == u->pathlen, "path length %zu, strlen %zu", u->pathlen,
 	      strlen(u->path));
 }

@@ -68,6 +68,15 @@ static struct mps_unit *random_units(size_t n, bool odd)
 		u[i].begin = rnd() % 100000;
 		u[i].end = u[i].part + 1 == np ? UINT64_MAX : u[i].begin + rnd() % 100000;
 		u[i].flags = rnd() % 7 == 0 ? MPS_UNIT_STDIN : 0;
+		if (rnd() % 3 == 0) {
+			u[i].flags |= MPS_UNIT_WALKED;
+			u[i].root = 1; /* at most the path's length: set below */
+		}
+		if (rnd() % 3 == 0) {
+			/* the receiver drops MPS_UNIT_ID_DEV: sent without it */
+			u[i].flags |= MPS_UNIT_ID;
+			u[i].fid = (struct mps_file_id){rnd(), rnd(), rnd(), (int64_t)rnd(), (int64_t)(rnd() % 1000000000)};
+		}
 		if (odd) {
 			switch (rnd() % 6) {
 			case 0: u[i].id = rnd(); break;
@@ -87,6 +96,8 @@ static struct mps_unit *random_units(size_t n, bool odd)
 			file++;
 		}
 		assert_non_null(u[i].path);
+		if (u[i].root)
+			u[i].root = (uint32_t)(rnd() % (u[i].pathlen + 1));
 	}
 	return u;
 }
@@ -100,6 +111,9 @@ static void assert_unit_equal(const struct mps_unit *a, const struct mps_unit *b
 	assert_int_equal(a->part, b->part);
 	assert_int_equal(a->nparts, b->nparts);
 	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->root, b->root);
+	if (a->flags & MPS_UNIT_ID)
+		assert_memory_equal(&a->fid, &b->fid, sizeof(a->fid));
 	assert_int_equal(a->pathlen, b->pathlen);
 	assert_memory_equal(a->path, b->path, a->pathlen);
 }
@@ -111,7 +125,9 @@ static void assert_unit_valid(const struct mps_unit *u)
 	assert_int_equal(strlen(u->path), u->pathlen);
 	assert_true(u->nparts >= 1 && u->part < u->nparts);
 	assert_true(u->begin <= u->end);
-	assert_true((u->flags & ~(uint32_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE)) == 0);
+	assert_true((u->flags & ~(uint32_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE |
+					     MPS_UNIT_WALKED | MPS_UNIT_ID | MPS_UNIT_ID_DEV)) == 0);
+	assert_true(u->root <= u->pathlen);
 }
 
 static void roundtrip(struct mps_unit *u, size_t n)
@@ -269,10 +285,10 @@ static void test_units_corrupt(void **state)
 static void test_units_corrupt_handmade(void **state)
 {
 	(void)state;
-	/* header "MPSU" v1 count, then one unit:
-	 * id 0, file 0, begin 0, end+1 0, part 0, nparts 1, flags 0,
+	/* header "MPSU" v2 count, then one unit:
+	 * id 0, file 0, begin 0, end+1 0, part 0, nparts 1, flags 0, root 0,
 	 * shared 0, suffix 1 "a" */
-	static const unsigned char good[] = {'M', 'P', 'S', 'U', 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 'a'};
+	static const unsigned char good[] = {'M', 'P', 'S', 'U', 2, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 'a'};
 	assert_int_equal(try_units(good, sizeof(good)), 0);
 	unsigned char m[sizeof(good) + 16];
 #define MUT(idx, val)                                                  \
@@ -282,15 +298,16 @@ static void test_units_corrupt_handmade(void **state)
 		assert_int_equal(try_units(m, sizeof(good)), MPS_ECORRUPT); \
 	} while (0)
 	MUT(0, 'X');   /* magic */
-	MUT(4, 2);     /* version */
+	MUT(4, 1);     /* version */
 	MUT(5, 2);     /* count larger than the bytes */
 	MUT(5, 0x7f);  /* count plausible-check */
 	MUT(11, 0);    /* nparts 0 */
 	MUT(10, 1);    /* part == nparts */
-	MUT(12, 8);    /* unknown flag */
-	MUT(13, 1);    /* shared prefix longer than the previous path */
-	MUT(14, 2);    /* suffix past the end */
-	MUT(15, '\0'); /* NUL inside the path */
+	MUT(12, 64);   /* unknown flag */
+	MUT(13, 2);    /* root past the path */
+	MUT(14, 1);    /* shared prefix longer than the previous path */
+	MUT(15, 2);    /* suffix past the end */
+	MUT(16, '\0'); /* NUL inside the path */
 	/* begin > end: begin 5, end+1 5 (end 4) */
 	memcpy(m, good, sizeof(good));
 	m[8] = 5;
@@ -301,19 +318,19 @@ static void test_units_corrupt_handmade(void **state)
 	m[8] = 5;
 	assert_int_equal(try_units(m, sizeof(good)), 0);
 	/* an 11-byte varint, and a 10-byte one past 64 bits */
-	static const unsigned char v11[] = {'M', 'P', 'S', 'U', 1, 0x80, 0x80, 0x80, 0x80, 0x80,
+	static const unsigned char v11[] = {'M', 'P', 'S', 'U', 2, 0x80, 0x80, 0x80, 0x80, 0x80,
 					    0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
 	assert_int_equal(try_units(v11, sizeof(v11)), MPS_ECORRUPT);
-	static const unsigned char v10[] = {'M', 'P', 'S', 'U', 1, 0xff, 0xff, 0xff, 0xff, 0xff,
+	static const unsigned char v10[] = {'M', 'P', 'S', 'U', 2, 0xff, 0xff, 0xff, 0xff, 0xff,
 					    0xff, 0xff, 0xff, 0xff, 0x02};
 	assert_int_equal(try_units(v10, sizeof(v10)), MPS_ECORRUPT);
 	/* part does not fit 32 bits */
-	static const unsigned char p33[] = {'M', 'P', 'S', 'U', 1, 1, 0, 0, 0, 0, 0x80, 0x80, 0x80,
-					    0x80, 0x10, 0x81, 0x80, 0x80, 0x80, 0x10, 0, 0, 1, 'a'};
+	static const unsigned char p33[] = {'M', 'P', 'S', 'U', 2, 1, 0, 0, 0, 0, 0x80, 0x80, 0x80,
+					    0x80, 0x10, 0x81, 0x80, 0x80, 0x80, 0x10, 0, 0, 0, 1, 'a'};
 	assert_int_equal(try_units(p33, sizeof(p33)), MPS_ECORRUPT);
 	/* the empty message */
 	assert_int_equal(try_units(good, 0), MPS_ECORRUPT);
-	static const unsigned char empty[] = {'M', 'P', 'S', 'U', 1, 0};
+	static const unsigned char empty[] = {'M', 'P', 'S', 'U', 2, 0};
 	assert_int_equal(try_units(empty, sizeof(empty)), 0);
 #undef MUT
 }
@@ -336,6 +353,9 @@ static void test_result_roundtrip(void **state)
 	struct mps_buf b = {0};
 	for (size_t i = 0; i < N; i++) {
 		r[i].u = u[i];
+		/* a result record names its unit without root and file id */
+		r[i].u.root = 0;
+		r[i].u.flags &= ~(uint32_t)MPS_UNIT_ID;
 		r[i].s = (struct mps_unit_summary){.lines = rnd(), .selected = rnd() % 1000,
 						   .matches = rnd(), .bytes = rnd(),
 						   .err = -(int32_t)(rnd() % 200), .binary = rnd() % 2};
