@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Deterministically generate the `small` and `skew` benchmark corpora.
 
 Both are made of slices of a source text (the `big` corpus: the linux tree's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Strong-scaling model for mpsearch on a large corpus (default 100 GB in 10 million files)
 on 1..1024 nodes (powers of two).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The MPI start of the mpi suite: MPI_Init, a barrier, MPI_Finalize, and
  * nothing else, so that `mpirun -np N mpi_hello` times what any MPI program
  * pays before and after its work. */

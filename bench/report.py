@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Turn raw benchmark output (written by bench/run) into Markdown tables and PNG plots.
 
 Subcommands:

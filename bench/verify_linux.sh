@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Correctness on the real corpus: on the Linux 6.1 tree, the sorted output of
 # mpsearch equals `grep -rn` with the same flags, for the queries of the core
 # issue.  Usage: bench/verify_linux.sh [MPSEARCH] [TREE]

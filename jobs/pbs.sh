@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # PBS / Torque job: one mpsearch rank per node, worker processes filling the node.
 #
 #   qsub -l nodes=8:ppn=16 -F "error /shared/logs" jobs/pbs.sh     (Torque)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # scaling_sweep.sh - run mpsearch for every (ranks x workers) combination and
 # collect its --stats line as CSV.
 #

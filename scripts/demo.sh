@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Fresh Debian 12: install what the demo needs, build, and run a real search
 # with mpirun over 2 local ranks on corpora every machine has.
 #

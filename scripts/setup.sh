@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install mpsearch's dependencies (Debian 12) and build it into build/
 # (or $BUILD_DIR).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Fresh Debian 12: install dependencies, build, run the whole test suite;
 # build without MPI (-DMPSEARCH_MPI=OFF) and check that build's unit tests
 # and its output against the MPI build's; run each libFuzzer target for
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 git_status() { git status --porcelain 2>/dev/null || true; }
 before=$(git_status) # empty in CI's clean clone
+scripts/check_spdx.sh # every source file names its licence
 scripts/setup.sh --test
 (cd build && ctest --output-on-failure -j 2 --timeout 900)
 # the one-machine build: unit tests, and the same answers as the MPI build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Decoded input for the searcher: one stream per unit, read in order (see
  * mpsearch/decomp.h for the formats, the parts of a split file and the
  * memory bounds).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The MPI side of dist.h: scatter of packed unit lists, bounded streams
  * of results to rank 0, stop requests. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Dist, the pure part: pack and unpack unit lists and result records.
  *
  * Integers are LEB128 varints (7 bits a byte, low first, at most 10 bytes;

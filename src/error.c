@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Words for error codes (see the contract in mpsearch/error.h). */
 #include "mpsearch/error.h"
 

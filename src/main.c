@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mpsearch: parse, run, report.  Everything else is in libmpsearch. */
 #include <errno.h>
 #include <fcntl.h>

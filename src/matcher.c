@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Matcher: Vectorscan/Hyperscan for literals, literal sets and -E; PCRE2
  * for -P and for what Hyperscan cannot compile. */
 #include <dlfcn.h>
@@ -198,7 +199,7 @@ static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
 			rc = append_str(&b, p);
 		else
 			rc = mps_rx_translate(p, strlen(p), o->syntax == MPS_BASIC, unicode,
-					      o->ignore_case, &b, &flags[i], err, errlen);
+					      o->ignore_case, o->null_data, &b, &flags[i], err, errlen);
 		if (!rc)
 			rc = mps_buf_append(&b, "", 1);
 		if (rc) {

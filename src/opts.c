@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Command-line parsing.
  *
  * A hand-written parser rather than getopt_long: it keeps no global state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Plan: cut files into units and unit lists into per-rank ranges. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pool of forked worker processes, pinned with hwloc, pulling units from
  * one shared SOCK_SEQPACKET queue and streaming result blocks back through
  * a pipe each.  See pool.h for the process layout (parent, zygote,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Printers: standard, count, files-with(out)-matches, quiet and JSON.
  *
  * Units arrive in output order.  A whole file is printed at once; the parts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Run: the pipeline for one process.  Local: a walker thread feeds the
  * pool while the main thread prints results in order.  Under an MPI
  * launcher: rank 0 walks and plans, MPI_Scatterv hands out contiguous
@@ -1877,7 +1878,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	struct mps_match_opts mo = {
 		.patterns = o->patterns.v, .npatterns = o->patterns.n, .syntax = o->syntax,
 		.ignore_case = o->ignore_case, .word = o->word, .line = o->line,
-		.utf8 = mps_matcher_locale_utf8(),
+		.utf8 = mps_matcher_locale_utf8(), .null_data = o->null_data,
 	};
 	/* -f - under MPI: only rank 0 has standard input; the others' workers
 	 * wait for the patterns rank 0 broadcasts after MPI_Init */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GNU ERE and BRE to PCRE syntax.
  *
  * What grep 3.8 does, checked against it on this machine, and what we write:
@@ -40,6 +41,7 @@
 struct rx {
 	const unsigned char *p, *end;
 	bool bre, utf8, icase;
+	bool zdata;        /* -z: a NUL in the matched text is the text's newline */
 	struct mps_buf *out;
 	unsigned flags;
 	size_t atom;       /* where the last atom starts in out */
@@ -314,6 +316,8 @@ static int bracket(struct rx *r)
 				if (!strcmp(classes[i], "upper") || !strcmp(classes[i], "lower"))
 					r->flags |= MPS_RX_CASECLASS;
 				if (!strcmp(classes[i], "space"))
+					rc = put(r, r->zdata ? "\\x00" : "");
+				if (!rc && !strcmp(classes[i], "space"))
 					rc = put(r, r->utf8 ? SPACE_UTF : SPACE_BYTES);
 				else if (!strcmp(classes[i], "cntrl"))
 					rc = put(r, r->utf8 ? CNTRL_UTF : CNTRL_BYTES);
@@ -479,11 +483,13 @@ static int escape(struct rx *r)
 	case 's':
 		atom_begin(r);
 		r->flags |= MPS_RX_UNICODE;
+		if (r->zdata)
+			return put(r, r->utf8 ? "[\\x00" SPACE_UTF "]" : "[\\x00" SPACE_BYTES "]");
 		return put(r, r->utf8 ? "[" SPACE_UTF "]" : "[" SPACE_BYTES "]");
 	case 'S':
 		atom_begin(r);
 		r->flags |= MPS_RX_UNICODE;
-		return put(r, "[^\\s\\n]");
+		return put(r, r->zdata ? "[^\\s\\n\\x00]" : "[^\\s\\n]");
 	case 'b':
 	case 'B':
 		r->flags |= MPS_RX_UNICODE | MPS_RX_CONTEXT;
@@ -505,12 +511,12 @@ static int escape(struct rx *r)
 	return literal(r, c);
 }
 
-int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, bool icase,
+int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, bool icase, bool zdata,
 		     struct mps_buf *out, unsigned *flags, char *err, size_t errlen)
 {
 	struct rx r = {
 		.p = (const unsigned char *)pat, .end = (const unsigned char *)pat + len,
-		.bre = bre, .utf8 = utf8, .icase = icase, .out = out, .at_start = true,
+		.bre = bre, .utf8 = utf8, .icase = icase, .zdata = zdata, .out = out, .at_start = true,
 		.err = err, .errlen = errlen,
 	};
 	int rc = 0;

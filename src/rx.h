@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GNU grep's regular expressions (ERE for -E, BRE for -G) read as grep
  * 3.8 reads them, and written out in the PCRE syntax that PCRE2 takes and
  * Vectorscan takes where it can.  Private to the matcher. */
@@ -22,9 +23,11 @@ enum {
  * else bytes.  The expression never matches a '\n'.  *flags gets
  * MPS_RX_* bits.  Returns 0, -ENOMEM, or MPS_EPATTERN with grep's words in
  * err.  icase: the expression will run caseless, where [:upper:] and
- * [:lower:] mean any cased letter (as in grep -i). */
+ * [:lower:] mean any cased letter (as in grep -i).  zdata (-z): the
+ * text's newlines reach the matcher as NUL bytes (records end with '\n'
+ * there), so NUL is what \s and [:space:] take for a newline. */
 int mps_rx_translate(const char *pat /* in */, size_t len, bool bre, bool utf8, bool icase,
-		     struct mps_buf *out /* in, out */, unsigned *flags /* out */,
+		     bool zdata, struct mps_buf *out /* in, out */, unsigned *flags /* out */,
 		     char *err /* out */, size_t errlen);
 
 /* Append s[0, n) as an expression matching it literally (-F); in utf8 mode

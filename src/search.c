@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Searcher: the line scanner around the matcher.
  *
  * A unit is a whole input or a byte range [begin, end) of a file.  A range
@@ -824,9 +825,10 @@ int mps_searcher_run_reader(struct mps_searcher *s, struct mps_reader *rd, unsig
 			    struct mps_sink *sink)
 {
 	struct run r = {
-		.s = s, .o = &s->o, .sink = sink, .fd = -1, .rd = rd, .end = UINT64_MAX,
+		.s = s, .sink = sink, .fd = -1, .rd = rd, .end = UINT64_MAX,
 		.seq = true, .cnt_line = 1, .mode = M_OWNED,
 	};
+	run_opts(&r); /* (-z: NUL bytes end records, they make no binary file) */
 	r.numbers = s->o.emit_lines || (flags & MPS_SEARCH_COUNT_LINES);
 	return run_end(&r, run_range(&r, 0, flags));
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Growable buffers and the result-block encoding shared by workers, ranks
  * and printers. */
 #include <errno.h>

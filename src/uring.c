@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* See uring.h.  The ring is used by one thread; liburing does the memory
  * ordering with the kernel. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal io_uring, private to the pool: one ring per worker process,
  * used to open and read the small files of a batch with one system call
  * (on some VMs a system call costs more than opening and reading a cached

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Walk: turn command-line operands into files, like `grep -r` / `grep -R`.
  *
  * Order: operands in the order given; inside a directory, depth first, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The format sniffer and the frame splitter (see mpsearch/decomp.h).  No
  * codec library here: the walk reads frame and block headers only.
  *

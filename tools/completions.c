@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shell completions for mpsearch, generated at build time from the option
  * table the parser uses (mps_opts_info) and the --help text (descriptions
  * and argument names), so that they cannot drift from the program.

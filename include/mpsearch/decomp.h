@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Decomp: compressed and UTF-16 input, decoded in the worker as a stream
  * that the searcher reads like a file (struct mps_reader).
  *

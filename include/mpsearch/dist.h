@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Dist: the MPI stage.  Rank 0 packs the unit list (paths front-coded:
  * each path stores only what differs from the previous one), scatters
  * contiguous ranges with MPI_Scatterv (counts first), each rank streams its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mpsearch error contract.
  *
  * Every library function that can fail returns 0 on success and a negative

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Matcher: find the lines of a buffer that contain a match, and the match
  * spans inside one line.  Every pattern is read on its own (-F literal,
  * -G/-E as GNU grep reads them, -P as PCRE2) into PCRE syntax.  Lines are
@@ -22,6 +23,7 @@ struct mps_match_opts {
 	enum mps_syntax syntax;
 	bool ignore_case, word, line;
 	bool utf8; /* the locale's characters are UTF-8 (mps_matcher_locale_utf8) */
+	bool null_data; /* -z: the searcher hands records with '\n' and NUL swapped */
 };
 
 /* Does the current LC_CTYPE use UTF-8?  (The driver sets the locale.) */

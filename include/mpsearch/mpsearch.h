@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Umbrella header for libmpsearch. */
 #ifndef MPSEARCH_MPSEARCH_H
 #define MPSEARCH_MPSEARCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Command-line options, parsed once per process (every MPI rank parses the
  * same argv, so options never travel over the network). */
 #ifndef MPSEARCH_OPTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Plan: cut files into units (a whole file or a byte range of a big one),
  * and cut a unit list into contiguous, cost-balanced ranges for MPI ranks. */
 #ifndef MPSEARCH_PLAN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pool: forked worker processes, each pinned to its own core with hwloc,
  * pulling units from a shared queue (one SOCK_SEQPACKET socket read by every
  * worker), searching them and sending result blocks back through a pipe of

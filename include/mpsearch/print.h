@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Print: the sinks of the pipeline's end.  A printer receives units in
  * output order (a whole file, or the parts of a split file one after
  * another), with their result blocks and summaries, and writes standard,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Run: the whole pipeline for one process (local or one MPI rank):
  * walk -> plan -> dist -> pool -> search -> print. */
 #ifndef MPSEARCH_RUN_H

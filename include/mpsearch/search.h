@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Search: read a file (or a byte range of it) into a reused buffer, find
  * selected lines with the matcher, add line numbers and context, detect
  * binary files, and push lines into a sink. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Sink and result blocks.
  *
  * The searcher pushes lines into a sink.  The one sink that matters is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Walk: turn command-line operands into files, depth first, each
  * directory's entries sorted byte-wise with a subdirectory compared as its
  * name followed by '/', so files come out in the order of their paths. */

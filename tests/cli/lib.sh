@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Shared helpers for CLI tests (git t/ style): source it, then use
 # make_tree, check_same, expect_status; finish with `done_testing`.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Shell completions (built next to the binary in completions/, generated
 # from the option table): every option --help shows is offered by each of
 # bash, zsh and fish, and nothing else is.  bash and fish (when installed)

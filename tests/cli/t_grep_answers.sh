@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Grep's answers (issue 12): each case that once gave a wrong or missing
 # answer, compared with GNU grep on the same bytes, in the C and the
 # C.UTF-8 locale.  Match positions (-o, -w, --json), long lines, each
@@ -75,6 +76,14 @@ for loc in C C.UTF-8; do
 	same_as_grep ".* over a character" "$T/words" -o -E 'foo.*bar'
 	same_as_grep ".{1} is one character" "$T/words" -o -E 'foo.{1}bar'
 	same_as_grep "\\b after a non-ASCII letter" "$T/words" -E '\bfoo'
+	# -z: the text's newlines are plain characters, spaces for \s
+	printf 'a\nb\0a b\0ab\0a\n\nb\0' > "$T/zrec"
+	for re in 'a\sb' 'a\Sb' 'a[^[:space:]]b' 'a[[:space:]]b' 'a.b' 'a\s*b' '^b'; do
+		same_as_grep "-z '$re'" "$T/zrec" -z -o -E "$re"
+		cat "$T/zrec" | "$MPS" -z -o -n -E "$re" > "$T/m.out" 2>&1
+		cat "$T/zrec" | grep -z -o -n -E "$re" > "$T/g.out" 2>&1
+		check_same "-z -o '$re' from a pipe ($LC_ALL)" "$T/g.out" "$T/m.out"
+	done
 done
 export LC_ALL=C
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # grep 3.8's answers for binary files, for lines with invalid UTF-8 (left out
 # in a UTF-8 locale), and for the options grep users type
 # (-b, -T, -z, --label, -I, --binary-files, group separators, --line-buffered,

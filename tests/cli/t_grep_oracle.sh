@@ -1,10 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Sorted output equals GNU grep's (-rn and the same flags) on a generated
-# tree, for every option both tools share; and exit codes agree.
+# tree, for every option both tools share; and exit codes agree.  All of
+# it in the C locale and again in C.UTF-8.
 . "$(dirname "$0")/lib.sh"
 
 make_tree "$T/tree" 42 160
 cd "$T"
+for LOC in C C.UTF-8; do
+export LC_ALL=$LOC
 
 # mpsearch's own order must already be sorted by path, then line number
 sorted_by_path_line() {
@@ -20,8 +24,8 @@ run_pair() { # NAME, then the shared flags and pattern
 	local gs=$?
 	sort mps.out > a
 	sort grep.out > b
-	check_same "$name: sorted output vs grep" b a
-	[ "$ms" = "$gs" ] && ok || fail "$name: exit $ms vs grep $gs"
+	check_same "$name ($LC_ALL): sorted output vs grep" b a
+	[ "$ms" = "$gs" ] && ok || fail "$name ($LC_ALL): exit $ms vs grep $gs"
 }
 
 for flags in "-F" "-Fi" "-Fw" "-Fx" "-Fv" "-Fiw" "-Fo" "-Fio" "-Fwo" "-Fn" "-FnH" "-Fh" "-Fvi"; do
@@ -109,4 +113,5 @@ expect_status "-s still 2" 2 "$MPS" -s foo tree/does-not-exist
 grep -q "mpsearch: cannot open 'tree/does-not-exist': No such file or directory" err && ok ||
 	fail "error message: $(cat err)"
 
+done
 done_testing

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Hardening: bad input of every kind.  Every case is a check that can fail;
 # cases that involve files run in several modes (default, -j 1, -j 4, tiny
 # --chunk-size).  GNU grep (LC_ALL=C) is the oracle where it applies.

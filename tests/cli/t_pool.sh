@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The worker pool seen from the command line: output byte-identical
 # whatever the number of workers, pinning and chunk size; equal to grep on
 # a file over 1 GB; complete when a worker is killed; --stats per worker.

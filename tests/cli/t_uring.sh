@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # io_uring and its fallback: the small files of a batch are read through an
 # io_uring (liburing) when the kernel allows it, else one by one; both give
 # the same bytes and exit status in every mode.  The fallback is forced by

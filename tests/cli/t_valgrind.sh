@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Memcheck: small searches (-j 1, -j 2, split files, several output modes)
 # and the matcher/search unit tests run under valgrind; no invalid access,
 # no use of uninitialised memory, no definite leak, in any process (the

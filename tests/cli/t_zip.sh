@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # --search-zip: every format gives what decompress-then-grep gives; damage
 # is reported (exit 2) after the lines before it; files made of frames (zstd,
 # BGZF) are split across workers with exact line numbers; a decompression

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CHECK for the fuzz targets: a failed invariant names itself and aborts,
  * which libFuzzer reports as a crash with the input saved. */
 #ifndef MPSEARCH_FUZZ_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target: the decoders of everything that crosses a process or
  * node boundary, fed arbitrary bytes: mps_dist_unpack_units (the packed
  * unit list), mps_dist_unpack_result (result records), mps_dist_unpack_tally

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target: mps_opts_parse on an argv made from the input.
  *
  * Input: [0] bits: 1 stdin is a tty, 2 stdout is a tty, 4 no error buffer,

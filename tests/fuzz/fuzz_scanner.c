@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target: the line scanner (search.c) and the literal matcher
  * (matcher.c) against a simple reference scanner.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target: the match spans of one line (what -o, --color, --json
  * and -w use) against a brute-force reference.
  *
@@ -144,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int p = 0; p < npat; p++) {
 		unsigned fl;
 		CHECK(!mps_buf_append(&b, p ? "|(?:" : "(?:", p ? 4 : 3), "oom");
-		CHECK(!mps_rx_translate(pats[p], strlen(pats[p]), bre, false, icase, &b, &fl, err,
+		CHECK(!mps_rx_translate(pats[p], strlen(pats[p]), bre, false, icase, false, &b, &fl, err,
 					sizeof(err)), "translate %s: %s", pats[p], err);
 		CHECK(!mps_buf_append(&b, ")", 1), "oom");
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target: the frame splitter (zframe.c) on arbitrary files.
  *
  * Input layout: [0] bit 0: walk as zstd (1) or gzip/BGZF (0), bit 2: as

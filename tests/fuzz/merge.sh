@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Merge what tests/fuzz/run.sh found ($FUZZ_BUILD_DIR/corpus/<target>/)
 # into the committed corpora tests/fuzz/corpus/<target>/, minimised
 # (libFuzzer -merge=1: the smallest set with the same coverage); the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build the libFuzzer targets with clang in build-fuzz/ and run each one for
 # FUZZ_SECONDS (default 60) on a working copy of its corpus,
 # $FUZZ_BUILD_DIR/corpus/<target>/ (seeded from the committed

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # jobs_syntax.sh - `bash -n` every file in jobs/ (and the scripts here);
 # each job script without KEYWORD and CORPUS prints its usage and exits 2.
 # With MPSEARCH (a binary built with MPI) and mpirun, the README's rows run

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # netns_hosts.sh - multi-host test of mpsearch on ONE machine, using Linux
 # network namespaces as fake hosts.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * netns_probe.c - tiny MPI pre-check for the network-namespace harness.
  *

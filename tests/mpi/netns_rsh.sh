@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # netns_rsh.sh - an "ssh" for Open MPI's rsh launcher that reaches the fake
 # hosts of tests/mpi/netns_hosts.sh, i.e. network namespaces on this machine.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Under mpirun with 2 ranks, binary files (whole and split into parts that
 # different ranks search) and grep's output options give the local run's
 # stdout, stderr and exit status, which t_grep_options.sh checks against grep.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Under mpirun with 1-4 ranks, every output mode gives the same bytes as the
 # local run, on a tree and on a big file split in small chunks.
 . "$(dirname "$0")/../cli/lib.sh"

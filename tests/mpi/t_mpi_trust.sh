@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Under mpirun (issue 17): standard input and `-f -` belong to rank 0 (the
 # launcher gives standard input to rank 0 only), every rank opens the files
 # the walk listed and not a symlink swapped in later, and a split file's

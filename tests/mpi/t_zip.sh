@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # --search-zip under mpirun with 1-4 ranks: a multi-frame zstd file, a
 # BGZF file and a multi-stream bzip2 file, split in small chunks, give
 # grep's lines; with rank 0 searching nothing before MPI is up, rank 1

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A build without MPI (-DMPSEARCH_MPI=OFF): links no MPI library, prints
 # byte for byte what the MPI build prints (run locally) for every output
 # mode, and refuses to run as several copies under an MPI launcher.

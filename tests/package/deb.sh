@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The .deb: `cpack -G DEB` in the build tree gives a package whose Depends
 # names the runtime libraries, and whose extracted binary runs and finds
 # what GNU grep finds; it carries the man page and the three completions.

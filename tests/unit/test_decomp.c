@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for compressed input (src/decomp.c, src/zframe.c): the format
  * sniffer, the frame walk over zstd frames, BGZF blocks and bzip2 streams,
  * and the parts of a split file, which must own every line exactly once

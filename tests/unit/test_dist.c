@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for the pure pack/unpack functions of dist.h
  * (src/dist_pack.c).  Decoders get exact-size heap copies, so running under
  * -fsanitize=address catches any read past the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for mps_strerror (src/error.c). */
 #include <errno.h>
 #include <limits.h>

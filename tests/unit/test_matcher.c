@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Matcher: literals, sets, -i, -w, -x, -E, -P, empty patterns, spans. */
 #include <setjmp.h>
 #include <stdarg.h>

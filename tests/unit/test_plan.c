@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for the planner (src/plan.c). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pool: core choice on synthetic hwloc topologies; on this machine, results
  * in unit order whatever order workers finish in, workers really bound to
  * distinct cores, a killed worker's units redone (or reported), files found

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Printers: standard, -o, color, -c, -l, -L, -q, binary files, errors,
  * the merge of a split file (line numbers, overlapping context, "--", -m
  * over the whole file, a NUL in the last part), JSON, totals.  Blocks are

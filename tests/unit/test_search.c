@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Searcher: buffer boundaries, ranges at every split position, no final
  * newline, CRLF, empty files, NUL detection, a 100 MB line, a file
  * searched from memory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Sink: mps_buf invariants, the block encoder and decoder (round trip,
  * flush callback, every truncation and corruption), the summary wire. */
 #include <setjmp.h>

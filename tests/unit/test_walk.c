@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for the walker (src/walk.c).  Trees are built under
  * $MPSEARCH_TEST_TMP (or /tmp) in a fresh mkdtemp directory, which is the
  * working directory while the tests run, so operands and expected paths are
