@@ -30,7 +30,8 @@ struct mps_matcher {
 	hs_database_t *edb;  /* every end of a match that starts where the scan
 			      * starts (^-anchored patterns), for the spans */
 	bool edb_utf8;       /* edb is for valid UTF-8 only */
-	scan_fn scan;        /* hs_scan, or its AVX2 build (see avx2_only) */
+	scan_fn scan;        /* for db: hs_scan, or its AVX2 build (see avx2_only) */
+	scan_fn escan;       /* for edb: the same choice */
 	pcre2_code *re;      /* every pattern in one alternation (wrapped for -x,
 			      * and for -P -w); K_PCRE finds lines with it, and
 			      * it gives the match spans */
@@ -339,7 +340,12 @@ static int compile_hs(struct mps_matcher *m, const struct mps_match_opts *o, cha
 		flags[i] |= HS_FLAG_ALLOWEMPTY;
 	hs_compile_error_t *ce = NULL;
 	hs_platform_info_t plat;
-	scan_fn avx2 = avx2_only(&plat);
+	/* plain literals keep the AVX-512 scan: its loss was seen with
+	 * regular expressions ("x."), and literal sets are scanned with the
+	 * PAD rescan below, tested by fuzz_scanner; AVX2 costs literal scans
+	 * of a big file about 9 % */
+	scan_fn avx2 = o->syntax == MPS_FIXED ? NULL : avx2_only(&plat);
+	m->scan = avx2 ? avx2 : hs_scan;
 	if (hs_compile_multi((const char *const *)wrapped, flags, ids, (unsigned)n, HS_MODE_BLOCK,
 			     avx2 ? &plat : NULL, &m->db, &ce) != HS_SUCCESS) {
 		if (err && ce)
@@ -378,7 +384,9 @@ static void compile_edb(struct mps_matcher *m, const struct mps_match_opts *o, c
 		ids[i] = (unsigned)i;
 	}
 	hs_platform_info_t plat;
-	bool avx2 = avx2_only(&plat) != NULL;
+	scan_fn f = avx2_only(&plat);
+	bool avx2 = f != NULL;
+	m->escan = avx2 ? f : hs_scan;
 	hs_compile_error_t *ce = NULL;
 	if (ok && hs_compile_multi((const char *const *)wrapped, flags, ids, (unsigned)n,
 				   HS_MODE_BLOCK, avx2 ? &plat : NULL, &m->edb, &ce) != HS_SUCCESS) {
@@ -441,9 +449,6 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	rc = compile_pcre(m, o, ex, unicode, backref, o->word && !o->line && !plain, err, errlen);
 	if (rc)
 		goto done;
-	hs_platform_info_t plat;
-	scan_fn avx2 = avx2_only(&plat);
-	m->scan = avx2 ? avx2 : hs_scan;
 	if (plain && !(any & MPS_RX_CONTEXT) && !o->line &&
 	    !(o->ignore_case && (any & MPS_RX_CASECLASS)))
 		compile_edb(m, o, ex, unicode);
@@ -911,7 +916,7 @@ static int ends_hs(const struct mps_matcher *m, struct mps_matcher_scratch *s, c
 {
 	struct ends_ctx c = {s, len - st, 0};
 	s->nends = 0;
-	hs_error_t r = m->scan(m->edb, pl + st, (unsigned)(len - st + PAD), 0, s->hs, end_cb, &c);
+	hs_error_t r = m->escan(m->edb, pl + st, (unsigned)(len - st + PAD), 0, s->hs, end_cb, &c);
 	if (c.err)
 		return c.err;
 	if (r != HS_SUCCESS)
