@@ -1201,6 +1201,10 @@ static void test_pool_spread_unknown_sizes(void **state)
 	char *t = gen_text(1, 1u << 20, false, &len);
 	write_file(f, t, len);
 	free(t);
+	/* each unit takes 30 ms, so that the second worker is surely up and
+	 * asking before the first could finish all 8 (not by luck on a loaded
+	 * machine: without it the test failed now and then under load) */
+	setenv("MPSEARCH_TEST_SLOW_MS", "30", 1);
 	struct mps_pool_opts po = pool_opts(m, 2, true);
 	struct mps_pool *p = mps_pool_new(&po);
 	assert_non_null(p);
@@ -1214,6 +1218,7 @@ static void test_pool_spread_unknown_sizes(void **state)
 	got_free(g, n);
 	struct mps_worker_stats st[2];
 	assert_int_equal(mps_pool_free(p, st, 2), 2);
+	unsetenv("MPSEARCH_TEST_SLOW_MS");
 	if (st[0].units == 0 || st[1].units == 0)
 		fail_msg("units per worker: %llu and %llu", (unsigned long long)st[0].units,
 			 (unsigned long long)st[1].units);
