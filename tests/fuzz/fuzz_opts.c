@@ -138,7 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(o.workers >= 0 && o.workers <= 65536, "workers %ld", o.workers);
 		CHECK(o.chunk_size > 0, "chunk size 0");
 		CHECK(o.output >= MPS_OUT_LINES && o.output <= MPS_OUT_JSON, "output %d", o.output);
-		CHECK(o.syntax == MPS_FIXED || o.syntax == MPS_EXTENDED || o.syntax == MPS_PCRE,
+		CHECK(o.syntax == MPS_FIXED || o.syntax == MPS_EXTENDED || o.syntax == MPS_PCRE ||
+			      o.syntax == MPS_BASIC,
 		      "syntax %d", o.syntax);
 		CHECK(o.with_filename >= -1 && o.with_filename <= 1, "with_filename %d",
 		      o.with_filename);
