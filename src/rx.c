@@ -264,6 +264,65 @@ static int interval(struct rx *r)
 static const char *const classes[] = {"alpha", "upper", "lower", "digit", "xdigit", "space",
 				      "print", "punct", "graph", "cntrl", "blank", "alnum", NULL};
 
+/* At r->p, "[.c.]" or "[=c=]": one character, put in *ch; r->p after it. */
+static int collating(struct rx *r, long *ch)
+{
+	unsigned char kind = r->p[1];
+	const unsigned char *b = r->p + 2, *e = b;
+	while (e + 1 < r->end && !(e[0] == kind && e[1] == ']'))
+		e++;
+	if (e + 1 >= r->end)
+		return fail(r, "Unmatched [, [^, [:, [., or [=");
+	size_t k = 0;
+	if (e > b) {
+		r->p = b;
+		*ch = next_char(r, &k);
+	}
+	if (e == b || (size_t)(e - b) != k)
+		return fail(r, "Invalid collation character");
+	r->p = e + 2;
+	return 0;
+}
+
+static bool at_collating(const struct rx *r)
+{
+	return *r->p == '[' && r->p + 1 < r->end && (r->p[1] == '.' || r->p[1] == '=');
+}
+
+/* At r->p, "[:name:]": the class, written for inside a bracket; clears
+ * *bytes_ok for a class that means more than ASCII digits. */
+static int char_class(struct rx *r, bool *bytes_ok)
+{
+	const unsigned char *b = r->p + 2, *e = b;
+	while (e + 1 < r->end && !(e[0] == ':' && e[1] == ']'))
+		e++;
+	if (e + 1 >= r->end)
+		return fail(r, "Unmatched [, [^, [:, [., or [=");
+	size_t n = (size_t)(e - b);
+	r->p = e + 2;
+	int i = 0;
+	while (classes[i] && !(strlen(classes[i]) == n && !memcmp(classes[i], b, n)))
+		i++;
+	if (!classes[i])
+		return fail(r, "Invalid character class name");
+	const char *c = classes[i];
+	if (strcmp(c, "digit") && strcmp(c, "xdigit"))
+		*bytes_ok = false;
+	bool cased = !strcmp(c, "upper") || !strcmp(c, "lower");
+	if (cased)
+		r->flags |= MPS_RX_CASECLASS;
+	if (!strcmp(c, "space")) /* (-z: NUL stands for the text's newline) */
+		return put(r, r->zdata ? (r->utf8 ? "\\x00" SPACE_UTF : "\\x00" SPACE_BYTES)
+				       : (r->utf8 ? SPACE_UTF : SPACE_BYTES));
+	if (!strcmp(c, "cntrl"))
+		return put(r, r->utf8 ? CNTRL_UTF : CNTRL_BYTES);
+	if (r->icase && cased) /* PCRE2 does not fold classes: any cased letter */
+		return put(r, r->utf8 ? "\\p{Lu}\\p{Ll}\\p{Lt}" : "A-Za-z");
+	char tmp[32];
+	snprintf(tmp, sizeof(tmp), "[:%s:]", c);
+	return put(r, tmp);
+}
+
 /* After '['; r->p at the first character inside. */
 static int bracket(struct rx *r)
 {
@@ -295,55 +354,15 @@ static int bracket(struct rx *r)
 			break;
 		}
 		first = false;
-		if (c == '[' && r->p + 1 < r->end &&
-		    (r->p[1] == ':' || r->p[1] == '=' || r->p[1] == '.')) {
-			unsigned char kind = r->p[1];
-			const unsigned char *b = r->p + 2, *e = b;
-			while (e + 1 < r->end && !(e[0] == kind && e[1] == ']'))
-				e++;
-			if (e + 1 >= r->end)
-				return fail(r, "Unmatched [, [^, [:, [., or [=");
-			size_t n = (size_t)(e - b);
-			r->p = e + 2;
-			if (kind == ':') {
-				int i = 0;
-				while (classes[i] && !(strlen(classes[i]) == n && !memcmp(classes[i], b, n)))
-					i++;
-				if (!classes[i])
-					return fail(r, "Invalid character class name");
-				if (strcmp(classes[i], "digit") && strcmp(classes[i], "xdigit"))
-					bytes_ok = false;
-				if (!strcmp(classes[i], "upper") || !strcmp(classes[i], "lower"))
-					r->flags |= MPS_RX_CASECLASS;
-				if (!strcmp(classes[i], "space"))
-					rc = put(r, r->zdata ? "\\x00" : "");
-				if (!rc && !strcmp(classes[i], "space"))
-					rc = put(r, r->utf8 ? SPACE_UTF : SPACE_BYTES);
-				else if (!strcmp(classes[i], "cntrl"))
-					rc = put(r, r->utf8 ? CNTRL_UTF : CNTRL_BYTES);
-				else if (r->icase && (!strcmp(classes[i], "upper") ||
-						      !strcmp(classes[i], "lower")))
-					/* PCRE2 does not fold classes: any cased letter */
-					rc = put(r, r->utf8 ? "\\p{Lu}\\p{Ll}\\p{Lt}" : "A-Za-z");
-				else {
-					char tmp[32];
-					snprintf(tmp, sizeof(tmp), "[:%s:]", classes[i]);
-					rc = put(r, tmp);
-				}
-				prev = -1;
-				continue;
-			}
-			/* [=c=] and [.c.]: one character */
-			size_t k = 0;
+		if (c == '[' && r->p + 1 < r->end && r->p[1] == ':') {
+			rc = char_class(r, &bytes_ok);
+			prev = -1;
+			continue;
+		}
+		if (at_collating(r)) { /* [=c=] and [.c.]: one character */
 			long ch = -1;
-			if (n) {
-				const unsigned char *save = r->p;
-				r->p = b;
-				ch = next_char(r, &k);
-				r->p = save;
-			}
-			if (!n || k != n)
-				return fail(r, "Invalid collation character");
+			if ((rc = collating(r, &ch)))
+				return rc;
 			if (ch >= 0x80)
 				bytes_ok = false;
 			rc = put_char(r->out, ch);
@@ -356,18 +375,9 @@ static int bracket(struct rx *r)
 		if (ch == '-' && prev >= 0 && r->p < r->end && *r->p != ']') {
 			/* a range prev-hi */
 			long hi;
-			if (*r->p == '[' && r->p + 1 < r->end && (r->p[1] == '.' || r->p[1] == '=')) {
-				unsigned char kind = r->p[1];
-				const unsigned char *b = r->p + 2, *e = b;
-				while (e + 1 < r->end && !(e[0] == kind && e[1] == ']'))
-					e++;
-				if (e + 1 >= r->end)
-					return fail(r, "Unmatched [, [^, [:, [., or [=");
-				r->p = b;
-				hi = next_char(r, &k);
-				if ((size_t)(e - b) != k)
-					return fail(r, "Invalid collation character");
-				r->p = e + 2;
+			if (at_collating(r)) {
+				if ((rc = collating(r, &hi)))
+					return rc;
 			} else {
 				hi = next_char(r, &k);
 				r->p += k;
