@@ -9,6 +9,7 @@
 
 #include "mpsearch/dist.h"
 #include "mpsearch/error.h"
+#include "util.h"
 
 enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS, TAG_ROUND, TAG_ROUND_END, TAG_NEED };
 #define MSG_LIMIT (1u << 20)
@@ -62,13 +63,6 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 	free(displs);
 	mps_buf_release(&packed);
 	return rc;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Sleep *ns, then twice as long next time, up to 1 ms: waits must not
@@ -156,7 +150,7 @@ static int pump(struct mps_dist_sender *s, bool wait)
 		int done;
 		if (settle(&s->req, wait, &done))
 			return MPS_EPEER;
-		s->tested = mono();
+		s->tested = mps_now();
 		if (!done)
 			return 0;
 		struct mps_dist_msg *m = s->head;
@@ -218,7 +212,7 @@ int mps_dist_send(struct mps_dist_sender *s, const struct mps_unit *u,
 	}
 	/* let the message in flight complete now and then (a test is an MPI
 	 * progress pass: not once per result) */
-	if (s->pending && mono() - s->tested > 0.002)
+	if (s->pending && mps_now() - s->tested > 0.002)
 		return pump(s, false);
 	return 0;
 }
@@ -262,7 +256,7 @@ int mps_dist_stop_requested(MPI_Comm comm)
 	/* called once per result: probing costs an MPI progress pass, so
 	 * look at most every 5 ms */
 	static double last;
-	double t = mono();
+	double t = mps_now();
 	if (t - last < 0.005)
 		return 0;
 	last = t;
@@ -280,7 +274,7 @@ void mps_dist_progress_send(MPI_Comm comm, uint64_t bytes, int force)
 {
 	static double last;
 	static uint64_t value;
-	double t = mono();
+	double t = mps_now();
 	if (!force && t - last < 0.1)
 		return;
 	last = t;

@@ -7,6 +7,7 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
+#include "util.h"
 
 int mps_buf_reserve(struct mps_buf *b, size_t extra)
 {
@@ -15,18 +16,10 @@ int mps_buf_reserve(struct mps_buf *b, size_t extra)
 	size_t want = b->len + extra;
 	if (want < b->len)
 		return -ENOMEM;
-	size_t n = b->alloc ? b->alloc : 4096;
-	while (n < want) {
-		if (n > SIZE_MAX / 2)
-			return -ENOMEM;
-		n *= 2;
-	}
-	unsigned char *p = realloc(b->data, n);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->alloc = n;
-	return 0;
+	void *data = b->data;
+	int rc = mps_grow(&data, &b->alloc, want, 1, 4096);
+	b->data = data;
+	return rc;
 }
 
 int mps_buf_append(struct mps_buf *b, const void *p, size_t n)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The library's two small tools, private to src/: the one way to grow an
+ * array (as git's ALLOC_GROW) and the one clock.  Errors: 0 or -ENOMEM. */
+#ifndef MPSEARCH_UTIL_H
+#define MPSEARCH_UTIL_H
+
+#include <stddef.h>
+
+/* Make room for `need` elements of `size` bytes in *arr, whose room is
+ * *cap elements: at least `first` elements, then twice the room, or more
+ * when need asks for more.  On failure *arr and *cap are unchanged (the
+ * old array is still the caller's to free).  need <= *cap does nothing. */
+int mps_grow(void **arr /* in, out */, size_t *cap /* in, out */, size_t need,
+	     size_t size, size_t first);
+
+/* MPS_GROW(a, need, cap): mps_grow for a typed array a of cap elements. */
+#define MPS_GROW(a, need, cap)                                                       \
+	((need) <= (cap) ? 0 : mps_grow_typed((void **)&(a), &(cap), (need), sizeof(*(a))))
+
+static inline int mps_grow_typed(void **arr, size_t *cap, size_t need, size_t size)
+{
+	return mps_grow(arr, cap, need, size, 16);
+}
+
+/* Monotonic seconds (CLOCK_MONOTONIC), for durations only. */
+double mps_now(void);
+
+#endif
