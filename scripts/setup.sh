@@ -22,7 +22,7 @@ PKGS="build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
       zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev"
 TEST_PKGS="libcmocka-dev iproute2 util-linux procps python3 grep gawk clang
       libclang-rt-14-dev valgrind dpkg-dev file zsh fish
-      gzip bzip2 xz-utils zstd lz4 tabix"
+      gzip bzip2 xz-utils zstd lz4 tabix ripgrep git"
 [ "$TESTS" != ON ] || PKGS="$PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do
