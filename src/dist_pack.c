@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Dist, the pure part: pack and unpack unit lists and result records.
  *
- * Integers are LEB128 varints (7 bits a byte, low first, at most 10 bytes;
- * a 10th byte may only hold the top bit of a 64-bit value).
+ * Integers are varints of codec.h.
  *
  * Unit list:
  *   "MPSU" version(varint, 1) count(varint)
@@ -34,7 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mpsearch/dist.h"
+#include "mpsearch/codec.h"
+#include "mpsearch/dist_pack.h"
 #include "mpsearch/error.h"
 
 static const unsigned char units_magic[4] = {'M', 'P', 'S', 'U'};
@@ -45,76 +45,6 @@ static const unsigned char units_magic[4] = {'M', 'P', 'S', 'U'};
 		    MPS_UNIT_ID | MPS_UNIT_ID_DEV))
 /* Smallest encoded unit: 8 varints + prefix + suffix length, a byte each. */
 #define UNIT_MIN_BYTES 10
-
-/* ---- varints ---------------------------------------------------------- */
-
-static size_t put_varint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-struct rd {
-	const unsigned char *p;
-	size_t len, pos;
-	int bad;
-};
-
-static uint64_t get_varint(struct rd *r)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 70; shift += 7) {
-		if (r->pos >= r->len) {
-			r->bad = 1;
-			return 0;
-		}
-		unsigned char b = r->p[r->pos++];
-		if (shift == 63 && (b & 0xfe)) { /* more than 64 bits */
-			r->bad = 1;
-			return 0;
-		}
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-	}
-	r->bad = 1;
-	return 0;
-}
-
-static uint32_t get_u32(struct rd *r)
-{
-	uint64_t v = get_varint(r);
-	if (v > UINT32_MAX)
-		r->bad = 1;
-	return (uint32_t)v;
-}
-
-/* A length that must fit in the bytes left. */
-static size_t get_len(struct rd *r)
-{
-	uint64_t v = get_varint(r);
-	if (r->bad || v > r->len - r->pos) {
-		r->bad = 1;
-		return 0;
-	}
-	return (size_t)v;
-}
-
-static const unsigned char *get_bytes(struct rd *r, size_t n)
-{
-	if (r->bad || n > r->len - r->pos) {
-		r->bad = 1;
-		return NULL;
-	}
-	const unsigned char *q = r->p + r->pos;
-	r->pos += n;
-	return q;
-}
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -144,8 +74,8 @@ int mps_dist_pack_units(const struct mps_unit *units, size_t n, struct mps_buf *
 		return rc;
 	memcpy(out->data + out->len, units_magic, sizeof(units_magic));
 	out->len += sizeof(units_magic);
-	out->len += put_varint(out->data + out->len, UNITS_VERSION);
-	out->len += put_varint(out->data + out->len, n);
+	out->len += mps_varint_put(out->data + out->len, UNITS_VERSION);
+	out->len += mps_varint_put(out->data + out->len, n);
 	uint64_t id = 0, file = 0;
 	const char *prev = "";
 	size_t prevlen = 0;
@@ -162,23 +92,23 @@ int mps_dist_pack_units(const struct mps_unit *units, size_t n, struct mps_buf *
 			return rc;
 		}
 		unsigned char *p = out->data + out->len, *q = p;
-		q += put_varint(q, u->id - id);
-		q += put_varint(q, u->file - file);
-		q += put_varint(q, u->begin);
-		q += put_varint(q, u->end + 1);
-		q += put_varint(q, u->part);
-		q += put_varint(q, u->nparts);
-		q += put_varint(q, u->flags);
-		q += put_varint(q, u->root);
+		q += mps_varint_put(q, u->id - id);
+		q += mps_varint_put(q, u->file - file);
+		q += mps_varint_put(q, u->begin);
+		q += mps_varint_put(q, u->end + 1);
+		q += mps_varint_put(q, u->part);
+		q += mps_varint_put(q, u->nparts);
+		q += mps_varint_put(q, u->flags);
+		q += mps_varint_put(q, u->root);
 		if (u->flags & MPS_UNIT_ID) {
-			q += put_varint(q, u->fid.dev);
-			q += put_varint(q, u->fid.ino);
-			q += put_varint(q, u->fid.size);
-			q += put_varint(q, (uint64_t)u->fid.mtime_sec);
-			q += put_varint(q, (uint64_t)u->fid.mtime_nsec);
+			q += mps_varint_put(q, u->fid.dev);
+			q += mps_varint_put(q, u->fid.ino);
+			q += mps_varint_put(q, u->fid.size);
+			q += mps_varint_put(q, (uint64_t)u->fid.mtime_sec);
+			q += mps_varint_put(q, (uint64_t)u->fid.mtime_nsec);
 		}
-		q += put_varint(q, shared);
-		q += put_varint(q, len - shared);
+		q += mps_varint_put(q, shared);
+		q += mps_varint_put(q, len - shared);
 		if (len > shared) {
 			memcpy(q, u->path + shared, len - shared);
 			q += len - shared;
@@ -200,13 +130,13 @@ static void units_free(struct mps_unit *u, size_t n)
 }
 
 /* The common unit fields, in wire order after id and file. */
-static void get_range(struct rd *r, struct mps_unit *u)
+static void get_range(struct mps_cursor *r, struct mps_unit *u)
 {
-	u->begin = get_varint(r);
-	u->end = get_varint(r) - 1;
-	u->part = get_u32(r);
-	u->nparts = get_u32(r);
-	uint64_t flags = get_varint(r);
+	u->begin = mps_cursor_varint(r);
+	u->end = mps_cursor_varint(r) - 1;
+	u->part = mps_cursor_u32(r);
+	u->nparts = mps_cursor_u32(r);
+	uint64_t flags = mps_cursor_varint(r);
 	if (flags & ~UNIT_KNOWN_FLAGS)
 		r->bad = 1;
 	u->flags = (uint32_t)flags;
@@ -218,12 +148,12 @@ int mps_dist_unpack_units(const unsigned char *p, size_t len, struct mps_unit **
 {
 	*units = NULL;
 	*n = 0;
-	struct rd r = {.p = p, .len = len};
-	const unsigned char *magic = get_bytes(&r, sizeof(units_magic));
+	struct mps_cursor r = {.p = p, .len = len};
+	const unsigned char *magic = mps_cursor_bytes(&r, sizeof(units_magic));
 	if (!magic || memcmp(magic, units_magic, sizeof(units_magic)) != 0)
 		return MPS_ECORRUPT;
-	uint64_t version = get_varint(&r);
-	uint64_t count = get_varint(&r);
+	uint64_t version = mps_cursor_varint(&r);
+	uint64_t count = mps_cursor_varint(&r);
 	if (r.bad || version != UNITS_VERSION || count > (r.len - r.pos) / UNIT_MIN_BYTES)
 		return MPS_ECORRUPT;
 	struct mps_unit *u = count ? calloc((size_t)count, sizeof(*u)) : NULL;
@@ -234,21 +164,21 @@ int mps_dist_unpack_units(const unsigned char *p, size_t len, struct mps_unit **
 	size_t prevlen = 0, i;
 	for (i = 0; i < count; i++) {
 		struct mps_unit *x = &u[i];
-		x->id = id += get_varint(&r);
-		x->file = file += get_varint(&r);
+		x->id = id += mps_cursor_varint(&r);
+		x->file = file += mps_cursor_varint(&r);
 		get_range(&r, x);
-		x->root = get_u32(&r);
+		x->root = mps_cursor_u32(&r);
 		if (x->flags & MPS_UNIT_ID) {
-			x->fid.dev = get_varint(&r);
-			x->fid.ino = get_varint(&r);
-			x->fid.size = get_varint(&r);
-			x->fid.mtime_sec = (int64_t)get_varint(&r);
-			x->fid.mtime_nsec = (int64_t)get_varint(&r);
+			x->fid.dev = mps_cursor_varint(&r);
+			x->fid.ino = mps_cursor_varint(&r);
+			x->fid.size = mps_cursor_varint(&r);
+			x->fid.mtime_sec = (int64_t)mps_cursor_varint(&r);
+			x->fid.mtime_nsec = (int64_t)mps_cursor_varint(&r);
 		}
 		x->flags &= ~(uint32_t)MPS_UNIT_ID_DEV;
-		uint64_t shared = get_varint(&r);
-		size_t slen = get_len(&r);
-		const unsigned char *suffix = get_bytes(&r, slen);
+		uint64_t shared = mps_cursor_varint(&r);
+		size_t slen = mps_cursor_len(&r);
+		const unsigned char *suffix = mps_cursor_bytes(&r, slen);
 		if (r.bad || shared > prevlen || memchr(suffix, '\0', slen) ||
 		    x->root > (uint64_t)shared + slen)
 			break;
@@ -288,21 +218,21 @@ int mps_dist_pack_result(const struct mps_unit *u, const struct mps_unit_summary
 	if (rc)
 		return rc;
 	unsigned char *p = out->data + out->len, *q = p;
-	q += put_varint(q, u->id);
-	q += put_varint(q, u->file);
-	q += put_varint(q, u->begin);
-	q += put_varint(q, u->end + 1);
-	q += put_varint(q, u->part);
-	q += put_varint(q, u->nparts);
-	q += put_varint(q, u->flags);
-	q += put_varint(q, plen);
+	q += mps_varint_put(q, u->id);
+	q += mps_varint_put(q, u->file);
+	q += mps_varint_put(q, u->begin);
+	q += mps_varint_put(q, u->end + 1);
+	q += mps_varint_put(q, u->part);
+	q += mps_varint_put(q, u->nparts);
+	q += mps_varint_put(q, u->flags);
+	q += mps_varint_put(q, plen);
 	if (plen)
 		memcpy(q, u->path, plen);
 	q += plen;
 	*q++ = '\0';
 	mps_summary_encode(s, q);
 	q += MPS_SUMMARY_WIRE;
-	q += put_varint(q, len);
+	q += mps_varint_put(q, len);
 	if (len)
 		memcpy(q, block, len);
 	q += len;
@@ -317,17 +247,17 @@ int mps_dist_unpack_result(const unsigned char *p, size_t len, size_t *pos, stru
 		return MPS_ECORRUPT;
 	if (*pos == len)
 		return 0;
-	struct rd r = {.p = p, .len = len, .pos = *pos};
+	struct mps_cursor r = {.p = p, .len = len, .pos = *pos};
 	struct mps_unit x = {0};
-	x.id = get_varint(&r);
-	x.file = get_varint(&r);
+	x.id = mps_cursor_varint(&r);
+	x.file = mps_cursor_varint(&r);
 	get_range(&r, &x);
-	size_t plen = get_len(&r);
-	const unsigned char *path = get_bytes(&r, plen);
-	const unsigned char *nul = get_bytes(&r, 1);
-	const unsigned char *wire = get_bytes(&r, MPS_SUMMARY_WIRE);
-	size_t bl = get_len(&r);
-	const unsigned char *b = get_bytes(&r, bl);
+	size_t plen = mps_cursor_len(&r);
+	const unsigned char *path = mps_cursor_bytes(&r, plen);
+	const unsigned char *nul = mps_cursor_bytes(&r, 1);
+	const unsigned char *wire = mps_cursor_bytes(&r, MPS_SUMMARY_WIRE);
+	size_t bl = mps_cursor_len(&r);
+	const unsigned char *b = mps_cursor_bytes(&r, bl);
 	if (r.bad || *nul != '\0' || memchr(path, '\0', plen))
 		return MPS_ECORRUPT;
 	struct mps_unit_summary sum;
@@ -349,16 +279,16 @@ int mps_dist_pack_tally(uint64_t files, uint64_t bytes, struct mps_buf *out)
 	int rc = mps_buf_reserve(out, 20);
 	if (rc)
 		return rc;
-	out->len += put_varint(out->data + out->len, files);
-	out->len += put_varint(out->data + out->len, bytes);
+	out->len += mps_varint_put(out->data + out->len, files);
+	out->len += mps_varint_put(out->data + out->len, bytes);
 	return 0;
 }
 
 int mps_dist_unpack_tally(const unsigned char *p, size_t len, uint64_t *files, uint64_t *bytes)
 {
-	struct rd r = {.p = p, .len = len};
-	*files = get_varint(&r);
-	*bytes = get_varint(&r);
+	struct mps_cursor r = {.p = p, .len = len};
+	*files = mps_cursor_varint(&r);
+	*bytes = mps_cursor_varint(&r);
 	if (r.bad || r.pos != len) {
 		*files = *bytes = 0;
 		return MPS_ECORRUPT;

@@ -29,6 +29,7 @@
 #include "mpsearch/decomp.h"
 #include "mpsearch/error.h"
 #include "mpsearch/pool.h"
+#include "mpsearch/opts.h"
 #include "uring.h"
 
 /* ---- wire formats ---- */

@@ -7,38 +7,6 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
-#include "util.h"
-
-int mps_buf_reserve(struct mps_buf *b, size_t extra)
-{
-	if (b->alloc - b->len >= extra)
-		return 0;
-	size_t want = b->len + extra;
-	if (want < b->len)
-		return -ENOMEM;
-	void *data = b->data;
-	int rc = mps_grow(&data, &b->alloc, want, 1, 4096);
-	b->data = data;
-	return rc;
-}
-
-int mps_buf_append(struct mps_buf *b, const void *p, size_t n)
-{
-	int rc = mps_buf_reserve(b, n);
-	if (rc)
-		return rc;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-void mps_buf_release(struct mps_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->alloc = 0;
-}
 
 static void put_u64(unsigned char *p, uint64_t v)
 {

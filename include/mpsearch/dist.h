@@ -11,32 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "mpsearch/dist_pack.h"
 #include "mpsearch/plan.h"
 #include "mpsearch/sink.h"
-
-/* Append units[0, n) to out.  0 or -errno. */
-int mps_dist_pack_units(const struct mps_unit *units /* in */, size_t n,
-			struct mps_buf *out /* in, out */);
-/* Decode a packed list; *units is allocated (caller frees each with
- * mps_unit_release and the array with free).  0, -ENOMEM or MPS_ECORRUPT. */
-int mps_dist_unpack_units(const unsigned char *p /* in */, size_t len,
-			  struct mps_unit **units /* out */, size_t *n /* out */);
-
-/* One result record on the wire: unit description, summary, block. */
-int mps_dist_pack_result(const struct mps_unit *u /* in */, const struct mps_unit_summary *s /* in */,
-			 const unsigned char *block /* in */, size_t len, struct mps_buf *out /* in, out */);
-/* Decode the result at *pos; u->path points into p (not owned; u must not
- * be released).  1 decoded, 0 at end, MPS_ECORRUPT. */
-int mps_dist_unpack_result(const unsigned char *p /* in */, size_t len, size_t *pos /* in, out */,
-			   struct mps_unit *u /* out */, struct mps_unit_summary *s /* out */,
-			   const unsigned char **block /* out */, size_t *blen /* out */);
-
-/* The end mark of a result stream carries a tally of the files that were
- * not sent because they had nothing to print (no lines, no error, not
- * split).  0 or -ENOMEM; unpack: 0 or MPS_ECORRUPT. */
-int mps_dist_pack_tally(uint64_t files, uint64_t bytes, struct mps_buf *out /* in, out */);
-int mps_dist_unpack_tally(const unsigned char *p /* in */, size_t len, uint64_t *files /* out */,
-			  uint64_t *bytes /* out */);
 
 /* ---- the MPI side (rank 0 = root); not in a build without MPI ---- */
 #if MPSEARCH_MPI

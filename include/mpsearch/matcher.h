@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "mpsearch/opts.h"
+#include "mpsearch/types.h"
 
 struct mps_matcher;          /* compiled, read-only, shareable after fork */
 struct mps_matcher_scratch;  /* per process */
@@ -30,10 +30,6 @@ struct mps_match_opts {
 bool mps_matcher_locale_utf8(void);
 
 /* A half-open byte span inside a line. */
-struct mps_span {
-	size_t start, end;
-};
-
 /* Compile.  NULL on failure with errno set; a pattern error is described
  * in err (errno = EINVAL). Free with mps_matcher_free. */
 struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o /* in */,

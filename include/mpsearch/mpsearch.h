@@ -3,6 +3,9 @@
 #ifndef MPSEARCH_MPSEARCH_H
 #define MPSEARCH_MPSEARCH_H
 
+#include "mpsearch/buf.h"
+#include "mpsearch/types.h"
+#include "mpsearch/codec.h"
 #include "mpsearch/error.h"
 #include "mpsearch/opts.h"
 #include "mpsearch/walk.h"

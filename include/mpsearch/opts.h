@@ -7,20 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-enum mps_syntax { MPS_FIXED, MPS_EXTENDED, MPS_PCRE, MPS_BASIC };
-
-enum mps_output {
-	MPS_OUT_LINES,         /* path:line:text */
-	MPS_OUT_COUNT,         /* -c */
-	MPS_OUT_FILES_WITH,    /* -l */
-	MPS_OUT_FILES_WITHOUT, /* -L */
-	MPS_OUT_QUIET,         /* -q */
-	MPS_OUT_JSON,          /* --json */
-};
-
-/* --binary-files: what a file holding a NUL byte is searched as. */
-enum mps_binary { MPS_BIN_BINARY, MPS_BIN_TEXT, MPS_BIN_SKIP };
+#include "mpsearch/types.h"
 
 /* -d/--directories and -D/--devices ACTION. */
 enum mps_action { MPS_ACT_READ, MPS_ACT_SKIP, MPS_ACT_RECURSE };

@@ -13,7 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "mpsearch/matcher.h"
+#include "mpsearch/buf.h"
+#include "mpsearch/types.h"
 
 enum mps_line_kind { MPS_LINE_SELECTED = 1, MPS_LINE_CONTEXT = 2 };
 
@@ -47,16 +48,6 @@ struct mps_sink {
 	int (*line)(struct mps_sink *s, const struct mps_line *l /* in */);
 	int (*finish)(struct mps_sink *s, const struct mps_unit_summary *sum /* in */);
 };
-
-/* Growable byte buffer.  Invariants: data is NULL only when alloc == 0;
- * len <= alloc; it grows in place through mps_buf_reserve. */
-struct mps_buf {
-	unsigned char *data;
-	size_t len, alloc;
-};
-int mps_buf_reserve(struct mps_buf *b /* in, out */, size_t extra);
-int mps_buf_append(struct mps_buf *b /* in, out */, const void *p /* in */, size_t n);
-void mps_buf_release(struct mps_buf *b /* in, out */);
 
 /* Block encoder: a sink that appends records to out.  When out grows past
  * flush_at bytes, flush (if set) is called with the buffer so far, which it

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mpsearch/dist.h"
+#include "mpsearch/dist_pack.h"
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
 
