@@ -828,6 +828,18 @@ for d in range(10):
 	[ -z "$(ls odir)" ] && ok || fail "--output: temporary files left: $(ls odir)"
 }
 
+# changed_alone LABEL PATH: the background search ($pid) ended with exit 2,
+# the one message "PATH: changed while searched", and printed nothing
+# (one version per file: no line of either version)
+changed_alone() {
+	wait $pid
+	local st=$?
+	status "$1 exit" $st 2
+	has "$1 message" err "mpsearch: $2: changed while searched"
+	[ "$(wc -l <err)" = 1 ] && ok || fail "$1: one message: $(cat err)"
+	empty "$1: nothing printed" out
+}
+
 # ---------------------------------------------------------------------------
 # 10. Files that vanish, shrink or grow while being searched
 case_changing() {
@@ -860,14 +872,9 @@ case_changing() {
 		slow_bg "$TAG.t" 200 $mode --chunk-size 64K -n foo ch/big
 		sleep 0.5
 		truncate -s 300000 ch/big
-		wait $pid
-		st=$?
 		# one version per file: the parts after the cut say so, and no
 		# line of the file is printed
-		status "truncated [$mode] exit" $st 2
-		has "truncated [$mode] message" err "mpsearch: ch/big: changed while searched"
-		[ "$(wc -l <err)" = 1 ] && ok || fail "truncated [$mode]: one message: $(cat err)"
-		empty "truncated [$mode] no mixed lines" out
+		changed_alone "truncated [$mode]" ch/big
 
 		# shrinking to nothing before the file is opened
 		seq 1 2000 | sed 's/$/ foo/' >ch/small
@@ -885,11 +892,7 @@ case_changing() {
 		slow_bg "$TAG.g" 200 $mode --chunk-size 64K -n foo ch/grow
 		sleep 0.5
 		seq 100001 101000 | sed 's/$/ bar foo/' >>ch/grow
-		wait $pid
-		st=$?
-		status "growing [$mode] exit" $st 2
-		has "growing [$mode] message" err "mpsearch: ch/grow: changed while searched"
-		empty "growing [$mode] no lines of either version" out
+		changed_alone "growing [$mode]" ch/grow
 	done
 }
 
@@ -1052,12 +1055,7 @@ case_races() {
 			sleep 0.5
 			seq 1 300000 | sed 's/$/ foo bar/' >rc/new
 			mv rc/new rc/v/big
-			wait $pid
-			st=$?
-			status "replaced while searched [$mode] $target exit" $st 2
-			has "replaced while searched [$mode] $target message" err "mpsearch: rc/v/big: changed while searched"
-			[ "$(wc -l <err)" = 1 ] && ok || fail "replaced while searched [$mode] $target: one message: $(cat err)"
-			empty "replaced while searched [$mode] $target: no count of a mix" out
+			changed_alone "replaced while searched [$mode] $target" rc/v/big
 		done
 	done
 	# and when nothing changes, the same count as grep

@@ -21,21 +21,7 @@
 #include "mpsearch/decomp.h"
 
 #include "fuzz_check.h"
-
-struct mem {
-	const unsigned char *p;
-	size_t n;
-};
-
-static ssize_t mem_read_at(void *ctx, uint64_t off, void *buf, size_t n)
-{
-	const struct mem *m = ctx;
-	if (off >= m->n)
-		return 0;
-	size_t k = m->n - off < n ? (size_t)(m->n - off) : n;
-	memcpy(buf, m->p + off, k);
-	return (ssize_t)k;
-}
+#include "../unit/mem_source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -23,6 +23,8 @@
 #include "mpsearch/matcher.h"
 #include "mpsearch/plan.h"
 
+#include "mem_source.h"
+
 static void test_sniff(void **state)
 {
 	(void)state;
@@ -59,21 +61,6 @@ static void test_sniff(void **state)
 		if (mps_zsniff(p, cases[i].n, false) != cases[i].plain)
 			fail_msg("case %zu without zip", i);
 	}
-}
-
-struct mem {
-	const unsigned char *p;
-	size_t n;
-};
-
-static ssize_t mem_read_at(void *ctx, uint64_t off, void *buf, size_t n)
-{
-	const struct mem *m = ctx;
-	if (off >= m->n)
-		return 0;
-	size_t k = m->n - off < n ? (size_t)(m->n - off) : n;
-	memcpy(buf, m->p + off, k);
-	return (ssize_t)k;
 }
 
 typedef unsigned char *(*maker)(const char *t, size_t len, size_t step, size_t *flen,

@@ -51,6 +51,15 @@ static int parse_tty(struct mps_opts *o, bool stdin_tty, bool stdout_tty, const 
 		assert_string_equal(errbuf, "");                     \
 	} while (0)
 
+/* Parse args that must succeed and check one field of the result. */
+#define EXPECT(field, want, ...)                                     \
+	do {                                                         \
+		struct mps_opts x_;                                  \
+		PARSE_OK(&x_, __VA_ARGS__);                          \
+		assert_int_equal(x_.field, (want));                  \
+		mps_opts_release(&x_);                               \
+	} while (0)
+
 /* Parse args that must fail with exactly msg. */
 #define PARSE_ERR(msg, ...)                                          \
 	do {                                                         \
@@ -228,68 +237,30 @@ static void test_flags(void **state)
 
 static void test_last_wins(void **state)
 {
-	struct mps_opts o;
-
 	(void)state;
-	PARSE_OK(&o, "-E", "p");
-	assert_int_equal(o.syntax, MPS_EXTENDED);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--perl-regexp", "p");
-	assert_int_equal(o.syntax, MPS_PCRE);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-P", "-E", "p");
-	assert_int_equal(o.syntax, MPS_EXTENDED);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-E", "--fixed-strings", "p");
-	assert_int_equal(o.syntax, MPS_FIXED);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--extended-regexp", "-F", "-P", "p");
-	assert_int_equal(o.syntax, MPS_PCRE);
-	mps_opts_release(&o);
+	EXPECT(syntax, MPS_EXTENDED, "-E", "p");
+	EXPECT(syntax, MPS_PCRE, "--perl-regexp", "p");
+	EXPECT(syntax, MPS_EXTENDED, "-P", "-E", "p");
+	EXPECT(syntax, MPS_FIXED, "-E", "--fixed-strings", "p");
+	EXPECT(syntax, MPS_PCRE, "--extended-regexp", "-F", "-P", "p");
 
-	PARSE_OK(&o, "-i", "--no-ignore-case", "p");
-	assert_false(o.ignore_case);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--no-ignore-case", "-i", "p");
-	assert_true(o.ignore_case);
-	mps_opts_release(&o);
+	EXPECT(ignore_case, false, "-i", "--no-ignore-case", "p");
+	EXPECT(ignore_case, true, "--no-ignore-case", "-i", "p");
 
-	PARSE_OK(&o, "-H", "p");
-	assert_int_equal(o.with_filename, 1);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--no-filename", "p");
-	assert_int_equal(o.with_filename, 0);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-h", "--with-filename", "p");
-	assert_int_equal(o.with_filename, 1);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-H", "-h", "p");
-	assert_int_equal(o.with_filename, 0);
-	mps_opts_release(&o);
+	EXPECT(with_filename, 1, "-H", "p");
+	EXPECT(with_filename, 0, "--no-filename", "p");
+	EXPECT(with_filename, 1, "-h", "--with-filename", "p");
+	EXPECT(with_filename, 0, "-H", "-h", "p");
 
-	PARSE_OK(&o, "-N", "-n", "p");
-	assert_true(o.line_number);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--line-number", "-N", "p");
-	assert_false(o.line_number);
-	mps_opts_release(&o);
+	EXPECT(line_number, true, "-N", "-n", "p");
+	EXPECT(line_number, false, "--line-number", "-N", "p");
 
-	PARSE_OK(&o, "-R", "-r", "p");
-	assert_false(o.deref);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-r", "-R", "p");
-	assert_true(o.deref);
-	mps_opts_release(&o);
+	EXPECT(deref, false, "-R", "-r", "p");
+	EXPECT(deref, true, "-r", "-R", "p");
 
-	PARSE_OK(&o, "--progress", "p");
-	assert_int_equal(o.progress, 1);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--no-progress", "p");
-	assert_int_equal(o.progress, 0);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--no-progress", "--progress", "p");
-	assert_int_equal(o.progress, 1);
-	mps_opts_release(&o);
+	EXPECT(progress, 1, "--progress", "p");
+	EXPECT(progress, 0, "--no-progress", "p");
+	EXPECT(progress, 1, "--no-progress", "--progress", "p");
 }
 
 static void test_output_mode(void **state)
@@ -471,55 +442,42 @@ static void test_context(void **state)
 
 static void test_color(void **state)
 {
+	/* stdout is a terminal?, argv, color wanted */
+	static const struct {
+		bool tty;
+		const char *args[4];
+		bool color;
+	} cases[] = {
+		/* default is auto: on when stdout is a terminal */
+		{true, {"p"}, true},
+		{false, {"p"}, false},
+		{false, {"--color=always", "p"}, true},
+		{true, {"--color=never", "p"}, false},
+		{true, {"--color=auto", "p"}, true},
+		{false, {"--color=auto", "p"}, false},
+		{true, {"--color", "p"}, true},
+		{false, {"--colour=always", "p"}, true},
+		/* grep's synonyms */
+		{false, {"--color=force", "p"}, true},
+		{true, {"--color=none", "p"}, false},
+		/* last wins */
+		{false, {"--color=always", "--color=never", "p"}, false},
+		/* auto is about stdout, so off when writing to --output */
+		{true, {"--output=res.txt", "p"}, false},
+		{false, {"--output=r", "--color=always", "p"}, true},
+	};
 	struct mps_opts o;
 
 	(void)state;
-	/* Default is auto: on when stdout is a terminal. */
-	assert_int_equal(parse_tty(&o, true, true, ARGV("p")), MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, false, ARGV("p")), MPS_OPTS_RUN);
-	assert_false(o.color);
-	mps_opts_release(&o);
-
-	assert_int_equal(parse_tty(&o, true, false, ARGV("--color=always", "p")), MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, true, ARGV("--color=never", "p")), MPS_OPTS_RUN);
-	assert_false(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, true, ARGV("--color=auto", "p")), MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, false, ARGV("--color=auto", "p")), MPS_OPTS_RUN);
-	assert_false(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, true, ARGV("--color", "p")), MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, false, ARGV("--colour=always", "p")), MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
-	/* grep's synonyms */
-	assert_int_equal(parse_tty(&o, true, false, ARGV("--color=force", "p")), MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, true, ARGV("--color=none", "p")), MPS_OPTS_RUN);
-	assert_false(o.color);
-	mps_opts_release(&o);
-	/* last wins */
-	assert_int_equal(parse_tty(&o, true, false, ARGV("--color=always", "--color=never", "p")),
-			 MPS_OPTS_RUN);
-	assert_false(o.color);
-	mps_opts_release(&o);
-	/* auto is about stdout, so off when writing to --output. */
-	assert_int_equal(parse_tty(&o, true, true, ARGV("--output=res.txt", "p")), MPS_OPTS_RUN);
-	assert_false(o.color);
-	mps_opts_release(&o);
-	assert_int_equal(parse_tty(&o, true, false, ARGV("--output=r", "--color=always", "p")),
-			 MPS_OPTS_RUN);
-	assert_true(o.color);
-	mps_opts_release(&o);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[6] = {"mpsearch"};
+		for (size_t j = 0; cases[i].args[j]; j++)
+			argv[j + 1] = cases[i].args[j];
+		assert_int_equal(parse_tty(&o, true, cases[i].tty, argv), MPS_OPTS_RUN);
+		if (o.color != cases[i].color)
+			fail_msg("case %zu (%s ...): color %d", i, cases[i].args[0], o.color);
+		mps_opts_release(&o);
+	}
 
 	/* The argument is optional, so it must be attached: "always" here
 	 * is the pattern. */
@@ -594,23 +552,17 @@ static void test_grep_options(void **state)
 	PARSE_OK(&o, "--group-separator=@", "--no-group-separator", "p");
 	assert_null(o.group_sep);
 	mps_opts_release(&o);
-	PARSE_OK(&o, "-I", "-a", "p");
-	assert_true(o.text);
-	mps_opts_release(&o);
+	EXPECT(text, true, "-I", "-a", "p");
 	PARSE_OK(&o, "-a", "-I", "p");
 	assert_false(o.text);
 	assert_int_equal(o.binary, MPS_BIN_SKIP);
 	mps_opts_release(&o);
-	PARSE_OK(&o, "--binary-files=text", "p");
-	assert_true(o.text);
-	mps_opts_release(&o);
+	EXPECT(text, true, "--binary-files=text", "p");
 	PARSE_OK(&o, "-r", "-d", "skip", "-D", "skip", "p");
 	assert_int_equal(o.directories, MPS_ACT_SKIP);
 	assert_int_equal(o.devices, MPS_ACT_SKIP);
 	mps_opts_release(&o);
-	PARSE_OK(&o, "--directories=skip", "-R", "p");
-	assert_int_equal(o.directories, MPS_ACT_RECURSE);
-	mps_opts_release(&o);
+	EXPECT(directories, MPS_ACT_RECURSE, "--directories=skip", "-R", "p");
 	PARSE_ERR("invalid argument 'x' for '--binary-files' (use binary, text or without-match)",
 		  "--binary-files=x", "p");
 	PARSE_ERR("invalid argument 'recurse' for '-D' (use read or skip)", "-D", "recurse", "p");
@@ -619,24 +571,12 @@ static void test_grep_options(void **state)
 
 static void test_workers(void **state)
 {
-	struct mps_opts o;
-
 	(void)state;
-	PARSE_OK(&o, "-j", "4", "p");
-	assert_int_equal(o.workers, 4);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-j3", "p");
-	assert_int_equal(o.workers, 3);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--workers=8", "p");
-	assert_int_equal(o.workers, 8);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "--workers", "1", "p");
-	assert_int_equal(o.workers, 1);
-	mps_opts_release(&o);
-	PARSE_OK(&o, "-j", "65536", "p");
-	assert_int_equal(o.workers, 65536);
-	mps_opts_release(&o);
+	EXPECT(workers, 4, "-j", "4", "p");
+	EXPECT(workers, 3, "-j3", "p");
+	EXPECT(workers, 8, "--workers=8", "p");
+	EXPECT(workers, 1, "--workers", "1", "p");
+	EXPECT(workers, 65536, "-j", "65536", "p");
 
 	PARSE_ERR("-j needs a number of workers >= 1", "-j", "0", "p");
 	PARSE_ERR("-j needs a number of workers >= 1", "-j", "-2", "p");
