@@ -47,6 +47,16 @@
  *    --exclude and, if any --include was given, one of them;
  *  - -d skip / -d read and -D skip apply to operands: while walking,
  *    devices are skipped anyway and directories are what is walked.
+ *
+ * ripgrep's filters apply to what is met while walking, never to operands
+ * (ripgrep searches every file it is given): -t/--type-not globs, hidden
+ * names, --max-depth, --max-filesize, and ignore files.  Ignore files are
+ * found among the entries read (no extra lookup in a directory without
+ * one), read after the directory, and its entries they ignore are dropped
+ * before sorting, so an ignored directory is never opened.  The nearest
+ * .ignore that has a verdict wins, then the nearest .gitignore, then
+ * .git/info/exclude (ripgrep's precedence); .gitignore and exclude files
+ * above a directory holding .git (another repository) are not asked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +69,7 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/walk.h"
+#include "ignore.h"
 
 /* Directory descriptors kept open at once (far below the usual 1024). */
 #define WALK_FD_BUDGET 96
@@ -71,6 +82,10 @@
 #endif
 
 enum ent_kind { ENT_FILE, ENT_DIR, ENT_ERR };
+
+/* --ignore-files: the files of one directory, highest precedence first. */
+enum ign_kind { IGN_DOT, IGN_GIT, IGN_EXCLUDE, IGN_KINDS };
+static const char *const ign_names[IGN_KINDS] = {".ignore", ".gitignore", ".git/info/exclude"};
 
 struct walk_ent {
 	const char *name;  /* into the level's name arena, set after reading */
@@ -98,6 +113,10 @@ struct walk_level {
 	char *names;
 	size_t names_len, names_alloc;
 	size_t next;
+	/* --ignore-files: which of ign_names the directory holds (".git" for
+	 * IGN_EXCLUDE), and their patterns */
+	unsigned char ign_seen[IGN_KINDS];
+	struct mps_ign_list ign[IGN_KINDS];
 };
 
 struct walk {
@@ -161,6 +180,29 @@ static bool file_skipped(const struct mps_walk_opts *o, const char *name, bool o
 	if (o->ninclude && !m(o->include, o->ninclude, name))
 		return true;
 	return false;
+}
+
+/* -t / --type-not: see mps_walk_opts.types. */
+static bool type_skipped(const struct mps_walk_opts *o, const char *name)
+{
+	bool selecting = false, selected = false;
+	for (size_t i = 0; i < o->ntypes; i++) {
+		const char *g = o->types[i];
+		if (g[0] == '+') {
+			selecting = true;
+			selected = selected || fnmatch(g + 1, name, 0) == 0;
+		} else if (fnmatch(g + 1, name, 0) == 0) {
+			return true;
+		}
+	}
+	return selecting && !selected;
+}
+
+/* A file named `name` met while walking is left out (grep's and ripgrep's
+ * name filters). */
+static bool walked_skipped(const struct mps_walk_opts *o, const char *name)
+{
+	return file_skipped(o, name, false) || (o->ntypes && type_skipped(o, name));
 }
 
 static int path_reserve(struct walk *w, size_t need)
@@ -243,7 +285,7 @@ static int level_add(struct walk_level *L, const char *name, size_t namelen,
 static int level_add_err(const struct walk *w, struct walk_level *L, const char *name,
 			 size_t namelen, int err)
 {
-	if (file_skipped(w->o, name, false))
+	if (walked_skipped(w->o, name))
 		return 0;
 	struct walk_ent e = {.kind = ENT_ERR, .err = err};
 	return level_add(L, name, namelen, &e);
@@ -288,8 +330,16 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 	struct walk_ent e = {0};
 	struct stat st;
 	mode_t mode;
-	bool checked = false; /* file_skipped already said no */
+	bool checked = false; /* walked_skipped already said no */
 
+	if (name[0] == '.') {
+		if (o->ignore_files)
+			for (int k = 0; k < IGN_KINDS; k++)
+				if (!strcmp(name, k == IGN_EXCLUDE ? ".git" : ign_names[k]))
+					L->ign_seen[k] = 1;
+		if (o->no_hidden)
+			return 0;
+	}
 	switch (dtype) {
 	case DT_DIR:
 		mode = S_IFDIR;
@@ -299,9 +349,9 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 		break;
 	case DT_REG:
 		/* skip excluded names before paying for the stat */
-		if (file_skipped(o, name, false))
+		if (walked_skipped(o, name))
 			return 0;
-		if (o->no_size) {
+		if (o->no_size && !o->max_filesize) {
 			/* the workers find big files themselves */
 			e.kind = ENT_FILE;
 			e.regular = 1;
@@ -337,7 +387,9 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 			return 0;
 		e.kind = ENT_DIR;
 	} else if (S_ISREG(mode)) { /* st is set: every path here stat'ed */
-		if (!checked && file_skipped(o, name, false))
+		if (!checked && walked_skipped(o, name))
+			return 0;
+		if (o->max_filesize && (uint64_t)st.st_size > o->max_filesize)
 			return 0;
 		e.kind = ENT_FILE;
 		e.regular = 1;
@@ -365,11 +417,76 @@ static void level_error(struct walk *w, const struct walk_level *L, int err)
 	w->path[L->dirlen] = save;
 }
 
+/* Read the ignore files L's directory holds; a file that cannot be read
+ * is reported (by its path) and counts as empty. */
+static int level_load_ignores(struct walk *w, struct walk_level *L)
+{
+	for (int k = 0; k < IGN_KINDS; k++) {
+		if (!L->ign_seen[k])
+			continue;
+		int rc = mps_ign_list_load(&L->ign[k], L->fd, ign_names[k]);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc && !(k == IGN_EXCLUDE && (rc == -ENOENT || rc == -ENOTDIR))) {
+			if (path_set(w, L->prefix, ign_names[k], strlen(ign_names[k])))
+				return -ENOMEM;
+			report(w->cb, w->path, rc);
+		}
+	}
+	return 0;
+}
+
+/* The verdict of the ignore files of levels [0, w->depth) for the path in
+ * the buffer (an entry of the deepest level). */
+static bool ignored(const struct walk *w, bool is_dir)
+{
+	for (int k = 0; k < IGN_KINDS; k++) {
+		for (size_t j = w->depth; j-- > 0;) {
+			const struct walk_level *P = &w->lv[j];
+			if (P->ign[k].n) {
+				enum mps_ign_verdict v = mps_ign_list_match(
+					&P->ign[k], w->path + P->prefix, w->len - P->prefix, is_dir);
+				if (v != MPS_IGN_NONE)
+					return v == MPS_IGN_IGNORE;
+			}
+			if (k != IGN_DOT && P->ign_seen[IGN_EXCLUDE])
+				break; /* the repository's top */
+		}
+	}
+	return false;
+}
+
+/* --ignore-files: load L's ignore files, drop the entries ignored. */
+static int level_ignore(struct walk *w, struct walk_level *L)
+{
+	int rc = level_load_ignores(w, L);
+	bool any = false;
+	for (size_t j = 0; j < w->depth; j++)
+		for (int k = 0; k < IGN_KINDS; k++)
+			any = any || w->lv[j].ign[k].n;
+	size_t keep = 0;
+	for (size_t i = 0; !rc && any && i < L->nents; i++) {
+		const struct walk_ent *e = &L->ents[i];
+		rc = path_set(w, L->prefix, e->name, e->namelen);
+		if (!rc && !ignored(w, e->kind == ENT_DIR))
+			L->ents[keep++] = *e;
+	}
+	if (any && !rc)
+		L->nents = keep;
+	w->len = L->prefix;
+	w->path[w->len] = '\0';
+	return rc;
+}
+
 /* Read, classify and sort the entries of L->fd.  A read error is reported
  * for the directory; the entries read so far are kept. */
 static int level_read(struct walk *w, struct walk_level *L)
 {
 	L->nents = L->names_len = L->next = 0;
+	for (int k = 0; k < IGN_KINDS; k++) {
+		mps_ign_list_release(&L->ign[k]);
+		L->ign_seen[k] = 0;
+	}
 #ifdef WALK_GETDENTS
 	for (;;) {
 		ssize_t got = getdents64(L->fd, w->dents, WALK_DENTS_SIZE);
@@ -419,6 +536,11 @@ static int level_read(struct walk *w, struct walk_level *L)
 #endif
 	for (size_t i = 0; i < L->nents; i++)
 		L->ents[i].name = L->names + L->ents[i].off;
+	if (w->o->ignore_files) {
+		int rc = level_ignore(w, L);
+		if (rc)
+			return rc;
+	}
 	if (L->nents > 1)
 		qsort(L->ents, L->nents, sizeof(*L->ents), ent_cmp);
 	return 0;
@@ -560,6 +682,8 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 			rc = w->cb->file(w->cb->ctx, &f);
 			continue;
 		}
+		if (w->o->depth_limited && w->depth >= w->o->max_depth)
+			continue; /* its entries would be too deep */
 		if (L->fd < 0) {
 			report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
 			continue;
@@ -626,6 +750,8 @@ static int walk_operand(struct walk *w, const char *p)
 	}
 	if (strcmp(p, ".") != 0 && any_match_suffix(o->exclude_dir, o->nexclude_dir, p))
 		return 0;
+	if (o->depth_limited && o->max_depth == 0)
+		return 0;
 	/* like fts: two or more trailing slashes are trimmed to one */
 	size_t len = strlen(p);
 	if (len > 2 && p[len - 1] == '/')
@@ -658,6 +784,8 @@ int mps_walk_run(const struct mps_walk_opts *o, char *const *paths, size_t npath
 	for (size_t i = 0; i < w.nlv; i++) {
 		free(w.lv[i].ents);
 		free(w.lv[i].names);
+		for (int k = 0; k < IGN_KINDS; k++)
+			mps_ign_list_release(&w.lv[i].ign[k]);
 	}
 	free(w.lv);
 	free(w.path);
