@@ -98,6 +98,8 @@ struct walk_ent {
 	unsigned char kind;
 	unsigned char regular;
 	unsigned char via_link; /* ENT_DIR reached through a symlink (-R) */
+	unsigned char hidden;   /* --no-hidden and a dot name: dropped after
+				   reading unless something keeps it */
 };
 
 struct walk_level {
@@ -287,7 +289,7 @@ static int level_add_err(const struct walk *w, struct walk_level *L, const char 
 {
 	if (walked_skipped(w->o, name))
 		return 0;
-	struct walk_ent e = {.kind = ENT_ERR, .err = err};
+	struct walk_ent e = {.kind = ENT_ERR, .err = err, .hidden = w->o->no_hidden && name[0] == '.'};
 	return level_add(L, name, namelen, &e);
 }
 
@@ -317,7 +319,7 @@ static int level_add_file(const struct walk *w, struct walk_level *L, const char
 	if (avoided(w->o, e->id.dev, e->id.ino)) {
 		if (!w->o->avoid_report)
 			return 0;
-		struct walk_ent x = {.kind = ENT_ERR, .err = MPS_EINOUT};
+		struct walk_ent x = {.kind = ENT_ERR, .err = MPS_EINOUT, .hidden = e->hidden};
 		return level_add(L, name, namelen, &x);
 	}
 	return level_add(L, name, namelen, e);
@@ -337,8 +339,7 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 			for (int k = 0; k < IGN_KINDS; k++)
 				if (!strcmp(name, k == IGN_EXCLUDE ? ".git" : ign_names[k]))
 					L->ign_seen[k] = 1;
-		if (o->no_hidden)
-			return 0;
+		e.hidden = o->no_hidden;
 	}
 	switch (dtype) {
 	case DT_DIR:
@@ -438,7 +439,7 @@ static int level_load_ignores(struct walk *w, struct walk_level *L)
 
 /* The verdict of the ignore files of levels [0, w->depth) for the path in
  * the buffer (an entry of the deepest level). */
-static bool ignored(const struct walk *w, bool is_dir)
+static enum mps_ign_verdict ign_verdict(const struct walk *w, bool is_dir)
 {
 	for (int k = 0; k < IGN_KINDS; k++) {
 		for (size_t j = w->depth; j-- > 0;) {
@@ -447,31 +448,51 @@ static bool ignored(const struct walk *w, bool is_dir)
 				enum mps_ign_verdict v = mps_ign_list_match(
 					&P->ign[k], w->path + P->prefix, w->len - P->prefix, is_dir);
 				if (v != MPS_IGN_NONE)
-					return v == MPS_IGN_IGNORE;
+					return v;
 			}
 			if (k != IGN_DOT && P->ign_seen[IGN_EXCLUDE])
 				break; /* the repository's top */
 		}
 	}
+	return MPS_IGN_NONE;
+}
+
+/* Does a -t glob select files (so that a file the walk kept is selected)? */
+static bool types_select(const struct mps_walk_opts *o)
+{
+	for (size_t i = 0; i < o->ntypes; i++)
+		if (o->types[i][0] == '+')
+			return true;
 	return false;
 }
 
-/* --ignore-files: load L's ignore files, drop the entries ignored. */
-static int level_ignore(struct walk *w, struct walk_level *L)
+/* --ignore-files, --no-hidden: load L's ignore files, drop the entries
+ * they ignore, and the hidden ones nothing keeps.  As in ripgrep, a
+ * hidden name stays when a negated ignore pattern or a -t type (files
+ * only) names it. */
+static int level_filter(struct walk *w, struct walk_level *L)
 {
-	int rc = level_load_ignores(w, L);
+	int rc = w->o->ignore_files ? level_load_ignores(w, L) : 0;
 	bool any = false;
-	for (size_t j = 0; j < w->depth; j++)
+	for (size_t j = 0; w->o->ignore_files && j < w->depth; j++)
 		for (int k = 0; k < IGN_KINDS; k++)
 			any = any || w->lv[j].ign[k].n;
+	bool typed = types_select(w->o);
 	size_t keep = 0;
-	for (size_t i = 0; !rc && any && i < L->nents; i++) {
+	for (size_t i = 0; !rc && i < L->nents; i++) {
 		const struct walk_ent *e = &L->ents[i];
-		rc = path_set(w, L->prefix, e->name, e->namelen);
-		if (!rc && !ignored(w, e->kind == ENT_DIR))
-			L->ents[keep++] = *e;
+		enum mps_ign_verdict v = MPS_IGN_NONE;
+		if (any) {
+			rc = path_set(w, L->prefix, e->name, e->namelen);
+			v = ign_verdict(w, e->kind == ENT_DIR);
+		}
+		if (v == MPS_IGN_IGNORE)
+			continue;
+		if (e->hidden && v != MPS_IGN_KEEP && !(typed && e->kind == ENT_FILE))
+			continue;
+		L->ents[keep++] = *e;
 	}
-	if (any && !rc)
+	if (!rc)
 		L->nents = keep;
 	w->len = L->prefix;
 	w->path[w->len] = '\0';
@@ -536,8 +557,8 @@ static int level_read(struct walk *w, struct walk_level *L)
 #endif
 	for (size_t i = 0; i < L->nents; i++)
 		L->ents[i].name = L->names + L->ents[i].off;
-	if (w->o->ignore_files) {
-		int rc = level_ignore(w, L);
+	if (w->o->ignore_files || w->o->no_hidden) {
+		int rc = level_filter(w, L);
 		if (rc)
 			return rc;
 	}

@@ -755,6 +755,12 @@ static void test_filters(void **state)
 	EXPECT(&r, "F fi/a.c", "F fi/b.py", "F fi/big.c", "F fi/s/d.c", "F fi/s/t/e.c");
 	rec_release(&r);
 
+	/* a type selects a hidden file, not what is in a hidden directory (rg) */
+	o = (struct mps_walk_opts){.no_hidden = true, .types = c_only, .ntypes = 1};
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/.h.c", "F fi/a.c", "F fi/big.c", "F fi/s/d.c", "F fi/s/t/e.c");
+	rec_release(&r);
+
 	o = (struct mps_walk_opts){.depth_limited = true, .max_depth = 1};
 	walk1(&r, &o, "fi");
 	EXPECT(&r, "F fi/.h.c", "F fi/a.c", "F fi/b.py", "F fi/big.c");
