@@ -37,6 +37,10 @@ enum pat_kind {
 	PAT_GLOB,    /* anything else */
 };
 
+/* Lists this long get buckets by last byte (Linux's top .gitignore has
+ * 130 patterns; most lists have a few). */
+#define IGN_BUCKET_MIN 16
+
 /* An ignore file larger than this is not read (-EFBIG). */
 #define IGN_MAX_FILE (16u << 20)
 
@@ -233,6 +237,13 @@ static bool parse_line(char *s, size_t n, struct mps_ign_pat *pat /* out */)
 	size_t w = 0;
 	while (w < n && !is_wild(s[w]))
 		w++;
+	/* the last byte, unless a wildcard or a bracket's end (an escaped one
+	 * is literal: count the backslashes before it) */
+	size_t k = 0;
+	while (k + 1 < n && s[n - 2 - k] == '\\')
+		k++;
+	char c = s[n - 1];
+	pat->last = k % 2 || !(c == '*' || c == '?' || c == ']' || c == '\\') ? (unsigned char)c : -1;
 	if (w == n)
 		pat->kind = PAT_LITERAL;
 	else if (!pat->anchored && s[0] == '*' && n > 1 && s[1] != '*') {
@@ -243,6 +254,28 @@ static bool parse_line(char *s, size_t n, struct mps_ign_pat *pat /* out */)
 	} else
 		pat->kind = PAT_GLOB;
 	return true;
+}
+
+/* Sort the pattern indices into buckets by the last byte they accept. */
+static int make_buckets(struct mps_ign_list *l)
+{
+	size_t any = 0, total = 0;
+	for (size_t i = 0; i < l->n; i++)
+		any += l->pats[i].last < 0;
+	total = 257 + 256 * any + (l->n - any);
+	unsigned *b = malloc(total * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	size_t at = 257;
+	for (int c = 0; c < 256; c++) {
+		b[c] = (unsigned)at;
+		for (size_t i = 0; i < l->n; i++)
+			if (l->pats[i].last < 0 || l->pats[i].last == c)
+				b[at++] = (unsigned)i;
+	}
+	b[256] = (unsigned)at;
+	l->bucket = b;
+	return 0;
 }
 
 int mps_ign_list_parse(struct mps_ign_list *l, const char *s, size_t len)
@@ -266,6 +299,10 @@ int mps_ign_list_parse(struct mps_ign_list *l, const char *s, size_t len)
 			return -ENOMEM;
 		}
 		l->pats[l->n++] = pat;
+	}
+	if (l->n >= IGN_BUCKET_MIN && make_buckets(l)) {
+		mps_ign_list_release(l);
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -310,6 +347,7 @@ void mps_ign_list_release(struct mps_ign_list *l)
 {
 	free(l->pats);
 	free(l->text);
+	free(l->bucket);
 	*l = (struct mps_ign_list){0};
 }
 
@@ -331,12 +369,17 @@ static bool pat_match(const struct mps_ign_pat *p, const char *rel, size_t len, 
 enum mps_ign_verdict mps_ign_list_match(const struct mps_ign_list *l, const char *rel, size_t len,
 					bool is_dir)
 {
-	const char *slash = memrchr(rel, '/', len);
+	const char *slash = len ? memrchr(rel, '/', len) : NULL;
 	const char *base = slash ? slash + 1 : rel;
 	size_t blen = len - (size_t)(base - rel);
-	for (size_t i = l->n; i-- > 0;) {
-		const struct mps_ign_pat *p = &l->pats[i];
-		if (p->dir_only && !is_dir)
+	int last = len ? (unsigned char)rel[len - 1] : -1;
+	/* the candidates: a bucket, or every pattern */
+	bool bucketed = l->bucket && last >= 0;
+	const unsigned *idx = bucketed ? l->bucket + l->bucket[last] : NULL;
+	size_t n = bucketed ? l->bucket[last + 1] - l->bucket[last] : l->n;
+	for (size_t k = n; k-- > 0;) {
+		const struct mps_ign_pat *p = &l->pats[idx ? idx[k] : k];
+		if ((p->dir_only && !is_dir) || (p->last >= 0 && p->last != last))
 			continue;
 		if (pat_match(p, rel, len, base, blen))
 			return p->negate ? MPS_IGN_KEEP : MPS_IGN_IGNORE;

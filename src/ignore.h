@@ -23,13 +23,18 @@ struct mps_ign_pat {
 				   the path relative to the file's directory,
 				   else against the last component */
 	unsigned char kind;     /* how to match, see ignore.c */
+	int last;               /* the byte a matching path must end with, or -1 */
 };
 
-/* Invariants: pats[0, n) point into text, which the list owns. */
+/* Invariants: pats[0, n) point into text, which the list owns.  A long
+ * list also has buckets (NULL otherwise): for each byte b, bucket[b] to
+ * bucket[b + 1] (offsets past the 257 heads) hold, in order, the indices
+ * of the patterns that can match a path ending with b. */
 struct mps_ign_list {
 	struct mps_ign_pat *pats;
 	size_t n, cap;
 	char *text;
+	unsigned *bucket;
 };
 
 /* Parse the lines of s[0, len) (a copy is kept) into an empty list l.

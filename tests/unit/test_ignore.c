@@ -193,6 +193,56 @@ static void test_fast_paths(void **state)
 	}
 }
 
+/* A long list (sorted into buckets by last byte) answers as its patterns
+ * one by one do: the last that matches decides. */
+static void test_buckets(void **state)
+{
+	(void)state;
+	static const char *const pats[] = {
+		"*.o", "*.ko", "build", "!keep.o", "*.c.[012]*.*", "/top", "a/b/c", "*~",
+		"\\#*#", "cscope.*", "*.tab.[ch]", "dir/", "f\\*", "x?", "**/deep/*.d",
+		"!*.d", "*.d", "trail\\ ", "[ab]", "!a", "*",
+	};
+	static const char *const names[] = {
+		"x.o", "keep.o", "a.ko", "build", "q/build", "k.c.1x.y", "top", "q/top", "a/b/c",
+		"n~", "#x#", "cscope.out", "p.tab.c", "p.tab.o", "dir", "f*", "fx", "xy", "x",
+		"deep/z.d", "q/deep/z.d", "z.d", "trail ", "a", "b", "c", "\xff",
+	};
+	size_t np = sizeof(pats) / sizeof(pats[0]);
+	/* every prefix of the list long enough for buckets, and shorter ones */
+	for (size_t upto = 1; upto <= np; upto++) {
+		char part[1024] = "";
+		for (size_t i = 0; i < upto; i++) {
+			strcat(part, pats[i]);
+			strcat(part, "\n");
+		}
+		struct mps_ign_list l;
+		assert_int_equal(mps_ign_list_parse(&l, part, strlen(part)), 0);
+		assert_int_equal(l.bucket != NULL, upto >= 16);
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			for (int dir = 0; dir < 2; dir++) {
+				enum mps_ign_verdict want = MPS_IGN_NONE;
+				for (size_t i = 0; i < upto; i++) {
+					struct mps_ign_list one;
+					assert_int_equal(mps_ign_list_parse(&one, pats[i], strlen(pats[i])), 0);
+					enum mps_ign_verdict v =
+						mps_ign_list_match(&one, names[k], strlen(names[k]), dir);
+					if (v != MPS_IGN_NONE)
+						want = v;
+					mps_ign_list_release(&one);
+				}
+				enum mps_ign_verdict got =
+					mps_ign_list_match(&l, names[k], strlen(names[k]), dir);
+				if (got != want)
+					print_message("%zu patterns, %s%s: %s, want %s\n", upto, names[k],
+						      dir ? "/" : "", verdict_name(got), verdict_name(want));
+				assert_int_equal(got, want);
+			}
+		}
+		mps_ign_list_release(&l);
+	}
+}
+
 /* Loading from a directory: a missing file, a directory, a real file. */
 static void test_load(void **state)
 {
@@ -229,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_fast_paths),
+		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
