@@ -142,7 +142,15 @@ static bool star(const char *start, const char *p, const char *q, const char *pe
 	}
 	if (q == pe)
 		return memchr(t, '/', (size_t)(te - t)) == NULL;
+	/* a literal next: only where it is can the rest match */
+	char lit = is_wild(*q) ? 0 : *q;
 	for (const char *s = t;; s++) {
+		if (lit) {
+			while (s < te && *s != lit && *s != '/')
+				s++;
+			if (s == te || (*s == '/' && lit != '/'))
+				return false;
+		}
 		if (glob_at(start, q, pe, s, te))
 			return true;
 		if (s == te || *s == '/')
@@ -197,6 +205,34 @@ bool mps_ign_glob(const char *glob, size_t glen, const char *text, size_t tlen)
 
 /* ---- lists ---- */
 
+/* The longest run of plain bytes (no wildcard, no bracket, no quoted
+ * byte) in the glob of p, which every text it matches contains. */
+static void find_needle(struct mps_ign_pat *p)
+{
+	const char *g = p->glob, *ge = g + p->len;
+	const char *run = g;
+	for (const char *c = g; c <= ge; c++) {
+		if (c < ge && !is_wild(*c))
+			continue;
+		/* "**" + "/" may match nothing: the slash is not needed */
+		if (run - g >= 2 && run < c && *run == '/' && run[-1] == '*' && run[-2] == '*')
+			run++;
+		if (c - run > p->need_len && c - run < 65536) {
+			p->need_off = (unsigned short)(run - g);
+			p->need_len = (unsigned short)(c - run);
+		}
+		if (c < ge && *c == '\\' && c + 1 < ge)
+			c++;
+		else if (c < ge && *c == '[') {
+			const char *q = c + 1;
+			if (bracket(&q, ge, 0) < 0)
+				break;
+			c = q - 1;
+		}
+		run = c + 1;
+	}
+}
+
 /* Turn the line s[0, n) (in the list's own text, writable) into a
  * pattern; false for a blank line or a comment. */
 static bool parse_line(char *s, size_t n, struct mps_ign_pat *pat /* out */)
@@ -244,6 +280,7 @@ static bool parse_line(char *s, size_t n, struct mps_ign_pat *pat /* out */)
 		k++;
 	char c = s[n - 1];
 	pat->last = k % 2 || !(c == '*' || c == '?' || c == ']' || c == '\\') ? (unsigned char)c : -1;
+	pat->first = is_wild(s[0]) ? -1 : (unsigned char)s[0];
 	if (w == n)
 		pat->kind = PAT_LITERAL;
 	else if (!pat->anchored && s[0] == '*' && n > 1 && s[1] != '*') {
@@ -253,6 +290,8 @@ static bool parse_line(char *s, size_t n, struct mps_ign_pat *pat /* out */)
 		pat->kind = k == n ? PAT_SUFFIX : PAT_GLOB;
 	} else
 		pat->kind = PAT_GLOB;
+	if (pat->kind == PAT_GLOB)
+		find_needle(pat);
 	return true;
 }
 
@@ -351,17 +390,35 @@ void mps_ign_list_release(struct mps_ign_list *l)
 	*l = (struct mps_ign_list){0};
 }
 
+/* Does t[0, tn) hold n[0, nn) (nn >= 1)?  Paths are short: memchr and
+ * memcmp beat memmem's setup. */
+static bool contains(const char *t, size_t tn, const char *n, size_t nn)
+{
+	for (const char *e = t + tn; (size_t)(e - t) >= nn; t++) {
+		t = memchr(t, n[0], (size_t)(e - t) - nn + 1);
+		if (!t)
+			return false;
+		if (!memcmp(t + 1, n + 1, nn - 1))
+			return true;
+	}
+	return false;
+}
+
 static bool pat_match(const struct mps_ign_pat *p, const char *rel, size_t len, const char *base,
 		      size_t blen)
 {
 	const char *t = p->anchored ? rel : base;
 	size_t tn = p->anchored ? len : blen;
+	if (p->first >= 0 && (tn == 0 || (unsigned char)t[0] != p->first))
+		return false;
 	switch (p->kind) {
 	case PAT_LITERAL:
 		return tn == p->len && memcmp(t, p->glob, tn) == 0;
 	case PAT_SUFFIX:
 		return tn >= p->len - 1 && memcmp(t + tn - (p->len - 1), p->glob + 1, p->len - 1) == 0;
 	default:
+		if (p->need_len > 1 && !contains(t, tn, p->glob + p->need_off, p->need_len))
+			return false;
 		return mps_ign_glob(p->glob, p->len, t, tn);
 	}
 }

@@ -24,6 +24,9 @@ struct mps_ign_pat {
 				   else against the last component */
 	unsigned char kind;     /* how to match, see ignore.c */
 	int last;               /* the byte a matching path must end with, or -1 */
+	int first;              /* the byte the text matched must start with, or -1 */
+	unsigned short need_off, need_len; /* glob[need_off, +need_len): a run
+					     of plain bytes any match holds */
 };
 
 /* Invariants: pats[0, n) point into text, which the list owns.  A long

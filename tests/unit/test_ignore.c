@@ -56,6 +56,18 @@ static const struct ign_case cases[] = {
 	{"[a-c]x\n", "cx", false, I},
 	{"[[:digit:]]x\n", "7x", false, I},
 	{"[[:digit:]]x\n", "ax", false, N},
+	/* globs with a plain run inside (looked for before the glob runs) */
+	{"*.tab.[ch]\n", "x.tab.c", false, I},
+	{"*.tab.[ch]\n", "x.tab.o", false, N},
+	{"*.tab.[ch]\n", "x.tabc", false, N},
+	{"*.o.*\n", "a.o.cmd", false, I},
+	{"*.o.*\n", "a.o", false, N},
+	{"*.c.[012]*.*\n", "x.c.1ab.z", false, I},
+	{"*.c.[012]*.*\n", "x.c.3ab.z", false, N},
+	{"/*.spec\n", "k.spec", false, I},
+	{"/*.spec\n", "d/k.spec", false, N},
+	{"f\\*oo*\n", "f*oox", false, I},
+	{"f\\*oo*\n", "fxoox", false, N},
 	/* a trailing slash: directories only */
 	{"top-level-dir/\n", "top-level-dir", true, I},
 	{"top-level-dir/\n", "top-level-dir", false, N},
