@@ -11,6 +11,7 @@
 # without rg or git.
 . "$(dirname "$0")/lib.sh"
 command -v rg > /dev/null && command -v git > /dev/null || { echo "# no rg or git: skipped"; exit 77; }
+MAN=$(cd "$(dirname "$0")/../../doc" && pwd)/mpsearch.1
 cd "$T" || exit 1
 # no user configuration for either oracle
 export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config GIT_CONFIG_NOSYSTEM=1
@@ -198,6 +199,13 @@ find . -type f | sed 's|^\./||' | sort > ../want
 "$MPS" --files | sort > ../got
 check_same "no --ignore-files: every file" ../want ../got
 cd ..
+
+# every filter option is in --help and in the man page
+for opt in -t --type --type-not --type-add --type-list --files --max-depth --max-filesize \
+	   --ignore-files --hidden --no-hidden; do
+	"$MPS" --help | grep -q -e "^ *$opt[ ,=]" -e ", $opt[ ,=]" && ok || fail "--help lacks $opt"
+	grep -q -e "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$MAN" && ok || fail "man page lacks $opt"
+done
 
 # ---- under mpirun: the same list ----
 if [ -n "${MPIEXEC:-}" ] && ldd "$MPS" | grep -q libmpi; then
