@@ -52,11 +52,9 @@
  * (ripgrep searches every file it is given): -t/--type-not globs, hidden
  * names, --max-depth, --max-filesize, and ignore files.  Ignore files are
  * found among the entries read (no extra lookup in a directory without
- * one), read after the directory, and its entries they ignore are dropped
- * before sorting, so an ignored directory is never opened.  The nearest
- * .ignore that has a verdict wins, then the nearest .gitignore, then
- * .git/info/exclude (ripgrep's precedence); .gitignore and exclude files
- * above a directory holding .git (another repository) are not asked.
+ * one); walk_ignore.c reads them and drops what they ignore and the hidden
+ * names nothing keeps, before sorting, so an ignored directory is never
+ * opened.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -69,7 +67,8 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/walk.h"
-#include "ignore.h"
+#include "util.h"
+#include "walk_int.h"
 
 /* Directory descriptors kept open at once (far below the usual 1024). */
 #define WALK_FD_BUDGET 96
@@ -81,60 +80,8 @@
 #define WALK_DENTS_SIZE (64u << 10)
 #endif
 
-enum ent_kind { ENT_FILE, ENT_DIR, ENT_ERR };
-
-/* --ignore-files: the files of one directory, highest precedence first. */
-enum ign_kind { IGN_DOT, IGN_GIT, IGN_EXCLUDE, IGN_KINDS };
-static const char *const ign_names[IGN_KINDS] = {".ignore", ".gitignore", ".git/info/exclude"};
-
-struct walk_ent {
-	const char *name;  /* into the level's name arena, set after reading */
-	size_t off;        /* offset of the name in the arena */
-	size_t namelen;
-	uint64_t size;     /* ENT_FILE */
-	struct mps_file_id id; /* ENT_FILE: dev and ino always, the rest if has_id */
-	int err;           /* ENT_ERR: -errno */
-	unsigned char has_id;
-	unsigned char kind;
-	unsigned char regular;
-	unsigned char via_link; /* ENT_DIR reached through a symlink (-R) */
-	unsigned char hidden;   /* --no-hidden and a dot name: dropped after
-				   reading unless something keeps it */
-};
-
-struct walk_level {
-	int fd;            /* -1 once closed for the descriptor budget */
-	dev_t dev;
-	ino_t ino;
-	int reopen_err;    /* nonzero: dir could not be reopened */
-	unsigned char via_link;
-	size_t dirlen;     /* path length of the directory itself */
-	size_t prefix;     /* path length of "dir/" in the path buffer */
-	struct walk_ent *ents;
-	size_t nents, ents_alloc;
-	char *names;
-	size_t names_len, names_alloc;
-	size_t next;
-	/* --ignore-files: which of ign_names the directory holds (".git" for
-	 * IGN_EXCLUDE), and their patterns */
-	unsigned char ign_seen[IGN_KINDS];
-	struct mps_ign_list ign[IGN_KINDS];
-};
-
-struct walk {
-	const struct mps_walk_opts *o;
-	const struct mps_walk_cb *cb;
-	char *path;        /* never NULL after init; NUL-terminated at len */
-	size_t len, alloc;
-	struct walk_level *lv;
-	size_t depth, nlv; /* levels in use / allocated */
-#ifdef WALK_GETDENTS
-	char *dents;       /* getdents64 buffer, WALK_DENTS_SIZE bytes */
-#endif
-};
-
 /* cb->error may be NULL: errors are then dropped. */
-static void report(const struct mps_walk_cb *cb, const char *path, int err)
+void walk_report(const struct mps_walk_cb *cb, const char *path, int err)
 {
 	if (cb->error)
 		cb->error(cb->ctx, path, err);
@@ -209,21 +156,11 @@ static bool walked_skipped(const struct mps_walk_opts *o, const char *name)
 
 static int path_reserve(struct walk *w, size_t need)
 {
-	if (need < w->alloc)
-		return 0;
-	size_t a = w->alloc ? w->alloc : 256;
-	while (a <= need)
-		a *= 2;
-	char *p = realloc(w->path, a);
-	if (!p)
-		return -ENOMEM;
-	w->path = p;
-	w->alloc = a;
-	return 0;
+	return mps_grow((void **)&w->path, &w->alloc, need + 1, 1, 256);
 }
 
 /* Path buffer := path[0, at) + name. */
-static int path_set(struct walk *w, size_t at, const char *name, size_t namelen)
+int walk_path_set(struct walk *w, size_t at, const char *name, size_t namelen)
 {
 	if (path_reserve(w, at + namelen + 2))
 		return -ENOMEM;
@@ -255,24 +192,9 @@ static int ent_cmp(const void *a, const void *b)
 static int level_add(struct walk_level *L, const char *name, size_t namelen,
 		     const struct walk_ent *proto)
 {
-	if (L->nents == L->ents_alloc) {
-		size_t a = L->ents_alloc ? 2 * L->ents_alloc : 64;
-		struct walk_ent *e = realloc(L->ents, a * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		L->ents = e;
-		L->ents_alloc = a;
-	}
-	if (L->names_len + namelen + 1 > L->names_alloc) {
-		size_t a = L->names_alloc ? L->names_alloc : 1024;
-		while (a < L->names_len + namelen + 1)
-			a *= 2;
-		char *p = realloc(L->names, a);
-		if (!p)
-			return -ENOMEM;
-		L->names = p;
-		L->names_alloc = a;
-	}
+	if (MPS_GROW(L->ents, L->nents + 1, L->ents_alloc) ||
+	    mps_grow((void **)&L->names, &L->names_alloc, L->names_len + namelen + 1, 1, 1024))
+		return -ENOMEM;
 	struct walk_ent *e = &L->ents[L->nents++];
 	*e = *proto;
 	e->off = L->names_len;
@@ -337,7 +259,7 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 	if (name[0] == '.') {
 		if (o->ignore_files)
 			for (int k = 0; k < IGN_KINDS; k++)
-				if (!strcmp(name, k == IGN_EXCLUDE ? ".git" : ign_names[k]))
+				if (!strcmp(name, k == IGN_EXCLUDE ? ".git" : walk_ign_names[k]))
 					L->ign_seen[k] = 1;
 		e.hidden = o->no_hidden;
 	}
@@ -414,89 +336,8 @@ static void level_error(struct walk *w, const struct walk_level *L, int err)
 {
 	char save = w->path[L->dirlen];
 	w->path[L->dirlen] = '\0';
-	report(w->cb, w->path, err);
+	walk_report(w->cb, w->path, err);
 	w->path[L->dirlen] = save;
-}
-
-/* Read the ignore files L's directory holds; a file that cannot be read
- * is reported (by its path) and counts as empty. */
-static int level_load_ignores(struct walk *w, struct walk_level *L)
-{
-	for (int k = 0; k < IGN_KINDS; k++) {
-		if (!L->ign_seen[k])
-			continue;
-		int rc = mps_ign_list_load(&L->ign[k], L->fd, ign_names[k]);
-		if (rc == -ENOMEM)
-			return rc;
-		if (rc && !(k == IGN_EXCLUDE && (rc == -ENOENT || rc == -ENOTDIR))) {
-			if (path_set(w, L->prefix, ign_names[k], strlen(ign_names[k])))
-				return -ENOMEM;
-			report(w->cb, w->path, rc);
-		}
-	}
-	return 0;
-}
-
-/* The verdict of the ignore files of levels [0, w->depth) for the path in
- * the buffer (an entry of the deepest level). */
-static enum mps_ign_verdict ign_verdict(const struct walk *w, bool is_dir)
-{
-	for (int k = 0; k < IGN_KINDS; k++) {
-		for (size_t j = w->depth; j-- > 0;) {
-			const struct walk_level *P = &w->lv[j];
-			if (P->ign[k].n) {
-				enum mps_ign_verdict v = mps_ign_list_match(
-					&P->ign[k], w->path + P->prefix, w->len - P->prefix, is_dir);
-				if (v != MPS_IGN_NONE)
-					return v;
-			}
-			if (k != IGN_DOT && P->ign_seen[IGN_EXCLUDE])
-				break; /* the repository's top */
-		}
-	}
-	return MPS_IGN_NONE;
-}
-
-/* Does a -t glob select files (so that a file the walk kept is selected)? */
-static bool types_select(const struct mps_walk_opts *o)
-{
-	for (size_t i = 0; i < o->ntypes; i++)
-		if (o->types[i][0] == '+')
-			return true;
-	return false;
-}
-
-/* --ignore-files, --no-hidden: load L's ignore files, drop the entries
- * they ignore, and the hidden ones nothing keeps.  As in ripgrep, a
- * hidden name stays when a negated ignore pattern or a -t type (files
- * only) names it. */
-static int level_filter(struct walk *w, struct walk_level *L)
-{
-	int rc = w->o->ignore_files ? level_load_ignores(w, L) : 0;
-	bool any = false;
-	for (size_t j = 0; w->o->ignore_files && j < w->depth; j++)
-		for (int k = 0; k < IGN_KINDS; k++)
-			any = any || w->lv[j].ign[k].n;
-	bool typed = types_select(w->o);
-	size_t keep = 0;
-	for (size_t i = 0; !rc && i < L->nents; i++) {
-		const struct walk_ent *e = &L->ents[i];
-		enum mps_ign_verdict v = MPS_IGN_NONE;
-		if (any) {
-			rc = path_set(w, L->prefix, e->name, e->namelen);
-			v = ign_verdict(w, e->kind == ENT_DIR);
-		}
-		if (v == MPS_IGN_IGNORE)
-			continue;
-		if (e->hidden && v != MPS_IGN_KEEP && !(typed && e->kind == ENT_FILE))
-			continue;
-		L->ents[keep++] = *e;
-	}
-	if (!rc)
-		L->nents = keep;
-	w->len = L->prefix;
-	w->path[w->len] = '\0';
-	return rc;
 }
 
 /* Read, classify and sort the entries of L->fd.  A read error is reported
@@ -558,7 +399,7 @@ static int level_read(struct walk *w, struct walk_level *L)
 	for (size_t i = 0; i < L->nents; i++)
 		L->ents[i].name = L->names + L->ents[i].off;
 	if (w->o->ignore_files || w->o->no_hidden) {
-		int rc = level_filter(w, L);
+		int rc = walk_level_filter(w, L);
 		if (rc)
 			return rc;
 	}
@@ -623,17 +464,14 @@ static void level_reopen(struct walk *w, size_t i)
 static int level_push(struct walk *w, int fd, const struct stat *st, bool via_link)
 {
 	if (w->depth == w->nlv) {
-		size_t a = w->nlv ? 2 * w->nlv : 16;
-		struct walk_level *lv = realloc(w->lv, a * sizeof(*lv));
-		if (!lv) {
+		size_t old = w->nlv;
+		if (MPS_GROW(w->lv, w->depth + 1, w->nlv)) {
 			close(fd);
 			return -ENOMEM;
 		}
-		memset(lv + w->nlv, 0, (a - w->nlv) * sizeof(*lv));
-		for (size_t i = w->nlv; i < a; i++)
-			lv[i].fd = -1;
-		w->lv = lv;
-		w->nlv = a;
+		memset(w->lv + old, 0, (w->nlv - old) * sizeof(*w->lv));
+		for (size_t i = old; i < w->nlv; i++)
+			w->lv[i].fd = -1;
 	}
 	/* keep at most WALK_FD_BUDGET descriptors: close the one budget levels up
 	 * if it can be found again through its child's ".." */
@@ -687,12 +525,12 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 			continue;
 		}
 		const struct walk_ent *e = &L->ents[L->next++];
-		if (path_set(w, L->prefix, e->name, e->namelen)) {
+		if (walk_path_set(w, L->prefix, e->name, e->namelen)) {
 			rc = -ENOMEM;
 			break;
 		}
 		if (e->kind == ENT_ERR) {
-			report(w->cb, w->path, e->err);
+			walk_report(w->cb, w->path, e->err);
 			continue;
 		}
 		if (e->kind == ENT_FILE) {
@@ -706,7 +544,7 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 		if (w->o->depth_limited && w->depth >= w->o->max_depth)
 			continue; /* its entries would be too deep */
 		if (L->fd < 0) {
-			report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
+			walk_report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
 			continue;
 		}
 		int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (e->via_link ? 0 : O_NOFOLLOW);
@@ -715,16 +553,16 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 		if (cfd < 0) {
 			/* ELOOP under O_NOFOLLOW: replaced by a symlink since readdir */
 			if (!(errno == ELOOP && !e->via_link))
-				report(w->cb, w->path, -errno);
+				walk_report(w->cb, w->path, -errno);
 			continue;
 		}
 		if (fstat(cfd, &cst) != 0) {
-			report(w->cb, w->path, -errno);
+			walk_report(w->cb, w->path, -errno);
 			close(cfd);
 			continue;
 		}
 		if (on_path(w, &cst)) {
-			report(w->cb, w->path, MPS_ELOOP);
+			walk_report(w->cb, w->path, MPS_ELOOP);
 			close(cfd);
 			continue;
 		}
@@ -745,7 +583,7 @@ static int walk_operand(struct walk *w, const char *p)
 	}
 	struct stat st;
 	if (stat(p, &st) != 0) {
-		report(cb, p, -errno);
+		walk_report(cb, p, -errno);
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -758,7 +596,7 @@ static int walk_operand(struct walk *w, const char *p)
 		file_id(&f.id, &st);
 		if (f.regular && avoided(o, f.id.dev, f.id.ino)) {
 			if (o->avoid_report)
-				report(cb, p, MPS_EINOUT);
+				walk_report(cb, p, MPS_EINOUT);
 			return 0;
 		}
 		return cb->file(cb->ctx, &f);
@@ -766,7 +604,7 @@ static int walk_operand(struct walk *w, const char *p)
 	if (o->dirs_skip)
 		return 0;
 	if (o->dirs_read) {
-		report(cb, p, -EISDIR);
+		walk_report(cb, p, -EISDIR);
 		return 0;
 	}
 	if (strcmp(p, ".") != 0 && any_match_suffix(o->exclude_dir, o->nexclude_dir, p))
@@ -778,13 +616,15 @@ static int walk_operand(struct walk *w, const char *p)
 	if (len > 2 && p[len - 1] == '/')
 		while (len > 1 && p[len - 2] == '/')
 			len--;
-	if (path_set(w, 0, p, len))
+	if (walk_path_set(w, 0, p, len))
+		return -ENOMEM;
+	if (walk_parents_load(w, w->path))
 		return -ENOMEM;
 	int fd = dir_check(open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), st.st_dev,
 			   st.st_ino);
 	if (fd < 0) {
 		/* ESTALE when it was replaced between stat and open */
-		report(cb, p, -errno);
+		walk_report(cb, p, -errno);
 		return 0;
 	}
 	return walk_tree(w, fd, &st);
@@ -810,6 +650,9 @@ int mps_walk_run(const struct mps_walk_opts *o, char *const *paths, size_t npath
 	}
 	free(w.lv);
 	free(w.path);
+	walk_parents_release(&w);
+	free(w.par);
+	free(w.scratch);
 #ifdef WALK_GETDENTS
 	free(w.dents);
 #endif

@@ -825,11 +825,19 @@ static void test_ignore_files(void **state)
 	walk1(&r, &o, "ig/d");
 	EXPECT(&r, "F ig/d/b.tmp", "F ig/d/c.tmp", "F ig/d/e/sub/w.c", "F ig/d/k.o", "F ig/d/l.o");
 	rec_release(&r);
-	/* the ignore files themselves are searched when hidden names are */
+	/* the ignore files themselves are searched when hidden names are; the
+	 * operand's ancestors are asked (ig's *.o, its exclude's !b.tmp) up to
+	 * the repository's top (ig: the worktree's "build*" above is not) */
 	o = (struct mps_walk_opts){.ignore_files = true};
 	walk1(&r, &o, "ig/d");
 	EXPECT(&r, "F ig/d/.gitignore", "F ig/d/.ignore", "F ig/d/b.tmp", "F ig/d/c.tmp",
-	       "F ig/d/e/.gitignore", "F ig/d/e/sub/w.c", "F ig/d/l.o");
+	       "F ig/d/e/.gitignore", "F ig/d/e/sub/w.c");
+	rec_release(&r);
+	walk1(&r, &o, "ig/d/e/sub");
+	EXPECT(&r, "F ig/d/e/sub/w.c");
+	rec_release(&r);
+	walk1(&r, &o, "ig/logs");
+	EXPECT(&r, "F ig/logs/keep.log");
 	rec_release(&r);
 }
 
