@@ -216,6 +216,18 @@ find . -type f | sed 's|^\./||' | sort > ../want
 check_same "no --ignore-files: every file" ../want ../got
 cd ..
 
+# an ignored directory is not entered: with -R a symlink back up is a loop
+# (reported, exit 2) unless an ignore file names it
+mkdir -p lp/sub && ln -s .. lp/sub/up && echo PM_RESUME > lp/sub/f
+"$MPS" -R PM_RESUME lp > /dev/null 2> err
+[ $? = 2 ] && grep -q "recursive directory loop" err && ok || fail "-R: no loop reported: $(cat err)"
+echo up > lp/.ignore
+"$MPS" -R --ignore-files PM_RESUME lp > got 2> err
+s=$?
+[ $s = 0 ] && [ ! -s err ] && ok || fail "-R --ignore-files: the ignored loop was entered (exit $s): $(cat err)"
+printf 'lp/sub/f:1:PM_RESUME\n' > want
+check_same "-R --ignore-files: the rest is searched" want got
+
 # every filter option is in --help and in the man page
 for opt in -t --type --type-not --type-add --type-list --files --max-depth --max-filesize \
 	   --ignore-files --hidden --no-hidden; do
