@@ -737,6 +737,8 @@ static int run_list(struct run *r)
 	struct out out;
 	if (out_open(r, &out))
 		return 2;
+	if (!r->o->output_file)
+		r->navoid = 0; /* a list on standard output may list its own file (rg) */
 	struct mps_lister l = {.fd = out.fd, .null = r->o->null,
 			       .line_buffered = r->o->line_buffered};
 	int rc = 0;

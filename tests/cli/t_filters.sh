@@ -106,6 +106,13 @@ check_same "--files -0 ends names with NUL" want got
 "$MPS" --files --output=out.txt tree/d1 > stdout.txt
 check_same "--files --output" want out.txt
 [ ! -s stdout.txt ] && ok || fail "--files --output wrote to standard output"
+# standard output may be one of the files listed (no "input file is also
+# the output": nothing is read)
+mkdir -p self && echo x > self/a
+(cd self && rg -uu --files > list) && sort self/list > want.self && rm self/list
+(cd self && "$MPS" --files > list; echo "exit $?" > ../status) && sort self/list > got.self
+check_same "--files > a file it lists" want.self got.self
+[ "$(cat status)" = "exit 0" ] && ok || fail "--files > a file it lists: $(cat status)"
 expect_status "--files: 0 when a file is listed" 0 "$MPS" --files tree/d1
 mkdir -p empty
 expect_status "--files: 1 when none is" 1 "$MPS" --files empty
