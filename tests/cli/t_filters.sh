@@ -29,6 +29,7 @@ for f in a.c b.h c.cpp d.py Makefile GNUmakefile CMakeLists.txt x.cmake e.json f
 	done
 done
 printf 'PM_RESUME hidden\n' > tree/.hidden.c
+printf 'PM_RESUME bytes\n' > "$(printf 'tree/d1/\377-caf\303\251.c')"  # not UTF-8, then UTF-8
 awk 'BEGIN { for (i = 0; i < 400; i++) print "PM_RESUME line " i }' > tree/d1/big.c    # ~8.7K
 awk 'BEGIN { for (i = 0; i < 1000; i++) print "PM_RESUME line " i }' > tree/d2/bigger.c # ~22K
 awk 'BEGIN { for (i = 0; i < 60000; i++) print "PM_RESUME " i }' > tree/huge.txt     # ~1M
