@@ -129,7 +129,6 @@ int walk_level_filter(struct walk *w, struct walk_level *L)
 	return rc;
 }
 
-
 void walk_parents_release(struct walk *w)
 {
 	for (size_t i = 0; i < w->npar; i++) {
