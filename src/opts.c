@@ -39,6 +39,7 @@
  */
 #include "mpsearch/opts.h"
 #include "mpsearch/error.h"
+#include "opts_filters.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,8 @@ enum opt_id {
 	OPT_DEVICES,
 	OPT_NO_BINARY,
 	OPT_BINARY_FILES,
+	OPT_FILTER, /* + enum mps_fopt: src/opts_filters.c parses them */
+	OPT_FILTER_END = OPT_FILTER + MPS_FOPT_NO_HIDDEN,
 };
 
 struct opt_spec {
@@ -183,6 +186,16 @@ static const struct opt_spec opt_table[] = {
 	{ "devices", 'D', ARG_REQUIRED, OPT_DEVICES },
 	{ NULL, 'I', ARG_NONE, OPT_NO_BINARY },
 	{ "binary-files", 0, ARG_REQUIRED, OPT_BINARY_FILES },
+	{ "type", 't', ARG_REQUIRED, OPT_FILTER + MPS_FOPT_TYPE },
+	{ "type-not", 0, ARG_REQUIRED, OPT_FILTER + MPS_FOPT_TYPE_NOT }, /* -T is grep's */
+	{ "type-add", 0, ARG_REQUIRED, OPT_FILTER + MPS_FOPT_TYPE_ADD },
+	{ "type-list", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_TYPE_LIST },
+	{ "files", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_FILES },
+	{ "max-depth", 0, ARG_REQUIRED, OPT_FILTER + MPS_FOPT_MAX_DEPTH },
+	{ "max-filesize", 0, ARG_REQUIRED, OPT_FILTER + MPS_FOPT_MAX_FILESIZE },
+	{ "ignore-files", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_IGNORE_FILES },
+	{ "hidden", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_HIDDEN },
+	{ "no-hidden", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_NO_HIDDEN },
 };
 
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
@@ -711,6 +724,16 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 		break;
 	case OPT_HELP: p->help = true; break;
 	case OPT_VERSION: p->version = true; break;
+	default: {
+		char e[256];
+		int rc = mps_opts_filter_apply(o, (enum mps_fopt)(id - OPT_FILTER), shown, arg, e,
+					       sizeof e);
+		if (rc == -ENOMEM)
+			fail_nomem(p);
+		else if (rc)
+			fail(p, "%s", e);
+		break;
+	}
 	}
 }
 
@@ -891,7 +914,7 @@ int mps_opts_parse(struct mps_opts *o, int argc, char **argv, bool stdin_tty, bo
 		return p.help ? MPS_OPTS_HELP : MPS_OPTS_VERSION;
 	}
 
-	if (!p.rc && !p.patterns_given) {
+	if (!p.rc && !p.patterns_given && !mps_opts_filter_no_pattern(o)) {
 		if (noperands == 0)
 			fail(&p, "no pattern given");
 		else
@@ -903,9 +926,17 @@ int mps_opts_parse(struct mps_opts *o, int argc, char **argv, bool stdin_tty, bo
 	if (!p.rc) {
 		o->paths_given = noperands > first_path;
 		if (!o->paths_given)
-			push(&p, &o->paths, stdin_tty ? "." : "-");
+			push(&p, &o->paths, stdin_tty || o->list_files ? "." : "-");
 	}
 	free(operands);
+	if (!p.rc) {
+		char e[256];
+		int rc = mps_opts_filter_finish(o, e, sizeof e);
+		if (rc == -ENOMEM)
+			fail_nomem(&p);
+		else if (rc)
+			fail(&p, "%s", e);
+	}
 	if (p.rc) {
 		int rc = p.rc;
 
@@ -948,6 +979,7 @@ void mps_opts_release(struct mps_opts *o)
 	mps_strlist_release(&o->exclude_dir);
 	mps_strlist_release(&o->filters);
 	mps_strlist_release(&o->paths);
+	mps_opts_filter_release(o);
 	memset(o, 0, sizeof *o);
 }
 
@@ -1043,6 +1075,21 @@ const char *mps_opts_usage(void)
 "      --search-zip           search compressed files (gzip, bzip2, xz, lzma,\n"
 "                             zstd, lz4; told by content) decompressed; no\n"
 "                             short option (-z is grep's --null-data)\n"
+"\n"
+"Filters (as ripgrep 13; for what is met while walking, never operands):\n"
+"  -t, --type=TYPE            search only files of TYPE (c, py, make...)\n"
+"      --type-not=TYPE        skip files of TYPE (no -T: grep's --initial-tab)\n"
+"      --type-add=NAME:GLOB   add GLOB to type NAME (new or built in)\n"
+"      --type-list            print the file types and their globs, and exit\n"
+"      --files                print the files that would be searched, in\n"
+"                             output order, and exit; takes no PATTERN\n"
+"      --max-depth=N          descend at most N directories below an operand\n"
+"                             (0: operands only)\n"
+"      --max-filesize=SIZE    skip files bigger than SIZE (10K, 4M, 1G)\n"
+"      --ignore-files         skip what .gitignore, .ignore and\n"
+"                             .git/info/exclude ignore (git's rules)\n"
+"      --hidden               search names starting with '.' (default)\n"
+"      --no-hidden            skip them, unless -t or a '!' pattern names them\n"
 "\n"
 "Parallelism:\n"
 "  -j, --workers=N            N worker processes per rank (default: one a core)\n"

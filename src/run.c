@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "mpsearch/mpsearch.h"
+#include "files.h"
 
 static double now(void)
 {
@@ -87,6 +88,7 @@ struct run {
 	size_t navoid;
 	bool avoid_report; /* as grep: standard output is one of the inputs */
 	bool bad_pattern;  /* -f - under MPI, rank 0: the patterns do not compile */
+	struct mps_lister *lister; /* --files: the walk's paths go here */
 };
 
 struct mpi_run;
@@ -145,6 +147,8 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 		g.root = g.root >= 2 ? g.root - 2 : 0;
 	}
 	f = &g;
+	if (r->lister)
+		return mps_lister_add(r->lister, f->path, f->pathlen);
 	for (uint32_t i = 0; i < n; i++) {
 		struct mps_unit u = {.id = r->next_id++, .file = r->next_file, .part = i, .nparts = n,
 				     .path = (char *)f->path, .pathlen = f->pathlen};
@@ -235,6 +239,7 @@ static int walk(struct run *r)
 		.devices_skip = o->devices == MPS_ACT_SKIP,
 		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
 	};
+	mps_files_walk_opts(&wo, o);
 	struct mps_walk_cb cb = {.file = add_file, .error = walk_error, .ctx = r};
 	double t0 = now();
 	int rc = mps_walk_run(&wo, o->paths.v, o->paths.n, &cb);
@@ -724,6 +729,39 @@ static void report_progress(struct run *r, bool final)
 
 
 /* ---- local ---- */
+
+/* --files and --type-list: list instead of searching (under MPI, rank 0
+ * alone lists, for now, and no rank starts MPI). */
+static int run_list(struct run *r)
+{
+	struct out out;
+	if (out_open(r, &out))
+		return 2;
+	if (!r->o->output_file)
+		r->navoid = 0; /* a list on standard output may list its own file (rg) */
+	struct mps_lister l = {.fd = out.fd, .null = r->o->null,
+			       .line_buffered = r->o->line_buffered};
+	int rc = 0;
+	if (r->o->type_list) {
+		rc = mps_files_type_list(r->o, out.fd);
+		l.listed = 1;
+	} else {
+		r->lister = &l;
+		rc = walk(r);
+		r->lister = NULL;
+		int frc = mps_lister_finish(&l);
+		rc = rc ? rc : frc;
+	}
+	int errors = atomic_load(&r->errors);
+	if (rc < 0 && rc != -EPIPE) {
+		message(r, "%s%s", "write error: ", mps_strerror(rc));
+		errors++;
+	}
+	int status = rc == -EPIPE || errors ? 2 : l.listed ? 0 : 1;
+	if (out_close(r, &out, status != 2))
+		status = 2;
+	return status;
+}
 
 static int run_local(struct run *r, const struct mps_print_opts *po, double t0)
 {
@@ -1871,6 +1909,8 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		mpi = false;
 	}
 #endif
+	if (o->list_files || o->type_list)
+		return env_rank == 0 ? run_list(&r) : 0;
 	if (o->max_count == 0 && o->output != MPS_OUT_FILES_WITHOUT)
 		return 1; /* grep -m 0: nothing is read (-L lists every file) */
 

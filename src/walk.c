@@ -47,6 +47,14 @@
  *    --exclude and, if any --include was given, one of them;
  *  - -d skip / -d read and -D skip apply to operands: while walking,
  *    devices are skipped anyway and directories are what is walked.
+ *
+ * ripgrep's filters apply to what is met while walking, never to operands
+ * (ripgrep searches every file it is given): -t/--type-not globs, hidden
+ * names, --max-depth, --max-filesize, and ignore files.  Ignore files are
+ * found among the entries read (no extra lookup in a directory without
+ * one); walk_ignore.c reads them and drops what they ignore and the hidden
+ * names nothing keeps, before sorting, so an ignored directory is never
+ * opened.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +67,8 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/walk.h"
+#include "util.h"
+#include "walk_int.h"
 
 /* Directory descriptors kept open at once (far below the usual 1024). */
 #define WALK_FD_BUDGET 96
@@ -70,50 +80,8 @@
 #define WALK_DENTS_SIZE (64u << 10)
 #endif
 
-enum ent_kind { ENT_FILE, ENT_DIR, ENT_ERR };
-
-struct walk_ent {
-	const char *name;  /* into the level's name arena, set after reading */
-	size_t off;        /* offset of the name in the arena */
-	size_t namelen;
-	uint64_t size;     /* ENT_FILE */
-	struct mps_file_id id; /* ENT_FILE: dev and ino always, the rest if has_id */
-	int err;           /* ENT_ERR: -errno */
-	unsigned char has_id;
-	unsigned char kind;
-	unsigned char regular;
-	unsigned char via_link; /* ENT_DIR reached through a symlink (-R) */
-};
-
-struct walk_level {
-	int fd;            /* -1 once closed for the descriptor budget */
-	dev_t dev;
-	ino_t ino;
-	int reopen_err;    /* nonzero: dir could not be reopened */
-	unsigned char via_link;
-	size_t dirlen;     /* path length of the directory itself */
-	size_t prefix;     /* path length of "dir/" in the path buffer */
-	struct walk_ent *ents;
-	size_t nents, ents_alloc;
-	char *names;
-	size_t names_len, names_alloc;
-	size_t next;
-};
-
-struct walk {
-	const struct mps_walk_opts *o;
-	const struct mps_walk_cb *cb;
-	char *path;        /* never NULL after init; NUL-terminated at len */
-	size_t len, alloc;
-	struct walk_level *lv;
-	size_t depth, nlv; /* levels in use / allocated */
-#ifdef WALK_GETDENTS
-	char *dents;       /* getdents64 buffer, WALK_DENTS_SIZE bytes */
-#endif
-};
-
 /* cb->error may be NULL: errors are then dropped. */
-static void report(const struct mps_walk_cb *cb, const char *path, int err)
+void walk_report(const struct mps_walk_cb *cb, const char *path, int err)
 {
 	if (cb->error)
 		cb->error(cb->ctx, path, err);
@@ -163,23 +131,36 @@ static bool file_skipped(const struct mps_walk_opts *o, const char *name, bool o
 	return false;
 }
 
+/* -t / --type-not: see mps_walk_opts.types. */
+static bool type_skipped(const struct mps_walk_opts *o, const char *name)
+{
+	bool selecting = false, selected = false;
+	for (size_t i = 0; i < o->ntypes; i++) {
+		const char *g = o->types[i];
+		if (g[0] == '+') {
+			selecting = true;
+			selected = selected || fnmatch(g + 1, name, 0) == 0;
+		} else if (fnmatch(g + 1, name, 0) == 0) {
+			return true;
+		}
+	}
+	return selecting && !selected;
+}
+
+/* A file named `name` met while walking is left out (grep's and ripgrep's
+ * name filters). */
+static bool walked_skipped(const struct mps_walk_opts *o, const char *name)
+{
+	return file_skipped(o, name, false) || (o->ntypes && type_skipped(o, name));
+}
+
 static int path_reserve(struct walk *w, size_t need)
 {
-	if (need < w->alloc)
-		return 0;
-	size_t a = w->alloc ? w->alloc : 256;
-	while (a <= need)
-		a *= 2;
-	char *p = realloc(w->path, a);
-	if (!p)
-		return -ENOMEM;
-	w->path = p;
-	w->alloc = a;
-	return 0;
+	return mps_grow((void **)&w->path, &w->alloc, need + 1, 1, 256);
 }
 
 /* Path buffer := path[0, at) + name. */
-static int path_set(struct walk *w, size_t at, const char *name, size_t namelen)
+int walk_path_set(struct walk *w, size_t at, const char *name, size_t namelen)
 {
 	if (path_reserve(w, at + namelen + 2))
 		return -ENOMEM;
@@ -211,24 +192,9 @@ static int ent_cmp(const void *a, const void *b)
 static int level_add(struct walk_level *L, const char *name, size_t namelen,
 		     const struct walk_ent *proto)
 {
-	if (L->nents == L->ents_alloc) {
-		size_t a = L->ents_alloc ? 2 * L->ents_alloc : 64;
-		struct walk_ent *e = realloc(L->ents, a * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		L->ents = e;
-		L->ents_alloc = a;
-	}
-	if (L->names_len + namelen + 1 > L->names_alloc) {
-		size_t a = L->names_alloc ? L->names_alloc : 1024;
-		while (a < L->names_len + namelen + 1)
-			a *= 2;
-		char *p = realloc(L->names, a);
-		if (!p)
-			return -ENOMEM;
-		L->names = p;
-		L->names_alloc = a;
-	}
+	if (MPS_GROW(L->ents, L->nents + 1, L->ents_alloc) ||
+	    mps_grow((void **)&L->names, &L->names_alloc, L->names_len + namelen + 1, 1, 1024))
+		return -ENOMEM;
 	struct walk_ent *e = &L->ents[L->nents++];
 	*e = *proto;
 	e->off = L->names_len;
@@ -243,9 +209,9 @@ static int level_add(struct walk_level *L, const char *name, size_t namelen,
 static int level_add_err(const struct walk *w, struct walk_level *L, const char *name,
 			 size_t namelen, int err)
 {
-	if (file_skipped(w->o, name, false))
+	if (walked_skipped(w->o, name))
 		return 0;
-	struct walk_ent e = {.kind = ENT_ERR, .err = err};
+	struct walk_ent e = {.kind = ENT_ERR, .err = err, .hidden = w->o->no_hidden && name[0] == '.'};
 	return level_add(L, name, namelen, &e);
 }
 
@@ -275,7 +241,7 @@ static int level_add_file(const struct walk *w, struct walk_level *L, const char
 	if (avoided(w->o, e->id.dev, e->id.ino)) {
 		if (!w->o->avoid_report)
 			return 0;
-		struct walk_ent x = {.kind = ENT_ERR, .err = MPS_EINOUT};
+		struct walk_ent x = {.kind = ENT_ERR, .err = MPS_EINOUT, .hidden = e->hidden};
 		return level_add(L, name, namelen, &x);
 	}
 	return level_add(L, name, namelen, e);
@@ -288,8 +254,15 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 	struct walk_ent e = {0};
 	struct stat st;
 	mode_t mode;
-	bool checked = false; /* file_skipped already said no */
+	bool checked = false; /* walked_skipped already said no */
 
+	if (name[0] == '.') {
+		if (o->ignore_files)
+			for (int k = 0; k < IGN_KINDS; k++)
+				if (!strcmp(name, k == IGN_EXCLUDE ? ".git" : walk_ign_names[k]))
+					L->ign_seen[k] = 1;
+		e.hidden = o->no_hidden;
+	}
 	switch (dtype) {
 	case DT_DIR:
 		mode = S_IFDIR;
@@ -299,9 +272,9 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 		break;
 	case DT_REG:
 		/* skip excluded names before paying for the stat */
-		if (file_skipped(o, name, false))
+		if (walked_skipped(o, name))
 			return 0;
-		if (o->no_size) {
+		if (o->no_size && !o->max_filesize) {
 			/* the workers find big files themselves */
 			e.kind = ENT_FILE;
 			e.regular = 1;
@@ -337,7 +310,9 @@ static int level_classify(const struct walk *w, struct walk_level *L, int dfd,
 			return 0;
 		e.kind = ENT_DIR;
 	} else if (S_ISREG(mode)) { /* st is set: every path here stat'ed */
-		if (!checked && file_skipped(o, name, false))
+		if (!checked && walked_skipped(o, name))
+			return 0;
+		if (o->max_filesize && (uint64_t)st.st_size > o->max_filesize)
 			return 0;
 		e.kind = ENT_FILE;
 		e.regular = 1;
@@ -361,7 +336,7 @@ static void level_error(struct walk *w, const struct walk_level *L, int err)
 {
 	char save = w->path[L->dirlen];
 	w->path[L->dirlen] = '\0';
-	report(w->cb, w->path, err);
+	walk_report(w->cb, w->path, err);
 	w->path[L->dirlen] = save;
 }
 
@@ -370,6 +345,10 @@ static void level_error(struct walk *w, const struct walk_level *L, int err)
 static int level_read(struct walk *w, struct walk_level *L)
 {
 	L->nents = L->names_len = L->next = 0;
+	for (int k = 0; k < IGN_KINDS; k++) {
+		mps_ign_list_release(&L->ign[k]);
+		L->ign_seen[k] = 0;
+	}
 #ifdef WALK_GETDENTS
 	for (;;) {
 		ssize_t got = getdents64(L->fd, w->dents, WALK_DENTS_SIZE);
@@ -419,6 +398,11 @@ static int level_read(struct walk *w, struct walk_level *L)
 #endif
 	for (size_t i = 0; i < L->nents; i++)
 		L->ents[i].name = L->names + L->ents[i].off;
+	if (w->o->ignore_files || w->o->no_hidden) {
+		int rc = walk_level_filter(w, L);
+		if (rc)
+			return rc;
+	}
 	if (L->nents > 1)
 		qsort(L->ents, L->nents, sizeof(*L->ents), ent_cmp);
 	return 0;
@@ -480,17 +464,14 @@ static void level_reopen(struct walk *w, size_t i)
 static int level_push(struct walk *w, int fd, const struct stat *st, bool via_link)
 {
 	if (w->depth == w->nlv) {
-		size_t a = w->nlv ? 2 * w->nlv : 16;
-		struct walk_level *lv = realloc(w->lv, a * sizeof(*lv));
-		if (!lv) {
+		size_t old = w->nlv;
+		if (MPS_GROW(w->lv, w->depth + 1, w->nlv)) {
 			close(fd);
 			return -ENOMEM;
 		}
-		memset(lv + w->nlv, 0, (a - w->nlv) * sizeof(*lv));
-		for (size_t i = w->nlv; i < a; i++)
-			lv[i].fd = -1;
-		w->lv = lv;
-		w->nlv = a;
+		memset(w->lv + old, 0, (w->nlv - old) * sizeof(*w->lv));
+		for (size_t i = old; i < w->nlv; i++)
+			w->lv[i].fd = -1;
 	}
 	/* keep at most WALK_FD_BUDGET descriptors: close the one budget levels up
 	 * if it can be found again through its child's ".." */
@@ -544,12 +525,12 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 			continue;
 		}
 		const struct walk_ent *e = &L->ents[L->next++];
-		if (path_set(w, L->prefix, e->name, e->namelen)) {
+		if (walk_path_set(w, L->prefix, e->name, e->namelen)) {
 			rc = -ENOMEM;
 			break;
 		}
 		if (e->kind == ENT_ERR) {
-			report(w->cb, w->path, e->err);
+			walk_report(w->cb, w->path, e->err);
 			continue;
 		}
 		if (e->kind == ENT_FILE) {
@@ -560,8 +541,10 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 			rc = w->cb->file(w->cb->ctx, &f);
 			continue;
 		}
+		if (w->o->depth_limited && w->depth >= w->o->max_depth)
+			continue; /* its entries would be too deep */
 		if (L->fd < 0) {
-			report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
+			walk_report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
 			continue;
 		}
 		int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (e->via_link ? 0 : O_NOFOLLOW);
@@ -570,16 +553,16 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 		if (cfd < 0) {
 			/* ELOOP under O_NOFOLLOW: replaced by a symlink since readdir */
 			if (!(errno == ELOOP && !e->via_link))
-				report(w->cb, w->path, -errno);
+				walk_report(w->cb, w->path, -errno);
 			continue;
 		}
 		if (fstat(cfd, &cst) != 0) {
-			report(w->cb, w->path, -errno);
+			walk_report(w->cb, w->path, -errno);
 			close(cfd);
 			continue;
 		}
 		if (on_path(w, &cst)) {
-			report(w->cb, w->path, MPS_ELOOP);
+			walk_report(w->cb, w->path, MPS_ELOOP);
 			close(cfd);
 			continue;
 		}
@@ -600,7 +583,7 @@ static int walk_operand(struct walk *w, const char *p)
 	}
 	struct stat st;
 	if (stat(p, &st) != 0) {
-		report(cb, p, -errno);
+		walk_report(cb, p, -errno);
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -613,7 +596,7 @@ static int walk_operand(struct walk *w, const char *p)
 		file_id(&f.id, &st);
 		if (f.regular && avoided(o, f.id.dev, f.id.ino)) {
 			if (o->avoid_report)
-				report(cb, p, MPS_EINOUT);
+				walk_report(cb, p, MPS_EINOUT);
 			return 0;
 		}
 		return cb->file(cb->ctx, &f);
@@ -621,23 +604,27 @@ static int walk_operand(struct walk *w, const char *p)
 	if (o->dirs_skip)
 		return 0;
 	if (o->dirs_read) {
-		report(cb, p, -EISDIR);
+		walk_report(cb, p, -EISDIR);
 		return 0;
 	}
 	if (strcmp(p, ".") != 0 && any_match_suffix(o->exclude_dir, o->nexclude_dir, p))
+		return 0;
+	if (o->depth_limited && o->max_depth == 0)
 		return 0;
 	/* like fts: two or more trailing slashes are trimmed to one */
 	size_t len = strlen(p);
 	if (len > 2 && p[len - 1] == '/')
 		while (len > 1 && p[len - 2] == '/')
 			len--;
-	if (path_set(w, 0, p, len))
+	if (walk_path_set(w, 0, p, len))
+		return -ENOMEM;
+	if (walk_parents_load(w, w->path))
 		return -ENOMEM;
 	int fd = dir_check(open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY), st.st_dev,
 			   st.st_ino);
 	if (fd < 0) {
 		/* ESTALE when it was replaced between stat and open */
-		report(cb, p, -errno);
+		walk_report(cb, p, -errno);
 		return 0;
 	}
 	return walk_tree(w, fd, &st);
@@ -658,9 +645,14 @@ int mps_walk_run(const struct mps_walk_opts *o, char *const *paths, size_t npath
 	for (size_t i = 0; i < w.nlv; i++) {
 		free(w.lv[i].ents);
 		free(w.lv[i].names);
+		for (int k = 0; k < IGN_KINDS; k++)
+			mps_ign_list_release(&w.lv[i].ign[k]);
 	}
 	free(w.lv);
 	free(w.path);
+	walk_parents_release(&w);
+	free(w.par);
+	free(w.scratch);
 #ifdef WALK_GETDENTS
 	free(w.dents);
 #endif

@@ -58,6 +58,17 @@ struct mps_opts {
 	bool paths_given;    /* operands were given on the command line */
 	bool patterns_stdin; /* -f -: patterns read from standard input (under
 				MPI only rank 0 has them; it broadcasts them) */
+	/* ripgrep's file filters (src/opts_filters.c) */
+	struct mps_strlist type_sel;   /* -t NAME "+NAME", --type-not NAME "-NAME", in order */
+	struct mps_strlist type_add;   /* --type-add "NAME:GLOB" */
+	struct mps_strlist type_globs; /* resolved: "+GLOB" selects, "-GLOB" negates */
+	bool list_files;     /* --files: list what would be searched, no pattern */
+	bool type_list;      /* --type-list: print the file types, no pattern */
+	bool ignore_files;   /* --ignore-files: .gitignore, .ignore, .git/info/exclude */
+	bool no_hidden;      /* --no-hidden: skip dotfiles met while walking */
+	bool depth_limited;  /* --max-depth given: max_depth applies */
+	uint64_t max_depth;  /* 0: operands only, 1: their entries, ... */
+	uint64_t max_filesize; /* --max-filesize; 0: no limit */
 };
 
 enum { MPS_OPTS_RUN = 0, MPS_OPTS_HELP = 1, MPS_OPTS_VERSION = 2 };

@@ -41,6 +41,17 @@ struct mps_walk_opts {
 	const struct mps_file_id *avoid;
 	size_t navoid;
 	bool avoid_report;
+	/* ripgrep's filters, for what is met while walking (operands are
+	 * always searched, as ripgrep does); all off when zero */
+	char *const *types;   /* "+GLOB" (-t) / "-GLOB" (--type-not) basename
+				 globs: a file matching a "-" one is skipped, and
+				 when there is a "+" one, a file matching none */
+	size_t ntypes;
+	bool depth_limited;   /* entries deeper than max_depth are skipped */
+	uint64_t max_depth;   /* an operand's entries are at depth 1 */
+	uint64_t max_filesize; /* bigger regular files are skipped (a stat each) */
+	bool no_hidden;       /* names starting with '.' are skipped */
+	bool ignore_files;    /* .ignore, .gitignore, .git/info/exclude */
 };
 
 #define MPS_WALK_NOSIZE UINT64_MAX

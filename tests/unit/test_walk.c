@@ -714,6 +714,133 @@ static void test_deep_through_symlink(void **state)
 	rec_release(&r);
 }
 
+/* ripgrep's filters: types, hidden names, depth, size; operands exempt */
+static void test_filters(void **state)
+{
+	(void)state;
+	mk("fi/a.c", "x\n");
+	mk("fi/b.py", "x\n");
+	mk("fi/.h.c", "x\n");
+	mk("fi/.hd/c.c", "x\n");
+	mk("fi/s/d.c", "x\n");
+	mk("fi/s/t/e.c", "x\n");
+	mk("fi/big.c", "0123456789abcdef0123\n");
+	struct rec r = {0};
+	char *c_only[] = {"+*.[ch]"}, *not_c[] = {"-*.[ch]"}, *both[] = {"+*.py", "-*.py"};
+
+	struct mps_walk_opts o = {.types = c_only, .ntypes = 1};
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/.h.c", "F fi/.hd/c.c", "F fi/a.c", "F fi/big.c", "F fi/s/d.c",
+	       "F fi/s/t/e.c");
+	rec_release(&r);
+	o = (struct mps_walk_opts){.types = not_c, .ntypes = 1};
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/b.py");
+	rec_release(&r);
+	/* a negated glob wins over a selecting one, in either order */
+	o = (struct mps_walk_opts){.types = both, .ntypes = 2};
+	walk1(&r, &o, "fi");
+	EXPECT(&r);
+	rec_release(&r);
+	/* operands are searched whatever their type */
+	char *ops[] = {"fi/b.py", "fi/s"};
+	o = (struct mps_walk_opts){.types = c_only, .ntypes = 1, .no_hidden = true,
+				   .max_filesize = 4, .depth_limited = true};
+	assert_int_equal(walk(&r, &o, ops, 2), 0);
+	EXPECT(&r, "F fi/b.py");
+	rec_release(&r);
+
+	o = (struct mps_walk_opts){.no_hidden = true};
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/a.c", "F fi/b.py", "F fi/big.c", "F fi/s/d.c", "F fi/s/t/e.c");
+	rec_release(&r);
+
+	/* a type selects a hidden file, not what is in a hidden directory (rg) */
+	o = (struct mps_walk_opts){.no_hidden = true, .types = c_only, .ntypes = 1};
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/.h.c", "F fi/a.c", "F fi/big.c", "F fi/s/d.c", "F fi/s/t/e.c");
+	rec_release(&r);
+
+	o = (struct mps_walk_opts){.depth_limited = true, .max_depth = 1};
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/.h.c", "F fi/a.c", "F fi/b.py", "F fi/big.c");
+	rec_release(&r);
+	o.max_depth = 2;
+	walk1(&r, &o, "fi");
+	EXPECT(&r, "F fi/.h.c", "F fi/.hd/c.c", "F fi/a.c", "F fi/b.py", "F fi/big.c",
+	       "F fi/s/d.c");
+	rec_release(&r);
+	o.max_depth = 0;
+	walk1(&r, &o, "fi");
+	EXPECT(&r);
+	rec_release(&r);
+
+	/* bigger than the limit: skipped, even when sizes are not wanted */
+	o = (struct mps_walk_opts){.max_filesize = 20, .no_size = true, .no_hidden = true};
+	walk1(&r, &o, "fi/");
+	EXPECT(&r, "F fi/a.c", "F fi/b.py", "F fi/s/d.c", "F fi/s/t/e.c");
+	rec_release(&r);
+	o.max_filesize = 21;
+	walk1(&r, &o, "fi/");
+	EXPECT(&r, "F fi/a.c", "F fi/b.py", "F fi/big.c", "F fi/s/d.c", "F fi/s/t/e.c");
+	rec_release(&r);
+}
+
+/* --ignore-files: nested files override their parents, .ignore beats
+ * .gitignore, info/exclude comes last, an ignored directory is not
+ * entered (so a negation below it takes nothing back), and .gitignore
+ * files above another repository's top are not asked. */
+static void test_ignore_files(void **state)
+{
+	(void)state;
+	mk("ig/.gitignore", "*.o\n/build/\nlogs/**\n!logs/keep.log\nsub\n");
+	mk("ig/.git/info/exclude", "*.tmp\n!b.tmp\n");
+	mk("ig/a.o", "x\n");
+	mk("ig/a.c", "x\n");
+	mk("ig/a.tmp", "x\n");
+	mk("ig/build/x.c", "x\n");
+	mk("ig/src/build/y.c", "x\n");
+	mk("ig/logs/keep.log", "x\n");
+	mk("ig/logs/other.log", "x\n");
+	mk("ig/sub/z.c", "x\n");
+	mk("ig/d/.gitignore", "!k.o\n!c.tmp\n");
+	mk("ig/d/k.o", "x\n");
+	mk("ig/d/l.o", "x\n");
+	mk("ig/d/b.tmp", "x\n");
+	mk("ig/d/c.tmp", "x\n");
+	mk("ig/d/.ignore", "k.o\n");
+	mk("ig/d/e/.gitignore", "!sub\n");
+	mk("ig/d/e/sub/w.c", "x\n");
+	mk("ig/r/.git/HEAD", "x\n");
+	mk("ig/r/q.o", "x\n");
+	mk("ig/r/q.tmp", "x\n");
+	struct rec r = {0};
+	struct mps_walk_opts o = {.ignore_files = true, .no_hidden = true};
+	walk1(&r, &o, "ig");
+	EXPECT(&r, "F ig/a.c", "F ig/d/b.tmp", "F ig/d/c.tmp", "F ig/d/e/sub/w.c",
+	       "F ig/logs/keep.log", "F ig/r/q.o", "F ig/r/q.tmp", "F ig/src/build/y.c");
+	rec_release(&r);
+	/* without the option, nothing is left out */
+	o.ignore_files = false;
+	walk1(&r, &o, "ig/d");
+	EXPECT(&r, "F ig/d/b.tmp", "F ig/d/c.tmp", "F ig/d/e/sub/w.c", "F ig/d/k.o", "F ig/d/l.o");
+	rec_release(&r);
+	/* the ignore files themselves are searched when hidden names are; the
+	 * operand's ancestors are asked (ig's *.o, its exclude's !b.tmp) up to
+	 * the repository's top (ig: the worktree's "build*" above is not) */
+	o = (struct mps_walk_opts){.ignore_files = true};
+	walk1(&r, &o, "ig/d");
+	EXPECT(&r, "F ig/d/.gitignore", "F ig/d/.ignore", "F ig/d/b.tmp", "F ig/d/c.tmp",
+	       "F ig/d/e/.gitignore", "F ig/d/e/sub/w.c");
+	rec_release(&r);
+	walk1(&r, &o, "ig/d/e/sub");
+	EXPECT(&r, "F ig/d/e/sub/w.c");
+	rec_release(&r);
+	walk1(&r, &o, "ig/logs");
+	EXPECT(&r, "F ig/logs/keep.log");
+	rec_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +858,8 @@ int main(void)
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_deeper_than_path_max),
 		cmocka_unit_test(test_deep_through_symlink),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_ignore_files),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
