@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpsearch/codec.h"
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
 
@@ -126,23 +127,38 @@ int mps_block_next(const unsigned char *block, size_t len, size_t *pos, struct m
 	return 1;
 }
 
-void mps_summary_encode(const struct mps_unit_summary *s, unsigned char *w)
+/* lines, selected, matches, bytes, err (as 32 bits), flags: binary in
+ * bit 0, nonascii in bit 1 */
+size_t mps_summary_encode(const struct mps_unit_summary *s, unsigned char *w)
 {
-	put_u64(w, s->lines);
-	put_u64(w + 8, s->selected);
-	put_u64(w + 16, s->matches);
-	put_u64(w + 24, s->bytes);
-	put_u32(w + 32, (uint32_t)s->err);
-	w[36] = (unsigned char)((s->binary != 0) | (s->nonascii != 0) << 1);
+	size_t n = 0;
+	n += mps_varint_put(w + n, s->lines);
+	n += mps_varint_put(w + n, s->selected);
+	n += mps_varint_put(w + n, s->matches);
+	n += mps_varint_put(w + n, s->bytes);
+	n += mps_varint_put(w + n, (uint32_t)s->err);
+	n += mps_varint_put(w + n, (unsigned)(s->binary != 0) | (unsigned)(s->nonascii != 0) << 1);
+	return n;
 }
 
-void mps_summary_decode(const unsigned char *w, struct mps_unit_summary *s)
+int mps_summary_put(struct mps_buf *b, const struct mps_unit_summary *s)
 {
-	s->lines = get_u64(w);
-	s->selected = get_u64(w + 8);
-	s->matches = get_u64(w + 16);
-	s->bytes = get_u64(w + 24);
-	s->err = (int32_t)get_u32(w + 32);
-	s->binary = (w[36] & ~2u) != 0;
-	s->nonascii = (w[36] & 2u) != 0;
+	int rc = mps_buf_reserve(b, MPS_SUMMARY_MAX);
+	if (!rc)
+		b->len += mps_summary_encode(s, b->data + b->len);
+	return rc;
+}
+
+void mps_summary_decode(struct mps_cursor *r, struct mps_unit_summary *s)
+{
+	s->lines = mps_cursor_varint(r);
+	s->selected = mps_cursor_varint(r);
+	s->matches = mps_cursor_varint(r);
+	s->bytes = mps_cursor_varint(r);
+	s->err = (int32_t)mps_cursor_u32(r);
+	uint64_t fl = mps_cursor_varint(r);
+	if (fl > 3)
+		r->bad = 1;
+	s->binary = fl & 1;
+	s->nonascii = (fl & 2) != 0;
 }

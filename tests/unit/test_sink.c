@@ -603,7 +603,6 @@ static void test_corrupt_random(void **state)
 static void test_summary_wire(void **state)
 {
 	(void)state;
-	assert_int_equal(MPS_SUMMARY_WIRE, 37);
 	const struct mps_unit_summary cases[] = {
 		{0},
 		{.lines = 1, .selected = 2, .matches = 3, .bytes = 4, .err = 0, .binary = 0},
@@ -617,15 +616,23 @@ static void test_summary_wire(void **state)
 		{.binary = 1, .nonascii = 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		unsigned char w[MPS_SUMMARY_WIRE + 2];
+		unsigned char w[MPS_SUMMARY_MAX + 2];
 		memset(w, 0xee, sizeof(w));
-		mps_summary_encode(&cases[i], w);
-		/* exactly MPS_SUMMARY_WIRE bytes written */
-		assert_int_equal(w[MPS_SUMMARY_WIRE], 0xee);
-		assert_int_equal(w[MPS_SUMMARY_WIRE + 1], 0xee);
+		size_t n = mps_summary_encode(&cases[i], w);
+		/* at most MPS_SUMMARY_MAX bytes, and put appends the same */
+		assert_true(n >= 6 && n <= MPS_SUMMARY_MAX);
+		assert_int_equal(w[n], 0xee);
+		struct mps_buf b = {0};
+		assert_int_equal(mps_summary_put(&b, &cases[i]), 0);
+		assert_int_equal(b.len, n);
+		assert_memory_equal(b.data, w, n);
+		mps_buf_release(&b);
 		struct mps_unit_summary s;
 		memset(&s, 0x77, sizeof(s));
-		mps_summary_decode(w, &s);
+		struct mps_cursor r = {.p = w, .len = n};
+		mps_summary_decode(&r, &s);
+		assert_false(r.bad);
+		assert_int_equal(r.pos, n);
 		assert_true(s.lines == cases[i].lines);
 		assert_true(s.selected == cases[i].selected);
 		assert_true(s.matches == cases[i].matches);
@@ -633,25 +640,34 @@ static void test_summary_wire(void **state)
 		assert_int_equal(s.err, cases[i].err);
 		assert_int_equal(s.binary, cases[i].binary);
 		assert_int_equal(s.nonascii, cases[i].nonascii);
+		/* cut short anywhere: bad, never a read past the end */
+		for (size_t k = 0; k < n; k++) {
+			struct mps_cursor c = {.p = w, .len = k};
+			mps_summary_decode(&c, &s);
+			assert_true(c.bad);
+		}
 	}
-	/* little-endian, fixed layout: lines at 0, err at 32, binary at 36 */
+	/* the codec's varints: lines first, err as its 32 bits, flags last */
 	struct mps_unit_summary s = {.lines = 0x0102, .err = -2, .binary = 1};
-	unsigned char w[MPS_SUMMARY_WIRE];
-	mps_summary_encode(&s, w);
-	assert_int_equal(w[0], 0x02);
-	assert_int_equal(w[1], 0x01);
-	assert_int_equal(w[32], 0xfe);
-	assert_int_equal(w[35], 0xff);
-	assert_int_equal(w[36], 1);
-	/* any bit but bit 1 (nonascii) on the wire reads as binary */
-	w[36] = 0x80;
-	mps_summary_decode(w, &s);
-	assert_int_equal(s.binary, 1);
-	assert_int_equal(s.nonascii, 0);
-	w[36] = 2;
-	mps_summary_decode(w, &s);
+	unsigned char w[MPS_SUMMARY_MAX];
+	size_t n = mps_summary_encode(&s, w);
+	assert_int_equal(n, 2 + 1 + 1 + 1 + 5 + 1);
+	assert_int_equal(w[0], 0x82);
+	assert_int_equal(w[1], 0x02);
+	assert_int_equal(w[5], 0xfe);
+	assert_int_equal(w[9], 0x0f);
+	assert_int_equal(w[10], 1);
+	/* nonascii is bit 1 of the flags; a flag it does not know is bad */
+	w[10] = 2;
+	struct mps_cursor r = {.p = w, .len = n};
+	mps_summary_decode(&r, &s);
+	assert_false(r.bad);
 	assert_int_equal(s.binary, 0);
 	assert_int_equal(s.nonascii, 1);
+	w[10] = 4;
+	r = (struct mps_cursor){.p = w, .len = n};
+	mps_summary_decode(&r, &s);
+	assert_true(r.bad);
 }
 
 int main(void)
