@@ -4,8 +4,10 @@
  * queue, reads the workers' result frames, cuts files found big into
  * parts, redoes the units of a worker that died, and hands results out
  * strictly in unit order.  Cores are chosen in cores.c, the workers run
- * worker.c, the zygote (zygote.c) forks them; pool_wire.c holds the
- * formats they share.  The pool never calls MPI. */
+ * worker.c, the zygote (zygote.c) forks them at the requests of
+ * pool_spawn.c; pool_wire.c holds the formats they share.  This file: the
+ * public calls, handing results out, the wait loop and the watchdog.  The
+ * pool never calls MPI. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -31,92 +33,18 @@
 #include "util.h"
 #include "zygote.h"
 
-/* ---- workers, through the zygote ---- */
-
-/* Ask the zygote for worker idx; the answer comes to handle_zygote. */
-static int spawn(struct mps_pool *p, int idx)
-{
-	struct mps_zmsg m = {.op = MPS_Z_SPAWN, .idx = idx, .core = p->cores ? p->cores[idx] : -1};
-	p->w[idx].spawning = true;
-	return mps_zmsg_send(p->zfd, &m, -1);
-}
-
-static void spawned(struct mps_pool *p, const struct mps_zmsg *r, int fd)
-{
-	if (r->idx < 0 || r->idx >= p->nworkers) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	struct worker *w = &p->w[r->idx];
-	w->pid = r->pid;
-	w->fd = fd;
-	w->core = r->core;
-	w->alive = true;
-	w->spawning = false;
-	w->running = false;
-	w->in.len = w->in_off = 0;
-	if (fd >= 0) {
-		fcntl(fd, F_SETFL, O_NONBLOCK);
-		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-	}
-}
-
-static int handle_zygote(struct mps_pool *p);
-
-/* Ask the zygote for every worker and wait until they are up. */
-static int spawn_all(struct mps_pool *p)
-{
-	for (int i = 0; i < p->nworkers; i++) {
-		int rc = spawn(p, i);
-		if (rc)
-			return rc;
-	}
-	for (;;) {
-		bool waiting = false;
-		for (int i = 0; i < p->nworkers; i++)
-			waiting |= p->w[i].spawning;
-		if (!waiting)
-			return 0;
-		int rc = handle_zygote(p);
-		if (rc)
-			return rc;
-	}
-}
-
 int mps_pool_start(struct mps_pool *p, const struct mps_match_opts *mo)
 {
 	if (p->started)
 		return -EALREADY;
-	int fd = memfd_create("mpsearch-patterns", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct mps_buf b = {0};
-	int rc = mps_match_opts_put(&b, mo);
-	if (!rc && write(fd, b.data, b.len) != (ssize_t)b.len)
-		rc = -EIO;
-	mps_buf_release(&b);
-	struct mps_zmsg m = {.op = MPS_Z_MATCHER};
+	p->patterns.len = 0;
+	int rc = mps_match_opts_put(&p->patterns, mo);
 	if (!rc)
-		rc = mps_zmsg_send(p->zfd, &m, fd);
-	close(fd);
-	while (!rc) {
-		struct mps_zmsg r;
-		int rfd;
-		int n = mps_zmsg_recv(p->zfd, &r, &rfd);
-		if (rfd >= 0)
-			close(rfd);
-		if (n <= 0)
-			rc = n < 0 ? n : -EPIPE;
-		else if (r.op == MPS_Z_MATCHED) {
-			rc = r.status;
-			break;
-		}
-	}
+		rc = p->zfd >= 0 ? mps_pool_send_patterns(p) : -ECHILD;
 	if (!rc)
-		rc = spawn_all(p);
+		rc = mps_pool_spawn_all(p);
 	if (!rc)
-		p->started = true;
+		p->started = p->running = true;
 	return rc;
 }
 
@@ -127,8 +55,6 @@ static int plan_workers(struct mps_pool *p, const struct mps_pool_opts *o)
 	if (!p->topo)
 		return -errno;
 	long nw = o->workers > 0 ? o->workers : mps_cores_count(p->topo, o->local_rank, o->local_size);
-	if (nw > 1024)
-		nw = 1024;
 	p->nworkers = (int)nw;
 	p->cores = calloc((size_t)nw, sizeof(int));
 	p->w = calloc((size_t)nw, sizeof(*p->w));
@@ -144,29 +70,15 @@ static int plan_workers(struct mps_pool *p, const struct mps_pool_opts *o)
 	return 0;
 }
 
-/* Fork a zygote for the workers. */
-static int start_zygote(struct mps_pool *p)
-{
-	const int fds[] = {p->tq, p->wake[0], p->wake[1]};
-	struct mps_zygote_conf zc = {
-		.worker = {.matcher = p->o.matcher, .search = &p->o.search, .deref = p->o.deref,
-			   .cores = p->o.pin ? p->topo : NULL, .core = -1, .tasks = p->tq_child,
-			   .out = -1},
-		.close_fds = fds, .nclose = sizeof(fds) / sizeof(fds[0]),
-	};
-	fflush(NULL);
-	p->zygote = mps_zygote_start(&zc, &p->zfd);
-	return p->zygote < 0 ? -errno : 0;
-}
-
 struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 {
 	struct mps_pool *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->o = *o;
-	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = -1;
+	p->tq = p->tq_child = p->zfd = p->wake[0] = p->wake[1] = p->life[0] = p->life[1] = -1;
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->fork_mu, NULL);
 	pthread_cond_init(&p->room, NULL);
 	/* Result blocks grow by doubling; with big blocks always mapped,
 	 * realloc moves them with mremap instead of copying, and freed blocks
@@ -183,16 +95,17 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 		int sz = 4 << 20;
 		setsockopt(p->tq, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		shutdown(p->tq_child, SHUT_WR);
-		if (pipe2(p->wake, O_CLOEXEC | O_NONBLOCK))
+		if (pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) || pipe2(p->life, O_CLOEXEC))
 			rc = -errno;
 	}
 	if (!rc)
-		rc = start_zygote(p);
+		rc = mps_pool_zygote_start(p);
 	if (!rc) {
 		fcntl(p->tq, F_SETFL, O_NONBLOCK);
 		p->started = o->matcher != NULL;
 		if (o->matcher)
-			rc = spawn_all(p); /* else mps_pool_start */
+			rc = mps_pool_spawn_all(p); /* else mps_pool_start */
+		p->running = !rc && p->started;
 	}
 	if (rc) {
 		mps_pool_free(p, NULL, 0);
@@ -200,39 +113,6 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o)
 		return NULL;
 	}
 	return p;
-}
-
-static int handle_zygote(struct mps_pool *p)
-{
-	struct mps_zmsg m;
-	int fd;
-	int n = mps_zmsg_recv(p->zfd, &m, &fd);
-	if (n <= 0) {
-		if (fd >= 0)
-			close(fd);
-		return n < 0 ? n : -EPIPE;
-	}
-	if (m.op == MPS_Z_SPAWNED && m.status < 0) {
-		/* no pipe, no process: the pool cannot go on */
-		if (m.idx >= 0 && m.idx < p->nworkers)
-			p->w[m.idx].spawning = false;
-		return m.status;
-	}
-	if (m.op == MPS_Z_SPAWNED) {
-		spawned(p, &m, fd);
-		return 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (m.op != MPS_Z_DIED)
-		return 0;
-	for (int i = 0; i < p->nworkers; i++)
-		if (p->w[i].pid == m.pid && p->w[i].alive) {
-			bool respawn = false;
-			int rc = mps_pool_worker_gone(p, i, m.status, &respawn);
-			return rc ? rc : respawn ? spawn(p, i) : 0;
-		}
-	return 0;
 }
 
 static void release_delivered(struct mps_pool *p)
@@ -401,8 +281,10 @@ static nfds_t poll_set(struct mps_pool *p, bool blocked, int head_worker)
 	nfds_t np = 0;
 	p->pf[np] = (struct pollfd){.fd = p->wake[0], .events = POLLIN};
 	p->pmap[np++] = POLL_WAKE;
-	p->pf[np] = (struct pollfd){.fd = p->zfd, .events = POLLIN};
-	p->pmap[np++] = POLL_ZYGOTE;
+	if (p->zfd >= 0) {
+		p->pf[np] = (struct pollfd){.fd = p->zfd, .events = POLLIN};
+		p->pmap[np++] = POLL_ZYGOTE;
+	}
 	if (blocked) {
 		p->pf[np] = (struct pollfd){.fd = p->tq, .events = POLLOUT};
 		p->pmap[np++] = POLL_QUEUE;
@@ -430,16 +312,13 @@ static int poll_ready(struct mps_pool *p, nfds_t np)
 			while (read(p->wake[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf)) {
 			}
 		} else if (what == POLL_ZYGOTE) {
-			rc = handle_zygote(p);
+			if (p->zfd >= 0)
+				rc = mps_pool_zygote_msg(p);
 		} else if (what >= 0 && p->w[what].fd == p->pf[i].fd) {
 			/* (a descriptor closed by worker_gone in this round is skipped) */
 			rc = mps_pool_read_worker(p, &p->w[what]);
-			if (rc == 1) {
-				/* EOF: the worker is exiting; its death notice follows */
-				close(p->w[what].fd);
-				p->w[what].fd = -1;
-				rc = 0;
-			}
+			if (rc == 1) /* EOF: the worker is exiting */
+				rc = mps_pool_worker_eof(p, what);
 		}
 		if (rc)
 			return rc;
@@ -569,8 +448,14 @@ int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st, int max)
 		close(p->wake[1]);
 	if (p->tq_child >= 0)
 		close(p->tq_child);
+	mps_buf_release(&p->patterns);
+	/* the lifeline's end: a worker still alive is killed */
+	for (int i = 0; i < 2; i++)
+		if (p->life[i] >= 0)
+			close(p->life[i]);
 	mps_cores_free(p->topo);
 	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->fork_mu);
 	pthread_cond_destroy(&p->room);
 	free(p);
 	return n;

@@ -57,7 +57,9 @@ struct worker {
 	bool running;
 	struct mps_worker_stats st;
 	bool have_stats;
-	bool spawning;
+	bool spawning;    /* asked of the zygote, no reply yet */
+	bool wanted;      /* to be asked for when a zygote is there */
+	bool orphan;      /* its zygote is gone: no death notice will come */
 	/* watchdog: CPU ticks + bytes read when last sampled, and since when
 	 * they have not changed */
 	uint64_t mark;
@@ -75,8 +77,15 @@ struct mps_pool {
 	int *pmap;         /* what each entry is: a worker's index or POLL_* */
 	int tq;           /* task queue, parent end (non-blocking) */
 	int tq_child;     /* task queue, workers' end (for the zygote) */
-	int zfd;          /* zygote control socket */
+	int zfd;          /* zygote control socket, -1: no zygote */
 	pid_t zygote;
+	unsigned zygotes; /* how many were started */
+	int life[2];      /* the lifeline (zygote.h): the write end only here */
+	pthread_mutex_t fork_mu; /* guards sealed, held while forking a zygote */
+	bool sealed;      /* mps_pool_seal: no more forks from this process */
+	bool running;     /* every worker was up once: a spawn failure is no
+			   * longer the pool's failure */
+	struct mps_buf patterns; /* a pool started late: for a new zygote */
 	int wake[2];      /* submit() wakes the owner */
 	pthread_mutex_t mu;
 	/* unit table: ids [win.next, end) submitted and not yet delivered;
@@ -115,7 +124,20 @@ static inline struct slot *slot_at(const struct mps_pool *p, uint64_t id)
 	return p->win.slot[id & (p->win.cap - 1)];
 }
 
+/* pool_spawn.c */
+/* Fork a zygote (with the patterns of a pool started late). */
+int mps_pool_zygote_start(struct mps_pool *p /* in, out */);
+int mps_pool_send_patterns(struct mps_pool *p /* in, out */);
+/* Ask for every worker not alive, and wait until all are up. */
+int mps_pool_spawn_all(struct mps_pool *p /* in, out */);
+/* Handle the zygote's next message (or its end). */
+int mps_pool_zygote_msg(struct mps_pool *p /* in, out */);
+/* Worker idx's pipe ended. */
+int mps_pool_worker_eof(struct mps_pool *p /* in, out */, int idx);
+
 /* pool_sched.c */
+/* Units not yet delivered, or more may come. */
+bool mps_pool_work_left(struct mps_pool *p /* in */);
 void mps_pool_slot_free(struct slot *s);
 struct slot *mps_pool_slot_of(struct mps_pool *p /* in */, uint64_t id, uint32_t part);
 /* Send what can be sent; *blocked when the task queue is full. */

@@ -402,7 +402,7 @@ int mps_pool_read_worker(struct mps_pool *p, struct worker *w)
 	return 0;
 }
 
-static bool work_left(struct mps_pool *p)
+bool mps_pool_work_left(struct mps_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	bool left = !p->closed || p->win.next < p->end;
@@ -463,7 +463,7 @@ int mps_pool_worker_gone(struct mps_pool *p, int idx, int status, bool *respawn)
 	if (rc)
 		return rc;
 	p->lost_check = mps_now() + 0.2;
-	*respawn = crashed && work_left(p);
+	*respawn = crashed && mps_pool_work_left(p);
 	return 0;
 }
 

@@ -417,7 +417,8 @@ struct prefetch {
 	char names[MPS_TASK_MSG_MAX + MPS_TASK_BATCH_MAX]; /* the paths, NUL-terminated */
 };
 
-static void prefetch_init(struct prefetch *pf, const struct mps_search_opts *so, bool on)
+static void prefetch_init(struct prefetch *pf, const struct mps_search_opts *so, bool on,
+			  bool populate)
 {
 	pf->ring.fd = -1;
 	pf->slot = so->bufsize && so->bufsize <= PRE_BYTES ? so->bufsize - 1 : PRE_BYTES;
@@ -427,7 +428,7 @@ static void prefetch_init(struct prefetch *pf, const struct mps_search_opts *so,
 	 * (and the kernel fills it, which memcheck could not see in malloc'd
 	 * memory: mapped memory counts as defined) */
 	void *b = mmap(NULL, MPS_TASK_BATCH_MAX * pf->slot, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
 	if (b == MAP_FAILED) {
 		mps_ring_release(&pf->ring);
 		return;
@@ -663,7 +664,7 @@ _Noreturn void mps_worker_main(const struct mps_worker_conf *c)
 	w.st = (struct mps_worker_stats){.pid = getpid(), .core = c->cores ? c->core : -1};
 	/* MPSEARCH_TEST_SLOW_MS: each unit waits before it opens its file (the
 	 * tests remove or truncate files meanwhile), so nothing is read ahead */
-	prefetch_init(&pf, c->search, w.slow_ms <= 0);
+	prefetch_init(&pf, c->search, w.slow_ms <= 0, !c->lean);
 	for (;;) {
 		ssize_t n = recv(c->tasks, w.msg, MPS_TASK_MSG_MAX, 0);
 		if (n < 0 && errno == EINTR)

@@ -22,6 +22,8 @@ struct mps_worker_conf {
 	int core;                      /* OS index of the core, -1 none */
 	int tasks;                     /* the task queue (read end) */
 	int out;                       /* the result pipe (write end) */
+	bool lean;                     /* one of very many workers: memory is
+					* taken as it is used, not ahead */
 };
 
 /* How a worker ends: its exit status. */

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,6 +27,7 @@ struct zygote {
 	int sfd;     /* signalfd for SIGCHLD, -1 none (then poll with a timeout) */
 	sigset_t chld;
 	int live;    /* workers forked and not reaped */
+	int life;    /* the lifeline's read end */
 };
 
 /* Compile the patterns in memfd fd into z->w.matcher (kept for the
@@ -55,14 +57,41 @@ static int matcher_from(struct zygote *z, int fd)
 	return rc;
 }
 
-/* The child side of a spawn: become worker on core, writing to out. */
+/* Be killed when the caller ends: when the last write end of the
+ * lifeline closes, the kernel signals the owners of the read ends that
+ * asked for it (O_ASYNC), here with SIGKILL (F_SETSIG), which no
+ * disposition stops.  The owner belongs to an open file, so each process
+ * opens the pipe anew (through /proc) to be its own.  Without /proc the
+ * worker dies with its zygote instead, as the zygote dies with the
+ * caller.  0, or -1 when the caller is gone already. */
+static int hold_lifeline(int life)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", life);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fcntl(fd, F_SETOWN, getpid()) || fcntl(fd, F_SETSIG, SIGKILL) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC)) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0)
+			close(fd);
+		fd = life;
+	} else {
+		close(life);
+	}
+	/* the caller may have ended before the signal was asked for */
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	return poll(&pf, 1, 0) > 0 ? -1 : 0;
+}
+
+/* The child side of a spawn: become worker on core, writing to out.  Not
+ * tied to the zygote's life (a new zygote may take over), but to the
+ * caller's. */
 static _Noreturn void become_worker(struct zygote *z, pid_t zpid, int core, int out)
 {
 	sigprocmask(SIG_UNBLOCK, &z->chld, NULL);
 	if (z->sfd >= 0)
 		close(z->sfd);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != zpid)
+	if (getppid() != zpid || hold_lifeline(z->life))
 		_exit(MPS_WORKER_DONE);
 	close(z->sock);
 	struct mps_worker_conf c = z->w;
@@ -172,6 +201,26 @@ static _Noreturn void zygote_main(struct zygote *z, pid_t parent)
 	_exit(0);
 }
 
+/* Close every descriptor above 2 but those in keep[0, n) (sorted). */
+static void close_all_but(int *keep, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned from = 3;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+}
+
 pid_t mps_zygote_start(const struct mps_zygote_conf *c, int *sock)
 {
 	int zs[2];
@@ -187,12 +236,10 @@ pid_t mps_zygote_start(const struct mps_zygote_conf *c, int *sock)
 		return -1;
 	}
 	if (pid == 0) {
-		close(zs[0]);
-		for (size_t i = 0; i < c->nclose; i++)
-			if (c->close_fds[i] >= 0)
-				close(c->close_fds[i]);
+		int keep[] = {zs[1], c->worker.tasks, c->life};
+		close_all_but(keep, sizeof(keep) / sizeof(keep[0]));
 		static struct zygote z;
-		z = (struct zygote){.w = c->worker, .sock = zs[1], .sfd = -1};
+		z = (struct zygote){.w = c->worker, .sock = zs[1], .sfd = -1, .life = c->life};
 		zygote_main(&z, parent);
 	}
 	close(zs[1]);

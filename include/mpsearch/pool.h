@@ -70,6 +70,12 @@ struct mps_pool *mps_pool_new(const struct mps_pool_opts *o /* in */);
  * -errno. */
 int mps_pool_start(struct mps_pool *p /* in, out */, const struct mps_match_opts *mo /* in */);
 
+/* From now on no process is forked from the caller's process (call it
+ * before starting anything a forked child must not inherit, such as
+ * MPI): when the zygote dies, the workers still alive go on without one.
+ * Until then a dead zygote is replaced.  Thread-safe. */
+void mps_pool_seal(struct mps_pool *p /* in, out */);
+
 /* Queue a unit (copied).  Units must come with ids 0, 1, 2, ... in order.
  * Safe to call from one other thread while the owner calls mps_pool_next. */
 int mps_pool_submit(struct mps_pool *p /* in, out */, const struct mps_unit *u /* in */);
@@ -84,7 +90,9 @@ enum mps_pool_status {
 };
 
 /* The next unit in order: MPS_POOL_READY and *r filled, MPS_POOL_DONE when
- * all units are done, < 0 on failure. */
+ * all units are done, < 0 on failure.  A worker that dies is replaced and
+ * its units redone; the pool fails (-ECHILD) only when no worker is left
+ * and none can be made. */
 int mps_pool_next(struct mps_pool *p /* in, out */, struct mps_result *r /* out */);
 /* The calling thread takes over the calls to mps_pool_next from another
  * one (which must have stopped calling it). */
