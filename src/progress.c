@@ -36,25 +36,11 @@ bool mps_progress_shared_tty(void)
 	       !fstat(STDERR_FILENO, &e) && o.st_rdev == e.st_rdev;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* pg.mu held */
 static void erase(void)
 {
 	if (pg.shown)
-		write_all(STDERR_FILENO, ERASE, strlen(ERASE));
+		mps_write_all(STDERR_FILENO, ERASE, strlen(ERASE));
 	pg.shown = false;
 }
 
@@ -63,9 +49,9 @@ static void show(void)
 {
 	if (!pg.bar[0] || (pg.relay && pg.mid_line))
 		return;
-	write_all(STDERR_FILENO, "\r", 1);
-	write_all(STDERR_FILENO, pg.bar, strlen(pg.bar));
-	write_all(STDERR_FILENO, "\033[K", 3);
+	mps_write_all(STDERR_FILENO, "\r", 1);
+	mps_write_all(STDERR_FILENO, pg.bar, strlen(pg.bar));
+	mps_write_all(STDERR_FILENO, "\033[K", 3);
 	pg.shown = true;
 }
 
@@ -81,7 +67,7 @@ static void *relay_main(void *arg)
 			break;
 		pthread_mutex_lock(&pg.mu);
 		erase();
-		int rc = pg.err ? 0 : write_all(pg.term, buf, (size_t)n);
+		int rc = pg.err ? 0 : mps_write_all(pg.term, buf, (size_t)n);
 		if (rc)
 			pg.err = rc; /* keep reading: the printer must not block */
 		pg.mid_line = buf[n - 1] != '\n';
@@ -189,7 +175,7 @@ int mps_progress_finish(void)
 	if (pg.bar[0]) {
 		pg.mid_line = false;
 		show();
-		write_all(STDERR_FILENO, "\n", 1);
+		mps_write_all(STDERR_FILENO, "\n", 1);
 	}
 	pg.shown = false;
 	pg.bar[0] = 0;

@@ -39,21 +39,6 @@ struct wout {
 	double since; /* last write */
 };
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t k = write(fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int stage_frame(struct wout *w, enum mps_frame_type type, uint64_t id, const void *p,
 		       size_t len)
 {
@@ -62,7 +47,7 @@ static int stage_frame(struct wout *w, enum mps_frame_type type, uint64_t id, co
 
 static int write_staged(struct wout *w)
 {
-	int rc = write_all(w->fd, w->frames.data, w->frames.len);
+	int rc = mps_write_all(w->fd, w->frames.data, w->frames.len);
 	w->frames.len = 0;
 	w->since = mps_now();
 	return rc;
