@@ -5,9 +5,10 @@
  * block encoder: it turns a unit's lines into a self-contained, serialisable
  * block of records, which is what workers send to their parent and what MPI
  * ranks send to rank 0.  A block is a sequence of records; the unit's summary
- * travels separately (in the codec of codec.h).  Record integers are
- * little-endian fixed width; a decoder validates every length before
- * trusting it. */
+ * travels separately.  Both are in the one codec of codec.h (a record: a
+ * byte kind | owned << 2, varints zigzag(lineno), offset, len, nspans,
+ * start and width of each span, the text); a decoder validates every
+ * length before trusting it. */
 #ifndef MPSEARCH_SINK_H
 #define MPSEARCH_SINK_H
 
