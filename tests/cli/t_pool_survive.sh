@@ -141,10 +141,14 @@ if [ -n "${MPIEXEC:-}" ] && command -v "$MPIEXEC" > /dev/null; then
 		[ -n "$z" ] && [ -n "$(children "$z")" ] && break
 		sleep 0.05
 	done
-	# MPI is up when the rank has read its first results
-	sleep 0.5
+	# MPI is up when rank 0 prints (results are printed after MPI_Init)
+	for _ in $(seq 200); do
+		[ -s got6 ] && break
+		sleep 0.05
+	done
+	[ -s got6 ] && ok || fail "MPI: no output while searching"
 	[ -n "$z" ] && ok || fail "MPI: no zygote found"
-	[ -n "$z" ] && kill -9 "$z"
+	[ -n "$z" ] && kill -9 "$z" && ok || fail "MPI: the zygote was gone before it could be killed"
 	sleep 0.3
 	again=$([ -n "$rank" ] && pgrep -P "$rank" | grep -v "^$z\$" | head -1)
 	wait "$mpid"
