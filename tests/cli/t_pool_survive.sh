@@ -5,7 +5,8 @@
 # zygote is started in a local run; under MPI the workers left go on); a
 # worker killed after that too; a caller that ignores SIGINT passes that
 # on to every process; -j 700 starts and finishes; a fork refused by
-# RLIMIT_NPROC is reported with exit 2, not a hang.  The units are slowed
+# RLIMIT_NPROC, or a pipe by RLIMIT_NOFILE, is reported with exit 2, not a
+# hang.  The units are slowed
 # down (MPSEARCH_TEST_SLOW_MS) so that every kill lands mid-search.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
@@ -128,6 +129,12 @@ else
 			fail "nproc +$extra: no cause given: $(head -c 300 got5.err)"
 	done
 fi
+
+# ---- 5b. a pipe refused (RLIMIT_NOFILE): a message and exit 2 ----
+timeout 60 prlimit --nofile=16 "$MPS" -j 16 -rn needle d > got5b 2> got5b.err
+rc=$?
+[ $rc = 2 ] && ok || fail "nofile 16, -j 16: exit $rc, want 2"
+grep -q "Too many open files" got5b.err && ok || fail "nofile: no cause given: $(head -c 300 got5b.err)"
 
 # ---- 6. under MPI: the zygote is not replaced, the workers go on ----
 if [ -n "${MPIEXEC:-}" ] && command -v "$MPIEXEC" > /dev/null; then
