@@ -467,6 +467,8 @@ static ssize_t decode(struct zs *z, unsigned char *out, size_t n)
 	size_t op = 0;
 	while (op < n && z->phase != P_DONE && !z->err) {
 		if (z->ip == z->ilen && !z->in_eof) {
+			if (op > 0 && !z->seek)
+				break; /* a stream: what came so far, before waiting for more */
 			z->err = refill(z);
 			continue;
 		}
@@ -589,6 +591,7 @@ static struct zs *zs_new(enum mps_zformat fmt, int fd, bool seek, uint64_t start
 	z->fmt = fmt;
 	z->fd = fd;
 	z->seek = seek;
+	z->base.stream = !seek;
 	z->cpos = start;
 	z->limit = stop;
 	z->fsize = fsize;
@@ -644,7 +647,10 @@ int mps_zsearch_run(struct mps_searcher *s, const struct mps_search_opts *o, int
 	if (!seek && begin > 0)
 		return 0;
 	unsigned char head[MPS_ZSNIFF];
-	ssize_t nh = read_full(fd, head, sizeof(head), seek ? 0 : -1);
+	/* a stream gives what it has: without -z two bytes tell (a UTF-16
+	 * byte order mark), so a line that comes alone is searched at once */
+	size_t want = seek || o->search_zip ? sizeof(head) : 2;
+	ssize_t nh = read_full(fd, head, want, seek ? 0 : -1);
 	if (nh < 0 && seek)
 		return 0;
 	if (nh < 0) {

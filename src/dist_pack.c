@@ -16,7 +16,7 @@
  *
  * Result record:
  *   id, file, begin, end + 1, part, nparts, flags, path length, path bytes,
- *   a NUL, MPS_SUMMARY_WIRE bytes of summary, block length, block bytes.
+ *   a NUL, the summary (mps_summary_encode), block length, block bytes.
  *   The NUL lets the decoded path point into the message as a C string.
  *
  * Tally (the payload of a stream's end mark): files, bytes, as varints;
@@ -211,7 +211,7 @@ int mps_dist_pack_result(const struct mps_unit *u, const struct mps_unit_summary
 		return -EINVAL;
 	size_t plen = path_len(u);
 	/* 9 varints of at most 10 bytes, the path and its NUL, the summary */
-	size_t need = 90 + plen + 1 + MPS_SUMMARY_WIRE;
+	size_t need = 90 + plen + 1 + MPS_SUMMARY_MAX;
 	if (len > SIZE_MAX - need)
 		return -ENOMEM;
 	int rc = mps_buf_reserve(out, need + len);
@@ -230,8 +230,7 @@ int mps_dist_pack_result(const struct mps_unit *u, const struct mps_unit_summary
 		memcpy(q, u->path, plen);
 	q += plen;
 	*q++ = '\0';
-	mps_summary_encode(s, q);
-	q += MPS_SUMMARY_WIRE;
+	q += mps_summary_encode(s, q);
 	q += mps_varint_put(q, len);
 	if (len)
 		memcpy(q, block, len);
@@ -255,13 +254,12 @@ int mps_dist_unpack_result(const unsigned char *p, size_t len, size_t *pos, stru
 	size_t plen = mps_cursor_len(&r);
 	const unsigned char *path = mps_cursor_bytes(&r, plen);
 	const unsigned char *nul = mps_cursor_bytes(&r, 1);
-	const unsigned char *wire = mps_cursor_bytes(&r, MPS_SUMMARY_WIRE);
+	struct mps_unit_summary sum;
+	mps_summary_decode(&r, &sum);
 	size_t bl = mps_cursor_len(&r);
 	const unsigned char *b = mps_cursor_bytes(&r, bl);
 	if (r.bad || *nul != '\0' || memchr(path, '\0', plen))
 		return MPS_ECORRUPT;
-	struct mps_unit_summary sum;
-	mps_summary_decode(wire, &sum);
 	if (sum.err > 0 || sum.binary > 1)
 		return MPS_ECORRUPT;
 	x.path = (char *)path; /* borrowed from p: the caller must not release u */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "mpsearch/mpsearch.h"
+#include "progress.h"
 
 #ifdef MPSEARCH_SANITIZE
 /* Open MPI keeps allocations until exit, and remote ranks do not inherit
@@ -24,6 +25,7 @@ const char *__asan_default_options(void)
 static void report_error(void *ctx, const char *path, int err)
 {
 	(void)ctx;
+	mps_progress_clear();
 	if (err == MPS_ELOOP)
 		fprintf(stderr, "mpsearch: '%s': recursive directory loop\n", path);
 	else if (err == MPS_ECHANGED || err == MPS_EINOUT)
@@ -38,31 +40,21 @@ static void report_error(void *ctx, const char *path, int err)
 static void report_message(void *ctx, const char *msg)
 {
 	(void)ctx;
+	mps_progress_clear();
 	fprintf(stderr, "mpsearch: %s\n", msg);
 }
 
 static void report_stats(void *ctx, const char *text)
 {
 	(void)ctx;
+	mps_progress_clear();
 	fputs(text, stderr);
 }
 
 static void report_progress(void *ctx, uint64_t done, uint64_t total, uint64_t files)
 {
 	(void)ctx;
-	if (total) {
-		int pct = (int)(done * 100 / total);
-		int bar = pct / 5;
-		fprintf(stderr, "\rmpsearch: [%.*s%*s] %3d%% %.2f/%.2f GB, %llu files", bar,
-			"####################", 20 - bar, "", pct, done / 1e9, total / 1e9,
-			(unsigned long long)files);
-	} else {
-		fprintf(stderr, "\rmpsearch: %.2f GB, %llu files searched", done / 1e9,
-			(unsigned long long)files);
-	}
-	if (total && done >= total)
-		fputs("\n", stderr);
-	fflush(stderr);
+	mps_progress_draw(done, total, files);
 }
 
 int main(int argc, char **argv)
@@ -98,8 +90,19 @@ int main(int argc, char **argv)
 	 * it with a read-only descriptor, so that writing fails with EBADF. */
 	if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF)
 		open("/dev/null", O_RDONLY);
+	/* the bar: see progress.h; the results that share its terminal are
+	 * relayed (from here on standard output may be a pipe) */
+	bool shared = mps_progress_shared_tty();
+	o.progress = mps_opts_progress(&o, isatty(STDERR_FILENO), shared, mps_run_launched());
+	if (o.progress && mps_progress_start(shared && !o.output_file))
+		o.progress = 0;
 	struct mps_diag d = {report_error, report_message, report_stats, report_progress, NULL};
 	int status = mps_run(&o, &d, &argc, &argv);
+	int prc = mps_progress_finish();
+	if (prc) {
+		fprintf(stderr, "mpsearch: write error: %s\n", strerror(-prc));
+		status = 2;
+	}
 	mps_opts_release(&o);
 	return status;
 }

@@ -995,6 +995,14 @@ bool mps_opts_info(size_t i, struct mps_opt_info *out)
 	return true;
 }
 
+bool mps_opts_progress(const struct mps_opts *o, bool stderr_tty, bool stdout_same_tty,
+		       bool launched)
+{
+	if (o->progress >= 0)
+		return o->progress == 1;
+	return stderr_tty && !launched && (o->output_file || !stdout_same_tty);
+}
+
 const char *mps_opts_usage(void)
 {
 	return
@@ -1055,7 +1063,8 @@ const char *mps_opts_usage(void)
 "  -s, --no-messages          do not report unreadable files\n"
 "      --output=FILE          write results to FILE, not standard output\n"
 "      --stats                print statistics on standard error when done\n"
-"      --progress             show progress on standard error\n"
+"      --progress             show progress on standard error (default: when it\n"
+"                             is a terminal that the results do not go to)\n"
 "      --no-progress          do not show progress\n"
 "\n"
 "Files:\n"

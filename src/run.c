@@ -1558,6 +1558,8 @@ static int run_mpi(struct run *r, const struct mps_print_opts *po, double t0, in
 	bool walking = trc == 0;
 	if (trc > 0)
 		message(r, "cannot start the walk: %s%s", strerror(trc), "");
+	/* no fork from here on: a dead zygote is not replaced once MPI is up */
+	mps_pool_seal(m.pool);
 	/* only the main thread calls MPI */
 	int provided;
 	MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);

@@ -770,14 +770,27 @@ static int nul_check(struct run *r)
 	return 0;
 }
 
+/* Is the input a stream (a pipe, a FIFO, a terminal)? */
+static bool is_stream(const struct run *r)
+{
+	struct stat st;
+	if (r->rd)
+		return r->rd->stream;
+	return !r->regular && r->fd >= 0 && !fstat(r->fd, &st) && !S_ISREG(st.st_mode);
+}
+
 /* The end of a run: the NUL check of what is left, the summary to the
  * sink.  rc: the run's result so far. */
 static int run_end(struct run *r, int rc)
 {
 	struct mps_searcher *s = r->s;
-	if (!rc && !r->cbrc)
+	/* a stream (a pipe, a FIFO, a terminal) is not read past the point
+	 * where -m, -q or -l ended the search: it may never end */
+	bool stream_done = r->mode == M_DONE && is_stream(r);
+	if (!rc && !r->cbrc && !stream_done)
 		rc = nul_check(r);
-	while (!rc && !r->cbrc && r->rd && r->rd->check_end && r->sum.binary && !r->eof) {
+	while (!rc && !r->cbrc && !stream_done && r->rd && r->rd->check_end && r->sum.binary &&
+	       !r->eof) {
 		ssize_t n = r->rd->read(r->rd, s->buf, s->cap);
 		if (n <= 0)
 			rc = (int)n;

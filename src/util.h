@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The library's two small tools, private to src/: the one way to grow an
- * array (as git's ALLOC_GROW) and the one clock.  Errors: 0 or -ENOMEM. */
+/* The library's small tools, private to src/: the one way to grow an
+ * array (as git's ALLOC_GROW), the one clock, and a whole write.
+ * Errors: 0 or -ENOMEM (-errno for mps_write_all). */
 #ifndef MPSEARCH_UTIL_H
 #define MPSEARCH_UTIL_H
 
@@ -24,5 +25,9 @@ static inline int mps_grow_typed(void **arr, size_t *cap, size_t need, size_t si
 
 /* Monotonic seconds (CLOCK_MONOTONIC), for durations only. */
 double mps_now(void);
+
+/* Write all of p[0, n) to fd (again after EINTR and short writes).
+ * 0 or -errno. */
+int mps_write_all(int fd, const void *p /* in */, size_t n);
 
 #endif

@@ -84,6 +84,13 @@ int mps_opts_parse(struct mps_opts *o /* out */, int argc, char **argv /* in */,
 		   bool stdin_tty, bool stdout_tty, char *err /* out */, size_t errlen);
 void mps_opts_release(struct mps_opts *o /* in, out */);
 
+/* Show progress?  As --progress / --no-progress say; by default only when
+ * standard error is a terminal, the results do not go to that same
+ * terminal (standard output is a file, a pipe or another terminal, or
+ * --output is given), and no MPI launcher started the process. */
+bool mps_opts_progress(const struct mps_opts *o /* in */, bool stderr_tty, bool stdout_same_tty,
+		       bool launched);
+
 /* The --help text. */
 const char *mps_opts_usage(void);
 

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Pool: forked worker processes, each pinned to its own core with hwloc,
- * pulling units from a shared queue (one SOCK_SEQPACKET socket read by every
+/* Pool: forked worker processes, each pinned to its own core, pulling
+ * units from a shared queue (one SOCK_SEQPACKET socket read by every
  * worker), searching them and sending result blocks back through a pipe of
  * their own.  The parent hands out results strictly in unit order.
  *
- * Process creation goes through a small "zygote" process forked first, so
- * that a replacement for a dead worker is never forked from a process that
- * has initialised MPI (a child inheriting a verbs/UCX context can corrupt
- * memory).  Workers never call MPI and leave with _exit. */
+ * Process creation goes through a small "zygote" process forked when the
+ * pool is made, so that the caller forks once, early, and a replacement for
+ * a dead worker is forked from a process that has set up nothing else (the
+ * caller may start libraries after mps_pool_new that a child must not
+ * inherit).  Workers leave with _exit.
+ *
+ * Errors: 0 or a negative code (-errno, MPS_E*); the outcomes that are no
+ * error are named by enum mps_pool_status. */
 #ifndef MPSEARCH_POOL_H
 #define MPSEARCH_POOL_H
 
@@ -55,15 +59,22 @@ struct mps_result {
 
 struct mps_pool;
 
-/* Fork the workers (call before MPI_Init).  NULL with errno on failure. */
+/* Fork the zygote and the workers (before starting anything a forked
+ * process must not inherit).  NULL with errno on failure. */
 struct mps_pool *mps_pool_new(const struct mps_pool_opts *o /* in */);
 
 /* A pool made with o->matcher NULL has its zygote but no workers: the
- * patterns are not known yet (under MPI, `-f -` is read by rank 0 only and
- * broadcast after MPI_Init).  Compile mo in the zygote (forked before
- * MPI_Init, so the workers it forks never inherit MPI state) and start the
- * workers.  0, MPS_EPATTERN or -errno. */
+ * patterns are not known yet (they may come from another process later).
+ * Compile mo in the zygote (so that the workers it forks inherit nothing
+ * the caller set up since) and start the workers.  0, MPS_EPATTERN or
+ * -errno. */
 int mps_pool_start(struct mps_pool *p /* in, out */, const struct mps_match_opts *mo /* in */);
+
+/* From now on no process is forked from the caller's process (call it
+ * before starting anything a forked child must not inherit, such as
+ * MPI): when the zygote dies, the workers still alive go on without one.
+ * Until then a dead zygote is replaced.  Thread-safe. */
+void mps_pool_seal(struct mps_pool *p /* in, out */);
 
 /* Queue a unit (copied).  Units must come with ids 0, 1, 2, ... in order.
  * Safe to call from one other thread while the owner calls mps_pool_next. */
@@ -71,26 +82,28 @@ int mps_pool_submit(struct mps_pool *p /* in, out */, const struct mps_unit *u /
 /* No more units will be submitted. */
 int mps_pool_close(struct mps_pool *p /* in, out */);
 
-/* The next unit in order: 0 and *r filled, 1 when all units are done, <0 on
- * failure. */
+/* What mps_pool_next gives back, apart from errors (< 0). */
+enum mps_pool_status {
+	MPS_POOL_READY = 0, /* *r filled with the next unit in order */
+	MPS_POOL_DONE = 1,  /* all units are done */
+	MPS_POOL_AGAIN = 2, /* mps_pool_next_wait: none done in the time given */
+};
+
+/* The next unit in order: MPS_POOL_READY and *r filled, MPS_POOL_DONE when
+ * all units are done, < 0 on failure.  A worker that dies is replaced and
+ * its units redone; the pool fails (-ECHILD) only when no worker is left
+ * and none can be made. */
 int mps_pool_next(struct mps_pool *p /* in, out */, struct mps_result *r /* out */);
 /* The calling thread takes over the calls to mps_pool_next from another
  * one (which must have stopped calling it). */
 void mps_pool_own(struct mps_pool *p /* in, out */);
 /* The same, waiting at most timeout_ms (0: only what is ready now):
  * MPS_POOL_AGAIN when no unit is done in that time. */
-#define MPS_POOL_AGAIN 2
 int mps_pool_next_wait(struct mps_pool *p /* in, out */, struct mps_result *r /* out */,
 		       int timeout_ms);
 
 /* Stop workers, reap them, collect their stats (up to max). Returns the
  * number of workers; frees the pool. */
 int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st /* out */, int max);
-
-/* Choose `n` distinct cores for the workers of local rank `lr` of `ls` from
- * topology `topo` (an hwloc_topology_t) restricted to cpuset `set` (an
- * hwloc_const_cpuset_t); writes OS indices of the cores' first PU to cores.
- * Returns how many were chosen.  Pure, testable with synthetic topologies. */
-int mps_pool_pick_cores(void *topo, const void *set, int lr, int ls, int n, int *cores /* out */);
 
 #endif

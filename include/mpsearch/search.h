@@ -75,6 +75,8 @@ struct mps_reader {
 	size_t max_buf; /* a line may not grow the buffer past this (0: no limit) */
 	bool check_end; /* read to the end even when binary data stops the search,
 			 * so that damage further on is reported */
+	bool stream;    /* a pipe, FIFO or terminal: not read on once -m, -q or
+			 * -l ended the search (it may never end) */
 };
 
 /* The same for the whole of what rd gives (read to its end; no ranges:

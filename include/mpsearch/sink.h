@@ -5,8 +5,10 @@
  * block encoder: it turns a unit's lines into a self-contained, serialisable
  * block of records, which is what workers send to their parent and what MPI
  * ranks send to rank 0.  A block is a sequence of records; the unit's summary
- * travels separately.  All integers are little-endian fixed width; a decoder
- * validates every length before trusting it. */
+ * travels separately.  Both are in the one codec of codec.h (a record: a
+ * byte kind | owned << 2, varints zigzag(lineno), offset, len, nspans,
+ * start and width of each span, the text); a decoder validates every
+ * length before trusting it. */
 #ifndef MPSEARCH_SINK_H
 #define MPSEARCH_SINK_H
 
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mpsearch/buf.h"
+#include "mpsearch/codec.h"
 #include "mpsearch/types.h"
 
 enum mps_line_kind { MPS_LINE_SELECTED = 1, MPS_LINE_CONTEXT = 2 };
@@ -71,10 +74,13 @@ int mps_block_next(const unsigned char *block /* in */, size_t len, size_t *pos 
 		   struct mps_line *l /* out */, struct mps_span **spans /* in, out */,
 		   size_t *cap /* in, out */);
 
-/* Fixed-size summary encoding (for pipes and MPI messages); byte 36 holds
- * nonascii in bit 1 and binary in the others. */
-#define MPS_SUMMARY_WIRE 37
-void mps_summary_encode(const struct mps_unit_summary *s /* in */, unsigned char *wire /* out */);
-void mps_summary_decode(const unsigned char *wire /* in */, struct mps_unit_summary *s /* out */);
+/* The summary on the wire (pipes and MPI messages), in the one codec
+ * (codec.h): at most MPS_SUMMARY_MAX bytes. encode writes at w and
+ * returns the bytes used; put appends (0 or -ENOMEM); decode reads at r
+ * (r->bad set on anything malformed, including flags it does not know). */
+#define MPS_SUMMARY_MAX (6 * MPS_VARINT_MAX)
+size_t mps_summary_encode(const struct mps_unit_summary *s /* in */, unsigned char *w /* out */);
+int mps_summary_put(struct mps_buf *b /* in, out */, const struct mps_unit_summary *s /* in */);
+void mps_summary_decode(struct mps_cursor *r /* in, out */, struct mps_unit_summary *s /* out */);
 
 #endif

@@ -178,7 +178,9 @@ done
 mkdir fat
 head -c $((4 * 1024 * 1024)) big.txt > fat/f0
 for i in 1 2 3 4 5 6 7; do cp fat/f0 fat/f$i; done
-"$MPS" --stats -j 2 -c RARE_KEY fat > /dev/null 2> stats
+# each unit takes 30 ms, so that the second worker is surely up and asking
+# before the first could take all 8 (not by luck on a loaded machine)
+MPSEARCH_TEST_SLOW_MS=30 "$MPS" --stats -j 2 -c RARE_KEY fat > /dev/null 2> stats
 busy=$(grep -E '^worker [0-9]+:' stats | awk '$8 > 0' | wc -l)
 [ "$busy" = 2 ] || known_bug "-j 2 on 8 files of 4 MB: only $busy worker(s) searched ($(grep -E '^worker' stats | awk '{print $8}' | tr '\n' ' ')units)"
 mkdir many

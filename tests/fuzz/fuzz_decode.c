@@ -3,7 +3,9 @@
  * node boundary, fed arbitrary bytes: mps_dist_unpack_units (the packed
  * unit list), mps_dist_unpack_result (result records), mps_dist_unpack_tally
  * (the end mark of a result stream), mps_block_next (result blocks) and
- * mps_summary_decode.  They must return an error for
+ * mps_summary_decode, and the pool's wire (pool_wire.h: task batches,
+ * worker frames and their payloads, late patterns).  They must return an
+ * error for
  * bad input and never read outside it (the input is an exact-size heap
  * copy, so ASan sees a one-byte overrun).  What they accept must be
  * consistent, and must survive a round trip through the encoders. */
@@ -17,6 +19,7 @@
 #include "mpsearch/dist_pack.h"
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
+#include "pool_wire.h"
 
 #include "fuzz_check.h"
 
@@ -186,6 +189,49 @@ static void fuzz_tally(const unsigned char *p, size_t len)
 	mps_buf_release(&b);
 }
 
+/* The pool's decoders on the same bytes: what they accept points inside
+ * the input and encodes back to bytes that decode the same. */
+static void fuzz_pool_wire(unsigned char *p, size_t size)
+{
+	struct mps_task t[MPS_TASK_BATCH_MAX];
+	size_t n;
+	if (mps_task_batch(p, size, t, &n) == 0) {
+		CHECK(n >= 1 && n <= MPS_TASK_BATCH_MAX, "batch count");
+		for (size_t i = 0; i < n; i++)
+			CHECK(inside(t[i].path, t[i].pathlen, p, size), "task path inside");
+	}
+	size_t pos = 0;
+	struct mps_frame f;
+	int rc;
+	while ((rc = mps_frame_next(p, size, &pos, &f)) == 1) {
+		CHECK(inside(f.payload, f.len, p, size) && pos <= size, "frame inside");
+		uint64_t id[MPS_TASK_BATCH_MAX];
+		uint32_t part[MPS_TASK_BATCH_MAX];
+		struct mps_file_id fid;
+		struct mps_worker_stats st;
+		mps_begin_get(&f, id, part, MPS_TASK_BATCH_MAX, &n);
+		mps_fid_get(&f, &fid);
+		mps_stats_get(&f, &st);
+	}
+	CHECK(rc == 0 || rc == MPS_ECORRUPT, "frame result");
+	struct mps_match_opts mo;
+	if (mps_match_opts_get(p, size, &mo) == 0) {
+		struct mps_buf b = {0};
+		CHECK(mps_match_opts_put(&b, &mo) == 0, "patterns encode");
+		struct mps_match_opts mo2;
+		CHECK(mps_match_opts_get(b.data, b.len, &mo2) == 0 && mo2.npatterns == mo.npatterns,
+		      "patterns round trip");
+		for (size_t i = 0; i < mo.npatterns; i++) {
+			CHECK(!strcmp(mo.patterns[i], mo2.patterns[i]), "pattern round trip");
+			free(mo.patterns[i]);
+			free(mo2.patterns[i]);
+		}
+		free((void *)mo.patterns);
+		free((void *)mo2.patterns);
+		mps_buf_release(&b);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* exact-size copy: ASan flags any read past the end */
@@ -198,13 +244,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_results(p, size);
 	fuzz_tally(p, size);
 	walk_block(p, size);
-	if (size >= MPS_SUMMARY_WIRE) {
-		struct mps_unit_summary s;
-		unsigned char w[MPS_SUMMARY_WIRE];
-		mps_summary_decode(p, &s);
-		mps_summary_encode(&s, w);
-		/* the binary byte is normalised to 0/1; the rest is kept */
-		CHECK(memcmp(w, p, MPS_SUMMARY_WIRE - 1) == 0, "summary round trip");
+	fuzz_pool_wire(p, size);
+	{
+		struct mps_unit_summary s, t;
+		memset(&s, 0, sizeof(s)); /* the padding too: compared below */
+		memset(&t, 0, sizeof(t));
+		struct mps_cursor r = {.p = p, .len = size};
+		mps_summary_decode(&r, &s);
+		if (!r.bad) {
+			/* what decodes encodes to what decodes the same */
+			unsigned char w[MPS_SUMMARY_MAX];
+			size_t n = mps_summary_encode(&s, w);
+			struct mps_cursor c = {.p = w, .len = n};
+			mps_summary_decode(&c, &t);
+			CHECK(!c.bad && c.pos == n && !memcmp(&s, &t, sizeof(s)), "summary round trip");
+		}
 	}
 	/* the same bytes after the unit-list magic, so that the decoder gets
 	 * past its first check without the fuzzer having to find it */

@@ -27,8 +27,10 @@
 #include "mpsearch/pool.h"
 #include "mpsearch/print.h"
 #include "mpsearch/sink.h"
+#include "cores.h"
+#include "pool_helpers.h"
 
-/* ---- (a) mps_pool_pick_cores on synthetic topologies ---- */
+/* ---- (a) mps_cores_pick on synthetic topologies ---- */
 
 static hwloc_topology_t synth(const char *desc)
 {
@@ -59,7 +61,7 @@ static int pick(hwloc_topology_t t, hwloc_const_bitmap_t set, int lr, int ls, in
 {
 	for (int i = 0; i < n; i++)
 		cores[i] = -7;
-	return mps_pool_pick_cores(t, set, lr, ls, n, cores);
+	return mps_cores_pick(t, set, lr, ls, n, cores);
 }
 
 static void test_pick_whole_machine(void **state)
@@ -216,8 +218,6 @@ static void test_pick_other_shapes(void **state)
 
 /* ---- helpers for the real pool ---- */
 
-static void remove_tmpdir(void);
-
 /* Teardown of every pool test, also when it failed half-way: no test
  * switch, alarm or temporary directory is left for the next test. */
 static int clean_env(void **state)
@@ -235,49 +235,6 @@ static int teardown(void **state)
 	alarm(0);
 	remove_tmpdir();
 	return 0;
-}
-
-static char tmpdir[4096];
-
-static void make_tmpdir(void)
-{
-	const char *base = getenv("MPSEARCH_TEST_TMP");
-	if (!base || !*base)
-		base = "/tmp";
-	mkdir(base, 0777);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pool-XXXXXX", base);
-	assert_non_null(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-	if (!tmpdir[0])
-		return;
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd)) {
-	}
-	tmpdir[0] = 0;
-}
-
-static char *tpath(const char *name)
-{
-	char *p = malloc(4200);
-	snprintf(p, 4200, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void write_file(const char *path, const char *data, size_t n)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	size_t off = 0;
-	while (off < n) {
-		ssize_t k = write(fd, data + off, n - off);
-		assert_true(k > 0);
-		off += (size_t)k;
-	}
-	close(fd);
 }
 
 /* Deterministic text of about n bytes: lines of varied length, some with
@@ -320,15 +277,6 @@ static uint64_t count_lines_with(const char *s, size_t n, const char *w)
 		p = e + 1;
 	}
 	return c;
-}
-
-static struct mps_matcher *lit(const char *pat)
-{
-	const char *pats[] = {pat};
-	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false, false};
-	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
-	assert_non_null(m);
-	return m;
 }
 
 static struct mps_unit file_unit(uint64_t id, const char *path, uint64_t size, uint32_t flags)

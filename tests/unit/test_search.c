@@ -15,6 +15,7 @@
 
 #include "mpsearch/matcher.h"
 #include "mpsearch/search.h"
+#include "pool_helpers.h"
 
 struct rec_sink {
 	struct mps_sink base;
@@ -51,29 +52,13 @@ static void rec_init(struct rec_sink *r)
 
 static char *tmpfile_with(const char *data, size_t n)
 {
-	const char *dir = getenv("MPSEARCH_TEST_TMP");
 	char *path = malloc(4096);
-	snprintf(path, 4096, "%s/search-XXXXXX", dir && *dir ? dir : "/tmp");
-	if (dir && *dir) {
-		char cmd[4200];
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
-		if (system(cmd)) {
-		}
-	}
+	snprintf(path, 4096, "%s/search-XXXXXX", test_tmp_base());
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, n), (ssize_t)n);
 	close(fd);
 	return path;
-}
-
-static struct mps_matcher *lit(const char *pat)
-{
-	const char *pats[] = {pat};
-	struct mps_match_opts o = {(char *const *)pats, 1, MPS_FIXED, false, false, false, false};
-	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
-	assert_non_null(m);
-	return m;
 }
 
 /* The simple reference: selected lines as "N:text|". */

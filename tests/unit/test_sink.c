@@ -14,23 +14,40 @@
 #include "mpsearch/error.h"
 #include "mpsearch/sink.h"
 
-/* Record layout (src/sink.c): kind u8, owned u8, lineno i64, offset u64,
- * len u32, nspans u32, spans, text.  The tests that corrupt blocks write
- * into these fields. */
-#define REC_HEAD 26
-#define OFF_LEN 18
-#define OFF_NSPANS 22
+/* Record layout (src/sink.c), in the codec: a byte kind | owned << 2,
+ * varints zigzag(lineno), offset, len, nspans, per span start and
+ * end - start, then the text.  The tests that corrupt blocks write their
+ * own records with rec(). */
+static size_t varint_len(uint64_t v)
+{
+	unsigned char tmp[MPS_VARINT_MAX];
+	return mps_varint_put(tmp, v);
+}
+
+static uint64_t zz(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* Append a record with the given fields, any of them wrong on purpose;
+ * spans as start, width pairs. */
+static void rec(struct mps_buf *b, unsigned kindbyte, uint64_t zlineno, uint64_t offset,
+		uint64_t len, uint64_t nspans, const uint64_t *sw, size_t nsw, const char *text,
+		size_t tlen)
+{
+	assert_int_equal(mps_buf_append(b, &(unsigned char){(unsigned char)kindbyte}, 1), 0);
+	const uint64_t v[] = {zlineno, offset, len, nspans};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(mps_buf_put_varint(b, v[i]), 0);
+	for (size_t i = 0; i < nsw; i++)
+		assert_int_equal(mps_buf_put_varint(b, sw[i]), 0);
+	assert_int_equal(mps_buf_append(b, text, tlen), 0);
+}
 
 static void buf_check(const struct mps_buf *b)
 {
 	assert_true(b->len <= b->alloc);
 	assert_true((b->data == NULL) == (b->alloc == 0));
-}
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
 }
 
 /* ---- mps_buf ---- */
@@ -211,10 +228,15 @@ static void test_block_round_trip(void **state)
 	assert_true(bs.finished);
 	assert_memory_equal(&bs.summary, &sum, sizeof(sum));
 
-	/* each record is head + 8 per span + text */
+	/* each record is its kind byte, four varints, two per span, the text */
 	size_t want_len = 0;
-	for (size_t i = 0; i < n; i++)
-		want_len += REC_HEAD + 8 * lines[i].nspans + lines[i].len;
+	for (size_t i = 0; i < n; i++) {
+		want_len += 1 + varint_len(zz(lines[i].lineno)) + varint_len(lines[i].offset) +
+			    varint_len(lines[i].len) + varint_len(lines[i].nspans) + lines[i].len;
+		for (size_t k = 0; k < lines[i].nspans; k++)
+			want_len += varint_len(lines[i].spans[k].start) +
+				    varint_len(lines[i].spans[k].end - lines[i].spans[k].start);
+	}
 	assert_int_equal(out.len, want_len);
 
 	struct mps_span *spans = NULL;
@@ -508,45 +530,64 @@ static void test_corrupt_fields(void **state)
 		assert_int_equal(nrec, 2);
 	}
 
-	/* first record: one span, text "alpha foo" (9) */
-	unsigned char *span0 = b + REC_HEAD;
+	/* a record with one span over text "alpha foo" (9), then a good one */
 	struct {
-		uint32_t start, end;
-	} bad_spans[] = {{0, 10}, {9, 10}, {5, 4}, {10, 10}, {UINT32_MAX, UINT32_MAX}, {0, UINT32_MAX}};
+		uint64_t start, width;
+	} bad_spans[] = {{0, 10}, {9, 1}, {10, 0}, {UINT32_MAX, 0}, {0, UINT32_MAX},
+			 {1ull << 32, 0}, {UINT64_MAX, 1}};
 	for (size_t i = 0; i < sizeof(bad_spans) / sizeof(*bad_spans); i++) {
-		memcpy(b, out.data, out.len);
-		put_u32(span0, bad_spans[i].start);
-		put_u32(span0 + 4, bad_spans[i].end);
-		assert_int_equal(decode_all(b, out.len, &nrec), MPS_ECORRUPT);
+		struct mps_buf x = {0};
+		const uint64_t sw[] = {bad_spans[i].start, bad_spans[i].width};
+		rec(&x, 1 | 4, zz(1), 0, 9, 1, sw, 2, "alpha foo", 9);
+		rec(&x, 1, zz(2), 10, 4, 0, NULL, 0, "tail", 4);
+		assert_int_equal(decode_all(x.data, x.len, &nrec), MPS_ECORRUPT);
 		assert_int_equal(nrec, 0);
+		mps_buf_release(&x);
 	}
-	/* the second span of the third record beyond its text (7) */
-	memcpy(b, out.data, out.len);
-	put_u32(b + ends[1] + REC_HEAD + 8 + 4, 8);
-	assert_int_equal(decode_all(b, out.len, &nrec), MPS_ECORRUPT);
-	assert_int_equal(nrec, 2);
+	/* the same with good spans decodes: the record helper is right */
+	{
+		struct mps_buf x = {0};
+		const uint64_t sw[] = {6, 3};
+		rec(&x, 1 | 4, zz(1), 0, 9, 1, sw, 2, "alpha foo", 9);
+		rec(&x, 2, zz(-2), 10, 4, 0, NULL, 0, "tail", 4);
+		assert_int_equal(decode_all(x.data, x.len, &nrec), 0);
+		assert_int_equal(nrec, 2);
+		mps_buf_release(&x);
+	}
 
-	/* lengths that point past the block */
-	uint32_t lens[] = {out.len, UINT32_MAX, UINT32_MAX - 7, (uint32_t)(out.len - REC_HEAD - 8 + 1)};
+	/* lengths and span counts that point past the block, or overflow */
+	const uint64_t lens[] = {out.len, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX, 10};
 	for (size_t i = 0; i < sizeof(lens) / sizeof(*lens); i++) {
-		memcpy(b, out.data, out.len);
-		put_u32(b + OFF_LEN, lens[i]);
-		assert_int_equal(decode_all(b, out.len, &nrec), MPS_ECORRUPT);
-		memcpy(b, out.data, out.len);
-		put_u32(b + OFF_NSPANS, lens[i]);
-		assert_int_equal(decode_all(b, out.len, &nrec), MPS_ECORRUPT);
+		struct mps_buf x = {0};
+		rec(&x, 1, zz(1), 0, lens[i], 0, NULL, 0, "alpha foo", 9);
+		assert_int_equal(decode_all(x.data, x.len, &nrec), MPS_ECORRUPT);
+		mps_buf_release(&x);
+		x = (struct mps_buf){0};
+		rec(&x, 1, zz(1), 0, 9, lens[i], NULL, 0, "alpha foo", 9);
+		assert_int_equal(decode_all(x.data, x.len, &nrec), MPS_ECORRUPT);
+		mps_buf_release(&x);
 	}
-	/* nspans * 8 that wraps a 32-bit multiply */
-	memcpy(b, out.data, out.len);
-	put_u32(b + OFF_NSPANS, 0x20000001u);
-	assert_int_equal(decode_all(b, out.len, &nrec), MPS_ECORRUPT);
+	/* a varint wider than 64 bits */
+	{
+		struct mps_buf x = {0};
+		unsigned char wide[] = {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+		assert_int_equal(mps_buf_append(&x, wide, sizeof(wide)), 0);
+		rec(&x, 1, 0, 0, 0, 0, NULL, 0, "", 0);
+		assert_int_equal(decode_all(x.data, x.len, &nrec), MPS_ECORRUPT);
+		mps_buf_release(&x);
+	}
 
 	/* a length that swallows the following records exactly still decodes
 	 * as one record (the format has no checksum), and never reads out */
-	memcpy(b, out.data, out.len);
-	put_u32(b + OFF_LEN, (uint32_t)(out.len - REC_HEAD - 8));
-	assert_int_equal(decode_all(b, out.len, &nrec), 0);
-	assert_int_equal(nrec, 1);
+	{
+		struct mps_buf x = {0};
+		rec(&x, 1, zz(1), 0, 9 + 6, 0, NULL, 0, "alpha foo", 9);
+		rec(&x, 1, zz(2), 10, 1, 0, NULL, 0, "t", 1);
+		assert_int_equal(x.len, 5 + 9 + 6); /* the second record is 6 bytes */
+		assert_int_equal(decode_all(x.data, x.len, &nrec), 0);
+		assert_int_equal(nrec, 1);
+		mps_buf_release(&x);
+	}
 
 	/* a position past the end */
 	struct mps_span *spans = NULL;
@@ -603,7 +644,6 @@ static void test_corrupt_random(void **state)
 static void test_summary_wire(void **state)
 {
 	(void)state;
-	assert_int_equal(MPS_SUMMARY_WIRE, 37);
 	const struct mps_unit_summary cases[] = {
 		{0},
 		{.lines = 1, .selected = 2, .matches = 3, .bytes = 4, .err = 0, .binary = 0},
@@ -617,15 +657,23 @@ static void test_summary_wire(void **state)
 		{.binary = 1, .nonascii = 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		unsigned char w[MPS_SUMMARY_WIRE + 2];
+		unsigned char w[MPS_SUMMARY_MAX + 2];
 		memset(w, 0xee, sizeof(w));
-		mps_summary_encode(&cases[i], w);
-		/* exactly MPS_SUMMARY_WIRE bytes written */
-		assert_int_equal(w[MPS_SUMMARY_WIRE], 0xee);
-		assert_int_equal(w[MPS_SUMMARY_WIRE + 1], 0xee);
+		size_t n = mps_summary_encode(&cases[i], w);
+		/* at most MPS_SUMMARY_MAX bytes, and put appends the same */
+		assert_true(n >= 6 && n <= MPS_SUMMARY_MAX);
+		assert_int_equal(w[n], 0xee);
+		struct mps_buf b = {0};
+		assert_int_equal(mps_summary_put(&b, &cases[i]), 0);
+		assert_int_equal(b.len, n);
+		assert_memory_equal(b.data, w, n);
+		mps_buf_release(&b);
 		struct mps_unit_summary s;
 		memset(&s, 0x77, sizeof(s));
-		mps_summary_decode(w, &s);
+		struct mps_cursor r = {.p = w, .len = n};
+		mps_summary_decode(&r, &s);
+		assert_false(r.bad);
+		assert_int_equal(r.pos, n);
 		assert_true(s.lines == cases[i].lines);
 		assert_true(s.selected == cases[i].selected);
 		assert_true(s.matches == cases[i].matches);
@@ -633,25 +681,34 @@ static void test_summary_wire(void **state)
 		assert_int_equal(s.err, cases[i].err);
 		assert_int_equal(s.binary, cases[i].binary);
 		assert_int_equal(s.nonascii, cases[i].nonascii);
+		/* cut short anywhere: bad, never a read past the end */
+		for (size_t k = 0; k < n; k++) {
+			struct mps_cursor c = {.p = w, .len = k};
+			mps_summary_decode(&c, &s);
+			assert_true(c.bad);
+		}
 	}
-	/* little-endian, fixed layout: lines at 0, err at 32, binary at 36 */
+	/* the codec's varints: lines first, err as its 32 bits, flags last */
 	struct mps_unit_summary s = {.lines = 0x0102, .err = -2, .binary = 1};
-	unsigned char w[MPS_SUMMARY_WIRE];
-	mps_summary_encode(&s, w);
-	assert_int_equal(w[0], 0x02);
-	assert_int_equal(w[1], 0x01);
-	assert_int_equal(w[32], 0xfe);
-	assert_int_equal(w[35], 0xff);
-	assert_int_equal(w[36], 1);
-	/* any bit but bit 1 (nonascii) on the wire reads as binary */
-	w[36] = 0x80;
-	mps_summary_decode(w, &s);
-	assert_int_equal(s.binary, 1);
-	assert_int_equal(s.nonascii, 0);
-	w[36] = 2;
-	mps_summary_decode(w, &s);
+	unsigned char w[MPS_SUMMARY_MAX];
+	size_t n = mps_summary_encode(&s, w);
+	assert_int_equal(n, 2 + 1 + 1 + 1 + 5 + 1);
+	assert_int_equal(w[0], 0x82);
+	assert_int_equal(w[1], 0x02);
+	assert_int_equal(w[5], 0xfe);
+	assert_int_equal(w[9], 0x0f);
+	assert_int_equal(w[10], 1);
+	/* nonascii is bit 1 of the flags; a flag it does not know is bad */
+	w[10] = 2;
+	struct mps_cursor r = {.p = w, .len = n};
+	mps_summary_decode(&r, &s);
+	assert_false(r.bad);
 	assert_int_equal(s.binary, 0);
 	assert_int_equal(s.nonascii, 1);
+	w[10] = 4;
+	r = (struct mps_cursor){.p = w, .len = n};
+	mps_summary_decode(&r, &s);
+	assert_true(r.bad);
 }
 
 int main(void)
