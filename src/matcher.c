@@ -91,7 +91,7 @@ static int append_str(struct mps_buf *b, const char *s)
 /* The expressions of every pattern, in PCRE syntax for PCRE2 and
  * Vectorscan: each pattern is read and checked on its own (a set is never
  * a textual join of the user's text).  unicode: written for PCRE2_UTF. */
-static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
+static int build_exprs(const struct mps_match_opts *o, bool unicode, bool ml, char **ex,
 		       unsigned *flags, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->npatterns; i++) {
@@ -103,6 +103,9 @@ static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
 			rc = mps_rx_literal(p, strlen(p), unicode, &b, &flags[i]);
 		else if (o->syntax == MPS_PCRE)
 			rc = append_str(&b, p);
+		else if (ml)
+			rc = mps_rx_translate_ml(p, strlen(p), o->syntax == MPS_BASIC, unicode,
+						 o->ignore_case, &b, &flags[i], err, errlen);
 		else
 			rc = mps_rx_translate(p, strlen(p), o->syntax == MPS_BASIC, unicode,
 					      o->ignore_case, o->null_data, &b, &flags[i], err, errlen);
@@ -157,6 +160,32 @@ static int check_each(const struct mps_match_opts *o, char **ex, uint32_t fl, ch
 	return 0;
 }
 
+/* Every pattern in one alternation, wrapped for -x, or for -w with
+ * lookarounds; 0 or -ENOMEM (b released). */
+static int join_exprs(const struct mps_match_opts *o, char **ex, bool lookaround_word,
+		      struct mps_buf *b)
+{
+	int rc = 0;
+	if (o->line)
+		rc = append_str(b, "^(?:");
+	else if (lookaround_word)
+		rc = append_str(b, "(?<!\\w)(?:");
+	for (size_t i = 0; !rc && i < o->npatterns; i++) {
+		rc = append_str(b, i ? "|(?:" : "(?:");
+		if (!rc)
+			rc = append_str(b, ex[i]);
+		if (!rc)
+			rc = append_str(b, ")");
+	}
+	if (!rc && o->line)
+		rc = append_str(b, ")$");
+	else if (!rc && lookaround_word)
+		rc = append_str(b, ")(?!\\w)");
+	if (rc)
+		mps_buf_release(b);
+	return rc;
+}
+
 static int compile_pcre(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
 			bool unicode, bool backref, bool lookaround_word, char *err, size_t errlen)
 {
@@ -165,25 +194,9 @@ static int compile_pcre(struct mps_matcher *m, const struct mps_match_opts *o, c
 	if (rc)
 		return rc;
 	struct mps_buf b = {0};
-	if (o->line)
-		rc = append_str(&b, "^(?:");
-	else if (lookaround_word)
-		rc = append_str(&b, "(?<!\\w)(?:");
-	for (size_t i = 0; !rc && i < o->npatterns; i++) {
-		rc = append_str(&b, i ? "|(?:" : "(?:");
-		if (!rc)
-			rc = append_str(&b, ex[i]);
-		if (!rc)
-			rc = append_str(&b, ")");
-	}
-	if (!rc && o->line)
-		rc = append_str(&b, ")$");
-	else if (!rc && lookaround_word)
-		rc = append_str(&b, ")(?!\\w)");
-	if (rc) {
-		mps_buf_release(&b);
+	rc = join_exprs(o, ex, lookaround_word, &b);
+	if (rc)
 		return rc;
-	}
 	int ec;
 	PCRE2_SIZE eo;
 	m->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, fl, &ec, &eo, NULL);
@@ -304,6 +317,53 @@ static void compile_edb(struct mps_matcher *m, const struct mps_match_opts *o, c
 	free(ids);
 }
 
+/* -P: can the pattern match a '\n'?  (A guess on its text, on the safe
+ * side: an escape or class that may take one.) */
+static bool pcre_may_match_nl(const char *p)
+{
+	static const char *const hints[] = {
+		"\\n", "\\s", "\\S", "\\W", "\\D", "\\H", "\\v", "\\R", "\\x0a", "\\x0A",
+		"\\x{a", "\\x{A", "\\x{0", "\\012", "\\P", "\\p", "\\X", "\\C", "[^", "(?s", "\n",
+	};
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(p, hints[i]))
+			return true;
+	return false;
+}
+
+/* --multiline: m->mre, the patterns as one PCRE2 expression in which
+ * '\n' may match, when one of them can match it (as ripgrep, which
+ * searches line by line otherwise).  ex: the line matcher's expressions,
+ * for the comparison. */
+static int compile_ml(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
+		      bool unicode, char *err, size_t errlen)
+{
+	size_t n = o->npatterns;
+	char **mx = calloc(n, sizeof(*mx));
+	unsigned *fl = calloc(n, sizeof(*fl));
+	int rc = mx && fl ? build_exprs(o, unicode, true, mx, fl, err, errlen) : -ENOMEM;
+	bool nl = false;
+	for (size_t i = 0; !rc && i < n; i++)
+		nl |= o->syntax == MPS_PCRE ? pcre_may_match_nl(mx[i]) : strcmp(mx[i], ex[i]) != 0;
+	struct mps_buf b = {0};
+	if (!rc && nl)
+		rc = join_exprs(o, mx, o->word && !o->line, &b);
+	if (!rc && nl) {
+		int ec;
+		PCRE2_SIZE eo;
+		m->mre = pcre2_compile((PCRE2_SPTR)b.data, b.len, pcre_flags(o, unicode), &ec, &eo,
+				       NULL);
+		if (!m->mre)
+			rc = pcre_error(ec, err, errlen);
+		else
+			pcre2_jit_compile(m->mre, PCRE2_JIT_COMPLETE);
+	}
+	mps_buf_release(&b);
+	free_exprs(mx, n);
+	free(fl);
+	return rc;
+}
+
 struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, size_t errlen)
 {
 	struct mps_matcher *m = calloc(1, sizeof(*m));
@@ -324,7 +384,7 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	}
 	/* Read every pattern as bytes first; in a UTF-8 locale, what means
 	 * something else on characters is compiled for PCRE2_UTF. */
-	rc = build_exprs(o, false, ex, fl, err, errlen);
+	rc = build_exprs(o, false, false, ex, fl, err, errlen);
 	if (rc)
 		goto done;
 	unsigned any = 0;
@@ -340,7 +400,7 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	if (unicode) {
 		for (size_t i = 0; i < n; i++)
 			free(ex[i]), ex[i] = NULL;
-		rc = build_exprs(o, true, ex, fl, err, errlen);
+		rc = build_exprs(o, true, false, ex, fl, err, errlen);
 		if (rc)
 			goto done;
 	}
@@ -370,6 +430,9 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 		m->whole = o->syntax != MPS_PCRE;
 		m->confirm = m->word_check;
 	}
+	if (o->multiline && o->syntax != MPS_FIXED && !o->null_data &&
+	    (rc = compile_ml(m, o, ex, unicode, err, errlen)))
+		goto done;
 	if (o->syntax == MPS_FIXED && n == 1 && !o->ignore_case && !o->line) {
 		m->litlen = strlen(o->patterns[0]);
 		if (!(m->lit = strdup(o->patterns[0])))
@@ -394,6 +457,7 @@ void mps_matcher_free(struct mps_matcher *m)
 	hs_free_database(m->edb);
 	pcre2_code_free(m->re);
 	pcre2_code_free(m->dre);
+	pcre2_code_free(m->mre);
 	free(m->lit);
 	free(m);
 }
@@ -706,4 +770,26 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 		p = b.resume;
 	}
 	return 0;
+}
+
+bool mps_matcher_multiline(const struct mps_matcher *m)
+{
+	return m && m->mre;
+}
+
+int mps_matcher_find(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *buf,
+		     size_t len, size_t from, bool eof, struct mps_span *out)
+{
+	if (!m->mre || from > len)
+		return 0;
+	int r = pcre2_match(m->mre, (PCRE2_SPTR)buf, len, from, eof ? 0 : PCRE2_NOTEOL, s->md,
+			    s->mctx);
+	if (r == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (r < 0)
+		return mps_matcher_pcre_fail(r);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	out->start = ov[0];
+	out->end = ov[1];
+	return 1;
 }

@@ -29,6 +29,8 @@ struct mps_matcher {
 	pcre2_code *re;      /* every pattern in one alternation (wrapped for -x,
 			      * and for -P -w); K_PCRE finds lines with it, and
 			      * it gives the match spans */
+	pcre2_code *mre;     /* --multiline: the patterns, '\n' may match; NULL
+			      * when none of them can match one */
 	pcre2_code *dre;     /* re without PCRE2_MATCH_INVALID_UTF, which
 			      * pcre2_dfa_match does not take (UTF-8 lines) */
 	bool per_line;       /* K_HS: a pattern can match the empty string */

@@ -112,6 +112,13 @@ enum opt_id {
 	OPT_DEVICES,
 	OPT_NO_BINARY,
 	OPT_BINARY_FILES,
+	OPT_COLUMN,
+	OPT_NO_COLUMN,
+	OPT_VIMGREP,
+	OPT_HEADING,
+	OPT_NO_HEADING,
+	OPT_COUNT_MATCHES,
+	OPT_MULTILINE,
 };
 
 struct opt_spec {
@@ -183,6 +190,13 @@ static const struct opt_spec opt_table[] = {
 	{ "devices", 'D', ARG_REQUIRED, OPT_DEVICES },
 	{ NULL, 'I', ARG_NONE, OPT_NO_BINARY },
 	{ "binary-files", 0, ARG_REQUIRED, OPT_BINARY_FILES },
+	{ "column", 0, ARG_NONE, OPT_COLUMN },
+	{ "no-column", 0, ARG_NONE, OPT_NO_COLUMN },
+	{ "vimgrep", 0, ARG_NONE, OPT_VIMGREP },
+	{ "heading", 0, ARG_NONE, OPT_HEADING },
+	{ "no-heading", 0, ARG_NONE, OPT_NO_HEADING },
+	{ "count-matches", 0, ARG_NONE, OPT_COUNT_MATCHES },
+	{ "multiline", 0, ARG_NONE, OPT_MULTILINE },
 };
 
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
@@ -709,6 +723,13 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 		else
 			o->output_file = arg;
 		break;
+	case OPT_COLUMN: o->column = true; break;
+	case OPT_NO_COLUMN: o->column = false; break;
+	case OPT_VIMGREP: o->vimgrep = true; break;
+	case OPT_HEADING: o->heading = true; break;
+	case OPT_NO_HEADING: o->heading = false; break;
+	case OPT_COUNT_MATCHES: p->count = o->count_matches = true; break;
+	case OPT_MULTILINE: o->multiline = true; break;
 	case OPT_HELP: p->help = true; break;
 	case OPT_VERSION: p->version = true; break;
 	}
@@ -996,6 +1017,17 @@ const char *mps_opts_usage(void)
 "  -q, --quiet, --silent      print nothing, exit 0 at the first selected line\n"
 "      --json                 print results as JSON Lines (like rg --json)\n"
 "  -o, --only-matching        print only the matched parts of lines\n"
+"      --count-matches        like -c, but count matches, not lines\n"
+"      --column               print the column (1-based, in bytes) of the first\n"
+"                             match after the line number (each match's with -o)\n"
+"      --no-column            do not print columns (default)\n"
+"      --vimgrep              print each match on its own line as\n"
+"                             FILE:LINE:COLUMN:TEXT (the whole line)\n"
+"      --heading              print the file name above each file's lines\n"
+"      --no-heading           print the file name on each line (default)\n"
+"      --multiline            with -E or -P, let a match span lines ('\\n' in the\n"
+"                             pattern matches a newline); the lines it touches\n"
+"                             are printed; no short option (-U is grep's)\n"
 "  -m, --max-count=NUM        stop after NUM selected lines in each file\n"
 "  -A, --after-context=NUM    print NUM lines of context after each line\n"
 "  -B, --before-context=NUM   print NUM lines of context before each line\n"

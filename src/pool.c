@@ -955,7 +955,7 @@ static ssize_t recv_fd(int sock, void *msg, size_t len, int *fd)
 }
 
 /* ---- patterns that come after the pool was made ----
- * In a memfd: u32 syntax, u8 ignore_case, word, line, 0, u64 count, then
+ * In a memfd: u32 syntax, u8 ignore_case, word, line, multiline, u64 count, then
  * per pattern u64 length and the bytes. */
 
 static int put_bytes(int fd, const void *v, size_t n)
@@ -966,7 +966,7 @@ static int put_bytes(int fd, const void *v, size_t n)
 static int match_opts_write(int fd, const struct mps_match_opts *mo)
 {
 	uint32_t syn = (uint32_t)mo->syntax;
-	unsigned char fl[4] = {mo->ignore_case, mo->word, mo->line, 0};
+	unsigned char fl[4] = {mo->ignore_case, mo->word, mo->line, mo->multiline};
 	uint64_t n = mo->npatterns;
 	int rc = put_bytes(fd, &syn, 4);
 	if (!rc)
@@ -1012,7 +1012,8 @@ static int matcher_from(struct mps_pool *p, int fd)
 	}
 	if (pat && i == n) {
 		struct mps_match_opts mo = {.patterns = pat, .npatterns = n, .syntax = (enum mps_syntax)syn,
-					    .ignore_case = b[4], .word = b[5], .line = b[6]};
+					    .ignore_case = b[4], .word = b[5], .line = b[6],
+					    .multiline = b[7]};
 		char err[256];
 		p->o.matcher = mps_matcher_new(&mo, err, sizeof(err)); /* the zygote's until it exits */
 		rc = p->o.matcher ? 0 : errno == EINVAL ? MPS_EPATTERN : -errno;

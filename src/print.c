@@ -48,6 +48,13 @@ struct mps_printer *mps_printer_new(const struct mps_print_opts *o, int fd, cons
 	if (!p)
 		return NULL;
 	p->o = *o;
+	if (o->vimgrep) { /* ripgrep: --vimgrep implies these */
+		p->o.column = p->o.line_number = true;
+		p->o.heading = false;
+	}
+	if (o->column)
+		p->o.line_number = true;
+	p->o.heading = p->o.heading && p->o.with_filename && o->output == MPS_OUT_LINES;
 	if (d)
 		p->d = *d;
 	p->fd = fd;
@@ -81,6 +88,17 @@ void mps_printer_totals(const struct mps_printer *p, struct mps_totals *t)
 }
 
 /* ---- the records of a file, in order ---- */
+
+int64_t print_rec_extra(const struct mps_printer *p, const struct mps_line *l)
+{
+	int64_t n = 0;
+	const char *at = l->text, *end = l->text + l->len;
+	while (p->o.multiline && (at = memchr(at, '\n', (size_t)(end - at)))) {
+		at++;
+		n++;
+	}
+	return n;
+}
 
 int print_rec_next(struct mps_printer *p, struct print_rec_it *it, struct mps_line *l, int64_t *abs,
 		    bool *sel)
@@ -125,9 +143,10 @@ int print_rec_next(struct mps_printer *p, struct print_rec_it *it, struct mps_li
 			}
 			s = false; /* trailing context after the last allowed line */
 		}
+		int64_t z = a + print_rec_extra(p, l);
 		if (s && ++it->nsel == (uint64_t)p->o.max_count)
-			it->mline = a;
-		it->last = a;
+			it->mline = z;
+		it->last = z;
 		*abs = a;
 		*sel = s;
 		return 1;
@@ -183,10 +202,114 @@ int print_spill_failed(struct mps_printer *p, int err)
 
 /* ---- one whole file ---- */
 
+/* The records of a file, in the standard format or as JSON. */
+static int print_records(struct mps_printer *p, const struct mps_unit *u, const char *path,
+			 bool nonascii, uint64_t selected, uint64_t matches, uint64_t bytes)
+{
+	bool json = p->o.output == MPS_OUT_JSON;
+	bool ctx = (p->o.context || p->o.before > 0 || p->o.after > 0) && !p->o.no_group_sep;
+	int rc = 0;
+	if (p->o.max_count == 0)
+		return rc; /* grep -m 0 prints nothing, context included */
+	p->width = p->o.initial_tab ? tab_width(p, u) : 0;
+	if (p->o.heading) {
+		p->head_path = path; /* printed before the first line */
+		p->printed_any = false; /* no "--" between files */
+	}
+	uint64_t printed_matches = 0, jlines = 0;
+	p->json.len = 0;
+	struct print_rec_it it = {.last = INT64_MIN, .mline = -1};
+	struct mps_line l;
+	int64_t abs, prev = INT64_MIN;
+	bool sel;
+	int r;
+	bool enc = false;
+	if (!json && p->o.utf8 && !p->o.text && nonascii) {
+		/* a line with an encoding error: grep's way (see below) */
+		while ((r = print_rec_next(p, &it, &l, &abs, &sel)) == 1 && !print_line_bad(p, &l, sel))
+			;
+		if (r < 0)
+			return r;
+		enc = r == 1;
+		if (enc)
+			rc = print_encoding_errors(p, path, ctx, &printed_matches);
+		it = (struct print_rec_it){.last = INT64_MIN, .mline = -1};
+	}
+	while (!enc && !rc && (r = print_rec_next(p, &it, &l, &abs, &sel)) == 1) {
+		if (!json && ctx && p->printed_any && abs != prev + 1)
+			rc = print_group_sep(p);
+		if (rc)
+			break;
+		if (sel)
+			printed_matches += l.nspans;
+		if (json) {
+			rc = print_json_line(p, path, &l, abs, sel);
+			jlines++;
+		} else {
+			rc = print_line(p, path, &l, abs, sel);
+		}
+		prev = abs + print_rec_extra(p, &l);
+	}
+	if (!enc && !rc && r < 0)
+		rc = r;
+	p->t.matches += p->o.only_matching || json || p->o.color ? printed_matches : matches;
+	if (json && !rc && jlines)
+		rc = print_json_file(p, path, selected, bytes, printed_matches);
+	p->head_path = NULL;
+	return rc;
+}
+
+/* -q, -c and -l/-L: what a file's summary says.  1: -q is done. */
+static int print_short(struct mps_printer *p, const char *path, uint64_t selected,
+		       uint64_t matches, int err)
+{
+	int rc = 0;
+	/* ripgrep: --count-matches, and -c with --multiline, count matches
+	 * (but -v's lines) */
+	uint64_t count = (p->o.count_matches || p->o.multiline) && !p->o.invert ? matches : selected;
+	switch (p->o.output) {
+	case MPS_OUT_QUIET:
+		if (selected) {
+			p->quiet_done = true;
+			p->t.matches += matches;
+			return 1;
+		}
+		return 0;
+	case MPS_OUT_COUNT:
+		p->t.matches += matches;
+		if (!selected)
+			return 0;
+		if (p->o.with_filename) {
+			rc = print_path(p, path);
+			if (!rc)
+				rc = p->o.null ? print_put(p, "", 1) : print_sep(p, ':');
+		}
+		if (!rc) {
+			char num[32];
+			snprintf(num, sizeof(num), "%llu\n", (unsigned long long)count);
+			rc = print_puts(p, num);
+		}
+		return rc;
+	case MPS_OUT_FILES_WITH:
+	case MPS_OUT_FILES_WITHOUT:
+		p->t.matches += matches;
+		if ((selected > 0) != (p->o.output == MPS_OUT_FILES_WITH) || err)
+			return 0;
+		p->t.listed++;
+		rc = print_path(p, path);
+		if (!rc)
+			rc = print_put(p, p->o.null ? "" : "\n", 1);
+		return rc;
+	case MPS_OUT_LINES:
+	case MPS_OUT_JSON:
+		break;
+	}
+	return rc;
+}
+
 static int process_file(struct mps_printer *p, const struct mps_unit *u)
 {
 	const char *path = display_path(p, u);
-	int rc = 0;
 	bool binary = false, nonascii = false;
 	int err = 0;
 	uint64_t selected = 0, matches = 0, bytes = 0;
@@ -224,44 +347,8 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		p->t.files_matched++;
 	p->t.selected += selected;
 
-	switch (p->o.output) {
-	case MPS_OUT_QUIET:
-		if (selected) {
-			p->quiet_done = true;
-			p->t.matches += matches;
-			return 1;
-		}
-		return 0;
-	case MPS_OUT_COUNT:
-		p->t.matches += matches;
-		if (!selected)
-			return 0;
-		if (p->o.with_filename) {
-			rc = print_path(p, path);
-			if (!rc)
-				rc = p->o.null ? print_put(p, "", 1) : print_sep(p, ':');
-		}
-		if (!rc) {
-			char n[32];
-			snprintf(n, sizeof(n), "%llu\n", (unsigned long long)selected);
-			rc = print_puts(p, n);
-		}
-		return rc;
-	case MPS_OUT_FILES_WITH:
-	case MPS_OUT_FILES_WITHOUT:
-		p->t.matches += matches;
-		if ((selected > 0) != (p->o.output == MPS_OUT_FILES_WITH) || err)
-			return 0;
-		p->t.listed++;
-		rc = print_path(p, path);
-		if (!rc)
-			rc = print_put(p, p->o.null ? "" : "\n", 1);
-		return rc;
-	case MPS_OUT_LINES:
-	case MPS_OUT_JSON:
-		break;
-	}
-
+	if (p->o.output != MPS_OUT_LINES && p->o.output != MPS_OUT_JSON)
+		return print_short(p, path, selected, matches, err);
 	if (binary && !p->o.text) {
 		/* grep: no line of a binary file, a note when one was selected */
 		p->t.matches += matches;
@@ -270,51 +357,7 @@ static int process_file(struct mps_printer *p, const struct mps_unit *u)
 		p->printed_any = true; /* grep: the next group gets a "--" */
 		return print_note_binary(p, path);
 	}
-	bool json = p->o.output == MPS_OUT_JSON;
-	bool ctx = (p->o.context || p->o.before > 0 || p->o.after > 0) && !p->o.no_group_sep;
-	if (p->o.max_count == 0)
-		return rc; /* grep -m 0 prints nothing, context included */
-	p->width = p->o.initial_tab ? tab_width(p, u) : 0;
-	uint64_t printed_matches = 0, jlines = 0;
-	p->json.len = 0;
-	struct print_rec_it it = {.last = INT64_MIN, .mline = -1};
-	struct mps_line l;
-	int64_t abs, prev = INT64_MIN;
-	bool sel;
-	int r;
-	bool enc = false;
-	if (!json && p->o.utf8 && !p->o.text && nonascii) {
-		/* a line with an encoding error: grep's way (see below) */
-		while ((r = print_rec_next(p, &it, &l, &abs, &sel)) == 1 && !print_line_bad(p, &l, sel))
-			;
-		if (r < 0)
-			return r;
-		enc = r == 1;
-		if (enc)
-			rc = print_encoding_errors(p, path, ctx, &printed_matches);
-		it = (struct print_rec_it){.last = INT64_MIN, .mline = -1};
-	}
-	while (!enc && !rc && (r = print_rec_next(p, &it, &l, &abs, &sel)) == 1) {
-		if (!json && ctx && p->printed_any && abs != prev + 1)
-			rc = print_group_sep(p);
-		if (rc)
-			break;
-		if (sel)
-			printed_matches += l.nspans;
-		if (json) {
-			rc = print_json_line(p, path, &l, abs, sel);
-			jlines++;
-		} else {
-			rc = print_line(p, path, &l, abs, sel);
-		}
-		prev = abs;
-	}
-	if (!enc && !rc && r < 0)
-		rc = r;
-	p->t.matches += p->o.only_matching || json || p->o.color ? printed_matches : matches;
-	if (json && !rc && jlines)
-		rc = print_json_file(p, path, selected, bytes, printed_matches);
-	return rc;
+	return print_records(p, u, path, nonascii, selected, matches, bytes);
 }
 
 int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsigned char *block,

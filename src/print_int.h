@@ -50,6 +50,8 @@ struct mps_printer {
 	struct mps_buf back; /* a spilled part read back */
 	bool quiet_done;
 	int width;           /* -T: numbers are padded to this width */
+	const char *head_path; /* --heading: printed before the file's first line */
+	bool headed;         /* --heading: a file's path was printed */
 };
 
 #define C_FILE "\33[35m\33[K"
@@ -85,11 +87,14 @@ int print_colored(struct mps_printer *p /* in, out */, const char *color /* in *
 int print_path(struct mps_printer *p /* in, out */, const char *path /* in */);
 int print_number(struct mps_printer *p /* in, out */, uint64_t v, char sep);
 int print_prefix(struct mps_printer *p /* in, out */, const char *path /* in */, int64_t lineno,
-		 uint64_t offset, char sep, bool empty);
+		 uint64_t col, uint64_t offset, char sep, bool empty);
 int print_group_sep(struct mps_printer *p /* in, out */);
 /* One record (a line, selected or context) in the standard format. */
 int print_line(struct mps_printer *p /* in, out */, const char *path /* in */,
 	       const struct mps_line *l /* in */, int64_t lineno, bool selected);
+/* The same in ripgrep's way, for --column, --vimgrep and --multiline. */
+int print_record(struct mps_printer *p /* in, out */, const char *path /* in */,
+		 const struct mps_line *l /* in */, int64_t lineno, bool selected);
 /* "FILE: binary file matches" on standard error, after what was printed. */
 int print_note_binary(struct mps_printer *p /* in, out */, const char *path /* in */);
 
@@ -113,6 +118,8 @@ int print_encoding_errors(struct mps_printer *p /* in, out */, const char *path 
 			  bool ctx, uint64_t *printed_matches /* in, out */);
 
 /* print.c */
+/* The lines a record holds after its first (with --multiline). */
+int64_t print_rec_extra(const struct mps_printer *p /* in */, const struct mps_line *l /* in */);
 /* 1 and the next record, 0 at the end, or <0. */
 int print_rec_next(struct mps_printer *p /* in, out */, struct print_rec_it *it /* in, out */,
 		   struct mps_line *l /* out */, int64_t *abs /* out */, bool *sel /* out */);

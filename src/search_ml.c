@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* --multiline: the owned lines of a unit searched as one text, as ripgrep's
+ * -U does, so that a match may run across lines.
+ *
+ * The text is the whole input, or for a part of a split file the part and
+ * MPS_PLAN_ML_OVERLAP bytes on each side of it: the bytes after let a
+ * match that starts in the part end past it, the bytes before let the
+ * matches line up with the ones the previous part finds (leftmost-first
+ * matching started that far back has found its footing).  Matches on
+ * lines that touch make one group, printed as one record of its lines; a
+ * part owns the groups whose first line it owns (the owner rule of a line
+ * search, applied to groups), so each group is printed once.  A match
+ * longer than the overlap across a part's end is cut there: the bound. */
+#include <errno.h>
+#include <string.h>
+
+#include "mpsearch/error.h"
+#include "mpsearch/plan.h"
+#include "search_int.h"
+#include "util.h"
+
+/* The start of the line that holds pos. */
+static size_t line_start(const char *buf, size_t pos)
+{
+	const char *nl = pos ? memrchr(buf, '\n', pos) : NULL;
+	return nl ? (size_t)(nl - buf) + 1 : 0;
+}
+
+/* Where the search goes on after match m (past an empty one by a
+ * character, so that it moves). */
+static size_t after_match(const char *buf, size_t len, const struct mps_span *m)
+{
+	if (m->end > m->start)
+		return m->end;
+	size_t p = m->end + 1;
+	while (p < len && ((unsigned char)buf[p] & 0xc0) == 0x80)
+		p++;
+	return p;
+}
+
+/* A group of matches on lines that touch (ripgrep's: the next match starts
+ * on the group's last line or on the line after it): its lines [ls, le)
+ * (le at the last one's '\n' or at the end of the text), its matches in
+ * s->spans. */
+struct group {
+	size_t ls, le, n;
+};
+
+static int group_add(struct run *r, struct group *g, const struct mps_span *m, size_t len)
+{
+	struct mps_searcher *s = r->s;
+	if (MPS_GROW(s->spans, g->n + 1, s->spcap))
+		return -ENOMEM;
+	s->spans[g->n++] = *m;
+	size_t last = m->end > m->start ? m->end - 1 : m->start;
+	if (last >= len)
+		last = len ? len - 1 : 0;
+	size_t le = r->s->buf[last] == '\n' ? last : search_line_end(r, last, len);
+	if (le > g->le || g->n == 1)
+		g->le = le;
+	return 0;
+}
+
+/* Hand a group to the line machinery as one selected record, its spans
+ * made offsets in it (cut at its end).  0, STOP or <0. */
+static int group_out(struct run *r, const struct group *g, bool owned)
+{
+	struct mps_span *v = r->s->spans;
+	for (size_t i = 0; i < g->n; i++) { /* (a final '\n' is no part of the text) */
+		v[i].start = (v[i].start < g->le ? v[i].start : g->le) - g->ls;
+		v[i].end = (v[i].end < g->le ? v[i].end : g->le) - g->ls;
+	}
+	if (owned)
+		r->sum.matches += g->n;
+	r->pre = v;
+	r->npre = g->n;
+	int rc = search_selected(r, g->ls, g->le, owned);
+	r->pre = NULL;
+	return rc;
+}
+
+/* Read the text: to the end of the input, or to the overlap past the
+ * range's end.  Its length in *len, whether it ends the input in *eof. */
+static int read_text(struct run *r, size_t *len, bool *eof)
+{
+	uint64_t lim = r->end > UINT64_MAX - MPS_PLAN_ML_OVERLAP ? UINT64_MAX
+								 : r->end + MPS_PLAN_ML_OVERLAP;
+	while (!r->eof && r->boff + r->len < lim && !search_binary_stop(r)) {
+		int rc = search_read(r);
+		if (rc)
+			return rc;
+	}
+	*len = r->len;
+	*eof = r->eof;
+	if (r->boff + r->len > lim) {
+		*len = (size_t)(lim - r->boff);
+		*eof = false;
+	}
+	return 0;
+}
+
+/* The next group from *pos on (its first match in *next when found before;
+ * *have says so).  1 with a group, 0 at the end, or <0. */
+static int next_group(struct run *r, size_t len, bool eof, size_t *pos, struct mps_span *next,
+		      bool *have, struct group *g)
+{
+	struct mps_searcher *s = r->s;
+	int f = *have ? 1 : mps_matcher_find(s->m, s->ms, s->buf, len, *pos, eof, next);
+	*have = false;
+	if (f <= 0)
+		return f;
+	*g = (struct group){.ls = line_start(s->buf, next->start)};
+	int rc = group_add(r, g, next, len);
+	for (*pos = after_match(s->buf, len, next); !rc;) {
+		f = mps_matcher_find(s->m, s->ms, s->buf, len, *pos, eof, next);
+		if (f <= 0)
+			return f < 0 ? f : 1;
+		if (line_start(s->buf, next->start) > g->le + 1) {
+			*have = true; /* the next group's first match */
+			return 1;
+		}
+		rc = group_add(r, g, next, len);
+		*pos = after_match(s->buf, len, next);
+	}
+	return rc;
+}
+
+int search_multiline(struct run *r)
+{
+	size_t len, own, pos = 0, gap = r->scan;
+	bool eof, have = false;
+	int rc = read_text(r, &len, &eof);
+	if (rc || search_binary_stop(r))
+		return rc;
+	/* the owned lines: those that start before the range's end */
+	own = len;
+	if (r->end != UINT64_MAX && r->end - r->boff < len) {
+		size_t e = search_line_end(r, (size_t)(r->end - r->boff) - 1, len);
+		own = e < len ? e + 1 : e;
+	}
+	struct mps_span next;
+	struct group g;
+	int64_t own_line = -1; /* the number of the line at own, once past it */
+	while (!rc && (rc = next_group(r, len, eof, &pos, &next, &have, &g)) == 1) {
+		rc = 0;
+		if (g.ls < r->scan) { /* the previous range's */
+			gap = g.le + 1 > gap ? g.le + 1 : gap;
+			continue;
+		}
+		if (g.ls == len && len && r->s->buf[len - 1] == '\n')
+			continue; /* an empty match after the last line: no line */
+		if (g.ls >= own) {
+			/* past the range: selected there too, as trailing context
+			 * sees it (the next range owns it) */
+			if (!r->o->emit_lines || r->o->invert)
+				break;
+			if (own_line < 0)
+				own_line = search_lineno(r, own);
+			rc = search_flush_after(r, g.ls);
+			if (!rc && r->after_left <= 0)
+				break;
+			if (!rc)
+				rc = group_out(r, &g, false);
+		} else if (r->o->invert) {
+			rc = search_gap(r, gap, g.ls);
+			gap = g.le + 1;
+		} else {
+			rc = group_out(r, &g, true);
+		}
+	}
+	if (!rc && r->o->invert)
+		rc = search_gap(r, gap, own);
+	if ((!rc || rc == STOP) && !r->cbrc) {
+		int frc = search_flush_after(r, len); /* the trailing context */
+		rc = frc && frc != STOP ? frc : rc;
+	}
+	r->after_left = 0;
+	if (r->mode == M_OWNED) {
+		/* the owned lines are counted up to own: the numbering goes
+		 * back there, whatever the trailing lines moved it to */
+		if (own_line >= 0) {
+			r->cnt_pos = own;
+			r->cnt_line = own_line;
+		}
+		r->scan = own;
+		r->mode = M_TAIL;
+	}
+	return rc;
+}
+
+int search_ml_lookback(struct run *r, uint64_t first)
+{
+	uint64_t lo = first > MPS_PLAN_ML_OVERLAP ? first - MPS_PLAN_ML_OVERLAP : 0;
+	int rc = search_read_from(r, lo, first);
+	if (rc)
+		return rc;
+	size_t at = r->scan;
+	if (lo > 0) {
+		/* start at a line start: drop the partial line (first - 1 is a
+		 * '\n', so there is one) */
+		char *b = r->s->buf;
+		size_t k = (size_t)((char *)memchr(b, '\n', at) - b) + 1;
+		memmove(b, b + k, r->len - k);
+		r->boff += k;
+		r->len -= k;
+		at -= k;
+	}
+	r->scan = at;
+	return 0;
+}
