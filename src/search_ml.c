@@ -111,6 +111,11 @@ static int next_group(struct run *r, size_t len, bool eof, size_t *pos, struct m
 		return f;
 	*g = (struct group){.ls = line_start(s->buf, next->start)};
 	int rc = group_add(r, g, next, len);
+	if (!rc && r->o->invert) {
+		/* ripgrep's -v: the search goes on at the next line */
+		*pos = g->le + 1;
+		return 1;
+	}
 	for (*pos = after_match(s->buf, len, next); !rc;) {
 		f = mps_matcher_find(s->m, s->ms, s->buf, len, *pos, eof, next);
 		if (f <= 0)
@@ -125,64 +130,125 @@ static int next_group(struct run *r, size_t len, bool eof, size_t *pos, struct m
 	return rc;
 }
 
+/* The text being searched, and where the search of it stands. */
+struct text {
+	size_t len, own; /* its length; the end of the owned lines */
+	bool eof;        /* it ends the input */
+	size_t gap;      /* -v: the first line not yet known to be in a group */
+	int64_t own_line; /* the number of the line at own, once past it */
+	bool past;       /* the owned lines are done */
+};
+
+/* Leave the owned lines: -v selects those after the last group; the
+ * number of the line at own is noted (it counts the owned lines). */
+static int leave_owned(struct run *r, struct text *t)
+{
+	int rc = 0;
+	if (t->past)
+		return 0;
+	t->past = true;
+	if (r->o->invert) {
+		rc = search_gap(r, t->gap, t->own);
+		t->gap = t->gap > t->own ? t->gap : t->own;
+	}
+	if (!rc)
+		t->own_line = search_lineno(r, t->own);
+	return rc;
+}
+
+/* Past the range, up to group g (NULL: the end of the text), where the
+ * trailing context of the last selected line reaches: a group there is
+ * selected there too, and with -v the lines out of groups, exactly as a
+ * search of the whole file sees them (as tail() does for a line search);
+ * the next range owns them. */
+static int past_range(struct run *r, struct text *t, const struct group *g)
+{
+	int rc = 0;
+	if (r->o->invert) {
+		size_t stop = g ? g->ls : t->len;
+		for (size_t a = t->gap; !rc && a < stop;) {
+			rc = search_flush_after(r, a);
+			if (rc || r->after_left <= 0)
+				break;
+			size_t e = search_line_end(r, a, stop);
+			rc = search_selected(r, a, e, false);
+			a = e + 1;
+		}
+		if (g)
+			t->gap = g->le + 1;
+		return rc;
+	}
+	if (g)
+		rc = search_flush_after(r, g->ls);
+	if (g && !rc && r->after_left > 0)
+		rc = group_out(r, g, false);
+	return rc;
+}
+
+/* The groups of the text, in order.  0, STOP or <0. */
+static int each_group(struct run *r, struct text *t)
+{
+	size_t pos = 0;
+	bool have = false;
+	struct mps_span next;
+	struct group g;
+	int rc;
+	while ((rc = next_group(r, t->len, t->eof, &pos, &next, &have, &g)) == 1) {
+		rc = 0;
+		if (g.ls < r->scan) { /* the previous range's */
+			t->gap = g.le + 1 > t->gap ? g.le + 1 : t->gap;
+			continue;
+		}
+		if (g.ls == t->len && t->len && r->s->buf[t->len - 1] == '\n')
+			continue; /* an empty match after the last line: no line */
+		if (g.ls < t->own && r->o->invert) {
+			rc = search_gap(r, t->gap, g.ls);
+			t->gap = g.le + 1;
+		} else if (g.ls < t->own) {
+			rc = group_out(r, &g, true);
+		} else if (!r->o->emit_lines) {
+			break; /* nothing past the range counts */
+		} else {
+			rc = leave_owned(r, t);
+			if (!rc)
+				rc = past_range(r, t, &g);
+			if (!rc && r->after_left <= 0)
+				break;
+		}
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
 int search_multiline(struct run *r)
 {
-	size_t len, own, pos = 0, gap = r->scan;
-	bool eof, have = false;
-	int rc = read_text(r, &len, &eof);
+	struct text t = {.gap = r->scan, .own_line = -1};
+	int rc = read_text(r, &t.len, &t.eof);
 	if (rc || search_binary_stop(r))
 		return rc;
 	/* the owned lines: those that start before the range's end */
-	own = len;
-	if (r->end != UINT64_MAX && r->end - r->boff < len) {
-		size_t e = search_line_end(r, (size_t)(r->end - r->boff) - 1, len);
-		own = e < len ? e + 1 : e;
+	t.own = t.len;
+	if (r->end != UINT64_MAX && r->end - r->boff < t.len) {
+		size_t e = search_line_end(r, (size_t)(r->end - r->boff) - 1, t.len);
+		t.own = e < t.len ? e + 1 : e;
 	}
-	struct mps_span next;
-	struct group g;
-	int64_t own_line = -1; /* the number of the line at own, once past it */
-	while (!rc && (rc = next_group(r, len, eof, &pos, &next, &have, &g)) == 1) {
-		rc = 0;
-		if (g.ls < r->scan) { /* the previous range's */
-			gap = g.le + 1 > gap ? g.le + 1 : gap;
-			continue;
-		}
-		if (g.ls == len && len && r->s->buf[len - 1] == '\n')
-			continue; /* an empty match after the last line: no line */
-		if (g.ls >= own) {
-			/* past the range: selected there too, as trailing context
-			 * sees it (the next range owns it) */
-			if (!r->o->emit_lines || r->o->invert)
-				break;
-			if (own_line < 0)
-				own_line = search_lineno(r, own);
-			rc = search_flush_after(r, g.ls);
-			if (!rc && r->after_left <= 0)
-				break;
-			if (!rc)
-				rc = group_out(r, &g, false);
-		} else if (r->o->invert) {
-			rc = search_gap(r, gap, g.ls);
-			gap = g.le + 1;
-		} else {
-			rc = group_out(r, &g, true);
-		}
-	}
-	if (!rc && r->o->invert)
-		rc = search_gap(r, gap, own);
+	rc = each_group(r, &t);
+	if (!rc)
+		rc = leave_owned(r, &t);
+	if (!rc && r->o->emit_lines)
+		rc = past_range(r, &t, NULL);
 	if ((!rc || rc == STOP) && !r->cbrc) {
-		int frc = search_flush_after(r, len); /* the trailing context */
+		int frc = search_flush_after(r, t.len); /* the trailing context */
 		rc = frc && frc != STOP ? frc : rc;
 	}
 	r->after_left = 0;
 	if (r->mode == M_OWNED) {
 		/* the owned lines are counted up to own: the numbering goes
-		 * back there, whatever the trailing lines moved it to */
-		if (own_line >= 0) {
-			r->cnt_pos = own;
-			r->cnt_line = own_line;
-		}
-		r->scan = own;
+		 * back there, whatever the lines past it moved it to */
+		r->cnt_pos = t.own;
+		r->cnt_line = t.own_line;
+		r->scan = t.own;
 		r->mode = M_TAIL;
 	}
 	return rc;
