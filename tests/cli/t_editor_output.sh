@@ -139,7 +139,14 @@ for a in "--count-matches abc" "--count-matches -H abc" "--vimgrep abc"; do
 	"$MPS" $a tree/src/a.c > got.out
 	check_same "one file: $a" want.out got.out
 done
-"$MPS" --help | grep -q -- '--multiline' && ok || fail "--help lists --multiline"
+# each option in --help and in the man page
+MAN=$(cd "$(dirname "$0")/../../doc" && pwd)/mpsearch.1
+"$MPS" --help > help
+for opt in --vimgrep --column --no-column --heading --no-heading --count-matches --multiline; do
+	grep -q -e " $opt " help && ok || fail "--help lacks $opt"
+	grep -q -e "^\.B $(printf '%s' "$opt" | sed 's/-/\\\\-/g')\$" "$MAN" && ok ||
+		fail "man page lacks $opt"
+done
 
 # under mpirun, 2 ranks: the same as the local run
 MPIEXEC=${MPIEXEC:-mpirun}
