@@ -10,6 +10,7 @@
 # match straddles a part boundary), in the C and C.UTF-8 locales; and
 # under mpirun with 2 ranks when there is one.
 . "$(dirname "$0")/lib.sh"
+MAN=$(cd "$(dirname "$0")/../../doc" && pwd)/mpsearch.1
 command -v rg > /dev/null || { echo "no rg (ripgrep)"; exit 77; }
 cd "$T" || exit 1
 
@@ -140,7 +141,6 @@ for a in "--count-matches abc" "--count-matches -H abc" "--vimgrep abc"; do
 	check_same "one file: $a" want.out got.out
 done
 # each option in --help and in the man page
-MAN=$(cd "$(dirname "$0")/../../doc" && pwd)/mpsearch.1
 "$MPS" --help > help
 for opt in --vimgrep --column --no-column --heading --no-heading --count-matches --multiline; do
 	grep -q -e " $opt " help && ok || fail "--help lacks $opt"
