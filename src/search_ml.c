@@ -79,22 +79,51 @@ static int group_out(struct run *r, const struct group *g, bool owned)
 	return rc;
 }
 
+/* The text being searched, and where the search of it stands. */
+struct text {
+	size_t len, own; /* its length; the end of the owned lines */
+	bool eof;        /* it ends the input */
+	size_t gap;      /* -v: the first line not yet known to be in a group */
+	int64_t own_line; /* the number of the line at own, once past it */
+	bool past;       /* the owned lines are done */
+};
+
+/* The end of the owned lines in the buffer (after the '\n' of the line
+ * that holds the range's last byte), or SIZE_MAX while it is not read. */
+static size_t owned_end(struct run *r)
+{
+	if (r->end == UINT64_MAX || r->boff + r->len < r->end)
+		return r->eof ? r->len : SIZE_MAX;
+	size_t last = (size_t)(r->end - r->boff) - 1;
+	const char *nl = memchr(r->s->buf + last, '\n', r->len - last);
+	return nl ? (size_t)(nl - r->s->buf) + 1 : r->eof ? r->len : SIZE_MAX;
+}
+
 /* Read the text: to the end of the input, or to the overlap past the
- * range's end.  Its length in *len, whether it ends the input in *eof. */
-static int read_text(struct run *r, size_t *len, bool *eof)
+ * range's end (and at least to the end of its last line, however long).
+ * Its length in t->len, whether it ends the input in t->eof, the end of
+ * the owned lines in t->own. */
+static int read_text(struct run *r, struct text *t)
 {
 	uint64_t lim = r->end > UINT64_MAX - MPS_PLAN_ML_OVERLAP ? UINT64_MAX
 								 : r->end + MPS_PLAN_ML_OVERLAP;
-	while (!r->eof && r->boff + r->len < lim && !search_binary_stop(r)) {
+	while (!r->eof && !search_binary_stop(r) &&
+	       (r->boff + r->len < lim || owned_end(r) == SIZE_MAX)) {
 		int rc = search_read(r);
 		if (rc)
 			return rc;
 	}
-	*len = r->len;
-	*eof = r->eof;
-	if (r->boff + r->len > lim) {
-		*len = (size_t)(lim - r->boff);
-		*eof = false;
+	t->own = owned_end(r);
+	if (t->own == SIZE_MAX) /* (binary, -I: nothing is searched) */
+		t->own = r->len;
+	t->len = r->len;
+	t->eof = r->eof;
+	if (r->boff + r->len > lim && (size_t)(lim - r->boff) >= t->own) {
+		t->len = (size_t)(lim - r->boff);
+		t->eof = false;
+	} else if (r->boff + r->len > lim) {
+		t->len = t->own;
+		t->eof = t->own == r->len && r->eof;
 	}
 	return 0;
 }
@@ -130,14 +159,6 @@ static int next_group(struct run *r, size_t len, bool eof, size_t *pos, struct m
 	return rc;
 }
 
-/* The text being searched, and where the search of it stands. */
-struct text {
-	size_t len, own; /* its length; the end of the owned lines */
-	bool eof;        /* it ends the input */
-	size_t gap;      /* -v: the first line not yet known to be in a group */
-	int64_t own_line; /* the number of the line at own, once past it */
-	bool past;       /* the owned lines are done */
-};
 
 /* Leave the owned lines: -v selects those after the last group; the
  * number of the line at own is noted (it counts the owned lines). */
@@ -224,15 +245,9 @@ static int each_group(struct run *r, struct text *t)
 int search_multiline(struct run *r)
 {
 	struct text t = {.gap = r->scan, .own_line = -1};
-	int rc = read_text(r, &t.len, &t.eof);
+	int rc = read_text(r, &t);
 	if (rc || search_binary_stop(r))
 		return rc;
-	/* the owned lines: those that start before the range's end */
-	t.own = t.len;
-	if (r->end != UINT64_MAX && r->end - r->boff < t.len) {
-		size_t e = search_line_end(r, (size_t)(r->end - r->boff) - 1, t.len);
-		t.own = e < t.len ? e + 1 : e;
-	}
 	rc = each_group(r, &t);
 	if (!rc)
 		rc = leave_owned(r, &t);
