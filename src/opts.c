@@ -20,7 +20,8 @@
  *
  * Where several options set the same thing, the last one wins (-F/-E/-P,
  * -i/--no-ignore-case, -H/-h, -n/-N, -r/-R/-d, -l/-L, -a/-I/--binary-files,
- * --group-separator/--no-group-separator, --progress/--no-progress),
+ * --group-separator/--no-group-separator, --progress/--no-progress,
+ * -c/--count-matches, --column/--no-column, --heading/--no-heading),
  * except:
  *   - -A and -B win over -C and -NUM whatever their order (grep and ripgrep);
  *   - output mode: -q beats -l/-L, which beat -c, which beats --json, which
@@ -617,7 +618,7 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 	case OPT_WORD: o->word = true; break;
 	case OPT_LINE: o->line = true; break;
 	case OPT_INVERT: o->invert = true; break;
-	case OPT_COUNT: p->count = true; break;
+	case OPT_COUNT: p->count = true; o->count_matches = false; break;
 	case OPT_FILES_WITH: p->list = MPS_OUT_FILES_WITH; break;
 	case OPT_FILES_WITHOUT: p->list = MPS_OUT_FILES_WITHOUT; break;
 	case OPT_ONLY_MATCHING: o->only_matching = true; break;

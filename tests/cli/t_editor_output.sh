@@ -50,7 +50,8 @@ vs_rg() {
 }
 
 # cases: "NAME;rg args;mpsearch args" (mpsearch prints line numbers by
-# default, rg only on a terminal: rg gets -n)
+# default, rg only on a terminal: rg gets -n).  -l beats --count-matches
+# as it beats -c (grep's rule; rg lets --count-matches win)
 CASES=(
 	"vimgrep;--vimgrep abc;--vimgrep abc"
 	"vimgrep -o;--vimgrep -o abc;--vimgrep -o abc"
@@ -73,6 +74,9 @@ CASES=(
 	"count-matches -i;--count-matches -i pm_resume;--count-matches -i pm_resume"
 	"count-matches -v;--count-matches -v abc;--count-matches -v abc"
 	"count-matches --null;--count-matches --null abc;--count-matches --null abc"
+	"count-matches -c;-c --count-matches abc;-c --count-matches abc"
+	"-c count-matches;--count-matches -c abc;--count-matches -c abc"
+	"-l count-matches;-l abc;--count-matches -l abc"
 	"multiline;-n -U static.int\\n[a-z_]+\\(;-E --multiline static.int\\n[a-z_]+\\("
 	"multiline -P;-n -U int\\n\\w+;-P --multiline int\\n\\w+"
 	"multiline groups;-n -U abc\\nb|\\nc\\nd|x;-E --multiline abc\\nb|\\nc\\nd|x"
