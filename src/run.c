@@ -302,7 +302,7 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.search_zip = o->search_zip,
 		/* the parts of a split compressed file carry no byte offsets and
 		 * no context from the parts around them */
-		.zip_split = o->search_zip && o->output != MPS_OUT_JSON &&
+		.zip_split = o->search_zip && o->output != MPS_OUT_JSON && !o->multiline &&
 			     !(ctx && (o->before > 0 || o->after > 0)),
 		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color ||
 				   o->column || o->vimgrep),

@@ -136,6 +136,16 @@ export LC_ALL=C
 	  prev = off; pl = $1 }
 	END { exit s ? 0 : 1 }' && ok || fail "no multiline group crosses a 100-byte boundary"
 
+# --search-zip: a compressed file is searched as one text (a file of two
+# bzip2 streams, which could be split, is not split with --multiline)
+if command -v bzip2 > /dev/null; then
+	mkdir -p zz
+	{ head -c 1500 tree/src/big.c | bzip2; tail -c +1501 tree/src/big.c | bzip2; } > zz/big.c.bz2
+	rg -n -U 'int\n\w+' tree/src/big.c > want.out
+	"$MPS" -j2 --chunk-size 100 --search-zip -E --multiline 'int\n\w+' zz/big.c.bz2 > got.out
+	check_same "--search-zip --multiline" want.out got.out
+fi
+
 # one file: the count alone, or with -H its name (as rg)
 for a in "--count-matches abc" "--count-matches -H abc" "--vimgrep abc"; do
 	# shellcheck disable=SC2086
