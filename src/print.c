@@ -216,7 +216,7 @@ static int print_records(struct mps_printer *p, const struct mps_unit *u, const 
 		p->head_path = path; /* printed before the first line */
 		p->printed_any = false; /* no "--" between files */
 	}
-	uint64_t printed_matches = 0, jlines = 0;
+	uint64_t printed_matches = 0, jlines = 0, sel_lines = 0;
 	p->json.len = 0;
 	struct print_rec_it it = {.last = INT64_MIN, .mline = -1};
 	struct mps_line l;
@@ -240,8 +240,10 @@ static int print_records(struct mps_printer *p, const struct mps_unit *u, const 
 			rc = print_group_sep(p);
 		if (rc)
 			break;
-		if (sel)
+		if (sel) {
 			printed_matches += l.nspans;
+			sel_lines += 1 + (uint64_t)print_rec_extra(p, &l);
+		}
 		if (json) {
 			rc = print_json_line(p, path, &l, abs, sel);
 			jlines++;
@@ -253,6 +255,10 @@ static int print_records(struct mps_printer *p, const struct mps_unit *u, const 
 	if (!enc && !rc && r < 0)
 		rc = r;
 	p->t.matches += p->o.only_matching || json || p->o.color ? printed_matches : matches;
+	if (json && p->o.multiline) { /* ripgrep counts the lines of the groups */
+		p->t.selected = p->t.selected - selected + sel_lines;
+		selected = sel_lines;
+	}
 	if (json && !rc && jlines)
 		rc = print_json_file(p, path, selected, bytes, printed_matches);
 	p->head_path = NULL;

@@ -136,6 +136,14 @@ export LC_ALL=C
 	  prev = off; pl = $1 }
 	END { exit s ? 0 : 1 }' && ok || fail "no multiline group crosses a 100-byte boundary"
 
+# --json with --multiline: a match message per group, its lines and the
+# matches' offsets in it, as rg -U --json (but the elapsed times, and the
+# summary's bytes_printed, which mpsearch leaves 0)
+json_norm() { grep -v '"type":"summary"' | sed 's/"elapsed":{[^}]*}//'; }
+rg --json -U 'int\n\w+' tree/src/big.c | json_norm > want.out
+"$MPS" -j2 --chunk-size 100 --json -E --multiline 'int\n\w+' tree/src/big.c | json_norm > got.out
+check_same "--json --multiline" want.out got.out
+
 # --search-zip: a compressed file is searched as one text (a file of two
 # bzip2 streams, which could be split, is not split with --multiline)
 if command -v bzip2 > /dev/null; then
