@@ -1902,6 +1902,8 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	struct mps_print_opts po;
 	stage_opts(o, &so, &po);
 	po.multiline = o->multiline && mps_matcher_multiline(m); /* (m: rank 0's, which prints) */
+	if (po.multiline) /* ripgrep's output: lines that are not UTF-8 are printed */
+		po.utf8 = false;
 	struct mps_pool_opts pool_o = {
 		.workers = o->workers, .pin = o->pin,
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,

@@ -144,6 +144,13 @@ rg --json -U 'int\n\w+' tree/src/big.c | json_norm > want.out
 "$MPS" -j2 --chunk-size 100 --json -E --multiline 'int\n\w+' tree/src/big.c | json_norm > got.out
 check_same "--json --multiline" want.out got.out
 
+# --multiline prints lines that are not UTF-8 as ripgrep does, in a UTF-8
+# locale too (grep's way of leaving them out is for line output)
+printf 'foo int\nbar \377\nq\n' > u.txt
+LC_ALL=C.UTF-8 rg -n -U 'int\n\w+' u.txt > want.out
+LC_ALL=C.UTF-8 "$MPS" -E --multiline 'int\n\w+' u.txt > got.out
+check_same "--multiline, C.UTF-8, a line not UTF-8" want.out got.out
+
 # --search-zip: a compressed file is searched as one text (a file of two
 # bzip2 streams, which could be split, is not split with --multiline)
 if command -v bzip2 > /dev/null; then
