@@ -19,7 +19,9 @@
  *   - \< \> \b \B \w \W \s \S \` \' and back-references \1-\9.
  * Nothing we write can match a '\n' (negated classes, \W, \S and the
  * space and control classes leave it out), so a whole buffer can be
- * scanned without a match running from one line into the next. */
+ * scanned without a match running from one line into the next; but for
+ * --multiline (mps_rx_translate_ml), where "\n" is a newline and negated
+ * classes, \s, \S, \W and [:space:] take one, as in ripgrep's -U. */
 #include "rx.h"
 
 #include <errno.h>

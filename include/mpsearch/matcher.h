@@ -6,7 +6,8 @@
  * answer does not depend on the locale's characters; otherwise by PCRE2
  * (UTF-8 with Unicode properties in a UTF-8 locale, invalid bytes never
  * matching).  Spans are grep's leftmost-longest ones (pcre2_dfa_match),
- * leftmost-first for -P and back-references. */
+ * leftmost-first for -P and back-references.  With --multiline, a second
+ * PCRE2 expression finds matches that may span lines (mps_matcher_find). */
 #ifndef MPSEARCH_MATCHER_H
 #define MPSEARCH_MATCHER_H
 
