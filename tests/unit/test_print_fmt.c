@@ -50,6 +50,12 @@ static void test_column(void **state)
 	s = run_ab(&o, "S1 C2 S5 C6", NULL, &n);
 	expect_bytes(s, n, "1:1:0:foo one\n2-8-two\n--\n5:1:23:foo five foo\n6-36-six\n");
 	free(s);
+	/* --color: the column in the line number's color, the matches marked */
+	o = lines_opts();
+	o.column = o.color = true;
+	s = run_ab(&o, "S5", NULL, &n);
+	expect_bytes(s, n, LN("5") SEP(":") LN("1") SEP(":") MT("foo") " five " MT("foo") "\n");
+	free(s);
 	/* -v: no column */
 	o = lines_opts();
 	o.column = o.invert = true;
@@ -180,6 +186,18 @@ static void test_multiline(void **state)
 		expect_bytes_n(s, n, want[k], strlen(want[k]), __LINE__);
 		free(s);
 	}
+	/* --color: each line's part of a match marked */
+	o = lines_opts();
+	o.multiline = o.color = true;
+	cap_open(&c, &o);
+	blk_init(&b);
+	add_rec(&b, 'S', 1, 0, grp, sp, 2);
+	feed_part(&c, "A", 0, 1, &b, 4, 1, 2);
+	s = cap_close(&c, &n, NULL);
+	expect_bytes(s, n, LN("1") SEP(":") "static " MT("int") "\n" LN("2") SEP(":") MT("foo(")
+		     "void)\n" LN("3") SEP(":") "x static " MT("int") "\n" LN("4") SEP(":")
+		     MT("bar(") "\n");
+	free(s);
 	/* split: part 0 owns line 1, its group runs into line 2; part 1 has
 	 * line 2 as context before its own group (line 3): printed once */
 	o = lines_opts();
