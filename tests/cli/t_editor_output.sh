@@ -7,32 +7,15 @@
 # the order it finds files); --heading is compared unsorted with rg --sort
 # path, since its blocks cannot be sorted line by line.  Each case runs
 # with one worker and with two and files split in small parts (a multiline
-# match straddles a part boundary), in the C and C.UTF-8 locales; and
-# under mpirun with 2 ranks when there is one.
+# match straddles a part boundary), in the C and C.UTF-8 locales
+# (tests/mpi/t_editor_output.sh runs them under mpirun).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/editor_fixtures.sh"
 MAN=$(cd "$(dirname "$0")/../../doc" && pwd)/mpsearch.1
 command -v rg > /dev/null || { echo "no rg (ripgrep)"; exit 77; }
 cd "$T" || exit 1
 
-# ---- fixtures: ASCII text, so that both locales read them the same ----
-make_tree tree 7 30
-mkdir -p tree/src
-printf 'static int\nfoo(void)\nx static int\nbar(\nstatic int\n\nabc abc abc\n' > tree/src/a.c
-printf 'a\nabc\nb\nc\nd\nabc\nx\n' > tree/src/c.txt
-printf 'xb\nb\nzz\nb\n' > tree/src/m.txt
-# no final newline; a match at the very end
-printf 'int\nx int\nint' > tree/src/end.c
-# a file big enough to be split at 1K: groups of matches cross the parts'
-# boundaries (checked below); line 70 ends a part
-awk 'BEGIN {
-	srand(3)
-	split("static|int|foo(|bar|x|static int|abc|(void)|", w, "|")
-	for (i = 0; i < 900; i++) {
-		n = int(rand() * 5); s = ""
-		for (k = 0; k < n; k++) s = s (k ? " " : "") w[int(rand() * 9) + 1]
-		print s
-	}
-}' > tree/src/big.c
+editor_tree tree
 
 set -f # patterns are not globs
 
@@ -177,19 +160,4 @@ for opt in --vimgrep --column --no-column --heading --no-heading --count-matches
 		fail "man page lacks $opt"
 done
 
-# under mpirun, 2 ranks: the same as the local run
-MPIEXEC=${MPIEXEC:-mpirun}
-if command -v "$MPIEXEC" > /dev/null; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
-	for args in "--vimgrep abc" "--column -o PM_RESUME" "--count-matches abc" \
-		    "--heading -C1 foo" "-E --multiline -C1 int\\n\\w+" \
-		    "-E --multiline --count-matches int\\n"; do
-		# shellcheck disable=SC2086
-		"$MPS" -j2 --chunk-size 100 $args tree > local.out 2> /dev/null
-		# shellcheck disable=SC2086
-		$MPIRUN -np 2 "$MPS" -j1 --chunk-size 100 $args tree > mpi.out 2> /dev/null
-		check_same "np=2 $args" local.out mpi.out
-	done
-fi
 done_testing
