@@ -93,6 +93,8 @@ int64_t print_rec_extra(const struct mps_printer *p, const struct mps_line *l)
 {
 	int64_t n = 0;
 	const char *at = l->text, *end = l->text + l->len;
+	if (p->o.multiline && l->len && end[-1] == '\n')
+		end--; /* a group's record may keep its final '\n' */
 	while (p->o.multiline && (at = memchr(at, '\n', (size_t)(end - at)))) {
 		at++;
 		n++;

@@ -214,13 +214,17 @@ static int record_only(struct mps_printer *p, const char *path, const struct mps
 /* A record printed the way ripgrep's standard printer does it, for
  * --column, --vimgrep and --multiline.  A record is one line, or with
  * --multiline the lines a group of matches touches (text holds their
- * '\n', spans are offsets in the whole).  Context lines and -v's lines
+ * '\n', and the last one's when a match ends after it; spans are offsets
+ * in the whole).  Context lines and -v's lines
  * get no column.  --vimgrep: a line for each match, the line where it
  * starts, with the match's column in it.  Else each line of the record,
  * with the column of the record's first match. */
-int print_record(struct mps_printer *p, const char *path, const struct mps_line *l,
+int print_record(struct mps_printer *p, const char *path, const struct mps_line *rec,
 		 int64_t lineno, bool selected)
 {
+	struct mps_line cut = *rec, *l = &cut;
+	if (p->o.multiline && l->len && l->text[l->len - 1] == '\n')
+		l->len--; /* a group's record may keep its final '\n' */
 	int rc = 0;
 	char eol = p->o.null_data ? '\0' : '\n';
 	bool marked = selected && !p->o.invert && l->nspans;

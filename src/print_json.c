@@ -124,8 +124,12 @@ int print_json_line(struct mps_printer *p, const char *path, const struct mps_li
 		rc = mps_json_data(b, path, strlen(path));
 	if (!rc)
 		rc = mps_buf_append(b, ",\"lines\":", strlen(",\"lines\":"));
-	/* ripgrep includes the line terminator in lines.text */
-	if (!rc) {
+	/* ripgrep includes the line terminator in lines.text (a --multiline
+	 * group's record may have it already) */
+	bool has_nl = p->o.multiline && l->len && l->text[l->len - 1] == '\n';
+	if (!rc && has_nl) {
+		rc = mps_json_data(b, l->text, l->len);
+	} else if (!rc) {
 		char *t = malloc(l->len + 1);
 		if (!t)
 			return -ENOMEM;

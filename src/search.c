@@ -307,6 +307,7 @@ static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, in
 	if (kind == MPS_LINE_SELECTED && r->pre) {
 		l.spans = r->pre;
 		l.nspans = r->npre;
+		l.len += r->pre_nl;
 	} else if (kind == MPS_LINE_SELECTED && r->o->spans && !r->o->invert) {
 		int n = mps_matcher_spans(s->m, s->ms, l.text, l.len, s->spans, s->spcap);
 		if (n > 0 && (size_t)n > s->spcap) {
@@ -348,7 +349,7 @@ static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, in
 	r->out_end = le < r->len ? le + 1 : le;
 	r->out_line = lineno;
 	if (r->ml) /* a group of lines: the last one's number */
-		r->out_line += (int64_t)mps_count_newlines(l.text, l.len);
+		r->out_line += (int64_t)mps_count_newlines(s->buf + ls, le - ls);
 	return 0;
 }
 

@@ -60,6 +60,8 @@ struct run {
 	const struct mps_span *pre; /* --multiline: the spans of the group being
 				     * emitted (offsets in it), else NULL */
 	size_t npre;
+	bool pre_nl;      /* the group's record keeps its final '\n' (a match
+			   * ends after it: ripgrep's JSON shows it) */
 };
 
 /* search.c */

@@ -62,20 +62,28 @@ static int group_add(struct run *r, struct group *g, const struct mps_span *m, s
 }
 
 /* Hand a group to the line machinery as one selected record, its spans
- * made offsets in it (cut at its end).  0, STOP or <0. */
-static int group_out(struct run *r, const struct group *g, bool owned)
+ * made offsets in it.  The record keeps the final '\n' when a match ends
+ * after it (spans stay inside the text; the line machinery and the
+ * printers take such a record's lines without it).  0, STOP or <0. */
+static int group_out(struct run *r, const struct group *g, bool owned, size_t len)
 {
 	struct mps_span *v = r->s->spans;
-	for (size_t i = 0; i < g->n; i++) { /* (a final '\n' is no part of the text) */
-		v[i].start = (v[i].start < g->le ? v[i].start : g->le) - g->ls;
-		v[i].end = (v[i].end < g->le ? v[i].end : g->le) - g->ls;
+	size_t end = g->le;
+	for (size_t i = 0; i < g->n; i++)
+		if (v[i].end > g->le && g->le < len)
+			end = g->le + 1;
+	for (size_t i = 0; i < g->n; i++) {
+		v[i].start = (v[i].start < end ? v[i].start : end) - g->ls;
+		v[i].end = (v[i].end < end ? v[i].end : end) - g->ls;
 	}
 	if (owned)
 		r->sum.matches += g->n;
 	r->pre = v;
 	r->npre = g->n;
+	r->pre_nl = end > g->le;
 	int rc = search_selected(r, g->ls, g->le, owned);
 	r->pre = NULL;
+	r->pre_nl = false;
 	return rc;
 }
 
@@ -202,7 +210,7 @@ static int past_range(struct run *r, struct text *t, const struct group *g)
 	if (g)
 		rc = search_flush_after(r, g->ls);
 	if (g && !rc && r->after_left > 0)
-		rc = group_out(r, g, false);
+		rc = group_out(r, g, false, t->len);
 	return rc;
 }
 
@@ -226,7 +234,7 @@ static int each_group(struct run *r, struct text *t)
 			rc = search_gap(r, t->gap, g.ls);
 			t->gap = g.le + 1;
 		} else if (g.ls < t->own) {
-			rc = group_out(r, &g, true);
+			rc = group_out(r, &g, true, t->len);
 		} else if (!r->o->emit_lines) {
 			break; /* nothing past the range counts */
 		} else {

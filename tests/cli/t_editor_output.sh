@@ -123,9 +123,11 @@ export LC_ALL=C
 # matches' offsets in it, as rg -U --json (but the elapsed times, and the
 # summary's bytes_printed, which mpsearch leaves 0)
 json_norm() { grep -v '"type":"summary"' | sed 's/"elapsed":{[^}]*}//'; }
-rg --json -U 'int\n\w+' tree/src/big.c | json_norm > want.out
-"$MPS" -j2 --chunk-size 100 --json -E --multiline 'int\n\w+' tree/src/big.c | json_norm > got.out
-check_same "--json --multiline" want.out got.out
+for pat in 'int\n\w+' 'int\n'; do # (a match that ends with the group's last newline)
+	rg --json -U "$pat" tree/src/big.c | json_norm > want.out
+	"$MPS" -j2 --chunk-size 100 --json -E --multiline "$pat" tree/src/big.c | json_norm > got.out
+	check_same "--json --multiline $pat" want.out got.out
+done
 
 # --multiline prints lines that are not UTF-8 as ripgrep does, in a UTF-8
 # locale too (grep's way of leaving them out is for line output)

@@ -186,6 +186,28 @@ static void test_multiline(void **state)
 		expect_bytes_n(s, n, want[k], strlen(want[k]), __LINE__);
 		free(s);
 	}
+	/* a group whose last match ends after its final newline keeps it:
+	 * the lines are the same, the JSON lines text has it once */
+	const struct mps_span snl[] = {{2, 6}};
+	o = lines_opts();
+	o.multiline = true;
+	cap_open(&c, &o);
+	blk_init(&b);
+	add_rec(&b, 'S', 1, 0, "a b\nc\n", snl, 1);
+	feed_part(&c, "A", 0, 1, &b, 2, 1, 1);
+	s = cap_close(&c, &n, NULL);
+	expect_bytes(s, n, "1:a b\n2:c\n");
+	free(s);
+	o.output = MPS_OUT_JSON;
+	cap_open(&c, &o);
+	blk_init(&b);
+	add_rec(&b, 'S', 1, 0, "a b\nc\n", snl, 1);
+	feed_part(&c, "A", 0, 1, &b, 2, 1, 1);
+	s = cap_close(&c, &n, NULL);
+	assert_non_null(strstr(s, "\"lines\":{\"text\":\"a b\\nc\\n\"},\"line_number\":1"));
+	assert_non_null(strstr(s, "{\"match\":{\"text\":\"b\\nc\\n\"},\"start\":2,\"end\":6}"));
+	assert_non_null(strstr(s, "\"matched_lines\":2"));
+	free(s);
 	/* --color: each line's part of a match marked */
 	o = lines_opts();
 	o.multiline = o.color = true;
