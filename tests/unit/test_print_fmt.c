@@ -26,6 +26,20 @@ static void feed_part(struct cap *c, const char *path, uint32_t part, uint32_t n
 	blk_release(b);
 }
 
+/* Print one whole file holding one selected group (text, its matches,
+ * its lines); returns the output, its length in *n. */
+static char *one_group(const struct mps_print_opts *o, const char *text,
+		       const struct mps_span *sp, size_t ns, uint64_t lines, size_t *n)
+{
+	struct cap c;
+	struct blk b;
+	cap_open(&c, o);
+	blk_init(&b);
+	add_rec(&b, 'S', 1, 0, text, sp, ns);
+	feed_part(&c, "A", 0, 1, &b, lines, 1, ns);
+	return cap_close(&c, n, NULL);
+}
+
 static void test_column(void **state)
 {
 	(void)state;
@@ -178,11 +192,7 @@ static void test_multiline(void **state)
 		o.column = k == 1 || k == 3;
 		o.only_matching = k == 2 || k == 3;
 		o.vimgrep = o.with_filename = k == 4;
-		cap_open(&c, &o);
-		blk_init(&b);
-		add_rec(&b, 'S', 1, 0, grp, sp, 2);
-		feed_part(&c, "A", 0, 1, &b, 4, 1, 2);
-		s = cap_close(&c, &n, NULL);
+		s = one_group(&o, grp, sp, 2, 4, &n);
 		expect_bytes_n(s, n, want[k], strlen(want[k]), __LINE__);
 		free(s);
 	}
@@ -191,19 +201,11 @@ static void test_multiline(void **state)
 	const struct mps_span snl[] = {{2, 6}};
 	o = lines_opts();
 	o.multiline = true;
-	cap_open(&c, &o);
-	blk_init(&b);
-	add_rec(&b, 'S', 1, 0, "a b\nc\n", snl, 1);
-	feed_part(&c, "A", 0, 1, &b, 2, 1, 1);
-	s = cap_close(&c, &n, NULL);
+	s = one_group(&o, "a b\nc\n", snl, 1, 2, &n);
 	expect_bytes(s, n, "1:a b\n2:c\n");
 	free(s);
 	o.output = MPS_OUT_JSON;
-	cap_open(&c, &o);
-	blk_init(&b);
-	add_rec(&b, 'S', 1, 0, "a b\nc\n", snl, 1);
-	feed_part(&c, "A", 0, 1, &b, 2, 1, 1);
-	s = cap_close(&c, &n, NULL);
+	s = one_group(&o, "a b\nc\n", snl, 1, 2, &n);
 	assert_non_null(strstr(s, "\"lines\":{\"text\":\"a b\\nc\\n\"},\"line_number\":1"));
 	assert_non_null(strstr(s, "{\"match\":{\"text\":\"b\\nc\\n\"},\"start\":2,\"end\":6}"));
 	assert_non_null(strstr(s, "\"matched_lines\":2"));
@@ -211,11 +213,7 @@ static void test_multiline(void **state)
 	/* --color: each line's part of a match marked */
 	o = lines_opts();
 	o.multiline = o.color = true;
-	cap_open(&c, &o);
-	blk_init(&b);
-	add_rec(&b, 'S', 1, 0, grp, sp, 2);
-	feed_part(&c, "A", 0, 1, &b, 4, 1, 2);
-	s = cap_close(&c, &n, NULL);
+	s = one_group(&o, grp, sp, 2, 4, &n);
 	expect_bytes(s, n, LN("1") SEP(":") "static " MT("int") "\n" LN("2") SEP(":") MT("foo(")
 		     "void)\n" LN("3") SEP(":") "x static " MT("int") "\n" LN("4") SEP(":")
 		     MT("bar(") "\n");
