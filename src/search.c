@@ -7,7 +7,8 @@
  * trailing context, which the printer de-duplicates).  For -B it also reads
  * the lines just before its first owned line.  Line numbers in records are
  * relative to the first owned line (1); the printer adds the line counts of
- * the parts before. */
+ * the parts before.  --multiline searches the owned lines as one text
+ * instead (search_ml.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,6 @@
 #include "search_int.h"
 
 #define DEFAULT_BUF (1u << 20)
-
 
 size_t mps_count_newlines(const char *p, size_t n)
 {
@@ -85,7 +85,6 @@ void mps_searcher_free(struct mps_searcher *s)
 	free(s->zbuf);
 	free(s);
 }
-
 
 /* -z: swap '\n' and NUL, so that the line machinery (and the matcher) see
  * records as lines; lines are swapped back before the sink sees them. */
