@@ -16,66 +16,9 @@
 #include "mpsearch/error.h"
 #include "mpsearch/matcher.h"
 #include "mpsearch/sink.h"
+#include "matcher_int.h"
 #include "rx.h"
 
-enum kind { K_NONE, K_HS, K_PCRE };
-
-typedef hs_error_t (*scan_fn)(const hs_database_t *db, const char *data, unsigned len,
-			      unsigned flags, hs_scratch_t *scratch, match_event_handler fn,
-			      void *ctx);
-
-struct mps_matcher {
-	enum kind kind;
-	hs_database_t *db;   /* K_HS: finds lines (wrapped for -x), multiline */
-	hs_database_t *edb;  /* every end of a match that starts where the scan
-			      * starts (^-anchored patterns), for the spans */
-	bool edb_utf8;       /* edb is for valid UTF-8 only */
-	scan_fn scan;        /* for db: hs_scan, or its AVX2 build (see avx2_only) */
-	scan_fn escan;       /* for edb: the same choice */
-	pcre2_code *re;      /* every pattern in one alternation (wrapped for -x,
-			      * and for -P -w); K_PCRE finds lines with it, and
-			      * it gives the match spans */
-	pcre2_code *dre;     /* re without PCRE2_MATCH_INVALID_UTF, which
-			      * pcre2_dfa_match does not take (UTF-8 lines) */
-	bool per_line;       /* K_HS: a pattern can match the empty string */
-	bool whole;          /* K_PCRE: re scans whole buffers (never matches '\n') */
-	bool dfa;            /* spans are leftmost-longest (pcre2_dfa_match) */
-	bool confirm;        /* candidates need a per-line check */
-	bool line;           /* -x */
-	bool word_check;     /* -w, checked on each candidate line with the spans */
-	bool utf8;           /* the locale's characters are UTF-8 (for -w) */
-	char *lit;           /* spans of one plain literal: memmem */
-	size_t litlen;
-};
-
-struct mps_matcher_scratch {
-	hs_scratch_t *hs;
-	pcre2_match_data *md;   /* pcre2_match */
-	pcre2_match_data *dmd;  /* pcre2_dfa_match: the matches at one start */
-	pcre2_match_context *mctx;
-	pcre2_jit_stack *jit;
-	int *ws;                /* pcre2_dfa_match's workspace */
-	size_t nws;
-	char *pad;           /* a copy of a short buffer, then PAD '\n' bytes */
-	size_t padcap;
-	bool no_backtrack;      /* backtracking hit a limit once: the automaton only */
-	size_t *ends;           /* the ends of the matches at one start */
-	size_t nends, capends;
-};
-
-/* Vectorscan 5.4.9 (Debian 12) can miss a match that ends within about 24
- * bytes of the end of the scanned buffer, depending on the buffer's
- * alignment (seen with literal sets, caseless literals and class-wrapped
- * patterns; found by tests/fuzz and tests/cli/t_differential.sh).  Every
- * scan therefore has at least PAD bytes of '\n' after the data it asks
- * about: short scans (one line) run on a padded copy, and the last part of
- * a buffer is scanned again that way.  Matches reported in the padding are
- * dropped.  Match spans never come from Vectorscan: its leftmost-start mode
- * lost matches and read past unterminated buffers (issue 12). */
-#define PAD 64
-#define TAIL 256
-#define DFA_MATCHES 64
-#define DFA_WS 1000
 
 /* Vectorscan 5.4.9's AVX-512 code (which its runtime dispatch picks on CPUs
  * with AVX-512BW) loses matches: "x." finds nothing in 100 spaces and
@@ -103,7 +46,7 @@ static scan_fn avx2_only(hs_platform_info_t *plat /* out */)
 
 /* buf[0, n) copied into the scratch, followed by PAD newlines; NULL when
  * out of memory. */
-static const char *padded(struct mps_matcher_scratch *s, const char *buf, size_t n)
+const char *mps_matcher_padded(struct mps_matcher_scratch *s, const char *buf, size_t n)
 {
 	if (s->padcap < n + PAD) {
 		char *p = realloc(s->pad, n + PAD);
@@ -123,45 +66,7 @@ bool mps_matcher_locale_utf8(void)
 	return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
 }
 
-static bool is_word(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* grep's word constituent: '_' or alphanumeric in the locale. */
-static bool wide_word(long c)
-{
-	return c == '_' || (c >= 0 && iswalnum((wint_t)c));
-}
-
-/* Is the character that ends just before pos a word constituent? */
-static bool word_before(const struct mps_matcher *m, const char *line, size_t pos)
-{
-	if (!pos)
-		return false;
-	unsigned char c = (unsigned char)line[pos - 1];
-	if (c < 0x80 || !m->utf8)
-		return is_word(c);
-	size_t b = pos - 1;
-	while (b > 0 && pos - b < 4 && ((unsigned char)line[b] & 0xc0) == 0x80)
-		b--;
-	size_t n;
-	long cp = mps_utf8_decode((const unsigned char *)line + b, pos - b, &n);
-	return b + n == pos && wide_word(cp);
-}
-
-static bool word_after(const struct mps_matcher *m, const char *line, size_t len, size_t pos)
-{
-	if (pos >= len)
-		return false;
-	unsigned char c = (unsigned char)line[pos];
-	if (c < 0x80 || !m->utf8)
-		return is_word(c);
-	size_t n;
-	return wide_word(mps_utf8_decode((const unsigned char *)line + pos, len - pos, &n));
-}
-
-static bool valid_utf8_n(const char *s, size_t n)
+bool mps_matcher_valid_utf8(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t k;
@@ -175,7 +80,7 @@ static bool valid_utf8_n(const char *s, size_t n)
 
 static bool valid_utf8(const char *s)
 {
-	return valid_utf8_n(s, strlen(s));
+	return mps_matcher_valid_utf8(s, strlen(s));
 }
 
 static int append_str(struct mps_buf *b, const char *s)
@@ -186,7 +91,7 @@ static int append_str(struct mps_buf *b, const char *s)
 /* The expressions of every pattern, in PCRE syntax for PCRE2 and
  * Vectorscan: each pattern is read and checked on its own (a set is never
  * a textual join of the user's text).  unicode: written for PCRE2_UTF. */
-static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
+static int build_exprs(const struct mps_match_opts *o, bool unicode, bool ml, char **ex,
 		       unsigned *flags, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->npatterns; i++) {
@@ -198,6 +103,9 @@ static int build_exprs(const struct mps_match_opts *o, bool unicode, char **ex,
 			rc = mps_rx_literal(p, strlen(p), unicode, &b, &flags[i]);
 		else if (o->syntax == MPS_PCRE)
 			rc = append_str(&b, p);
+		else if (ml)
+			rc = mps_rx_translate_ml(p, strlen(p), o->syntax == MPS_BASIC, unicode,
+						 o->ignore_case, &b, &flags[i], err, errlen);
 		else
 			rc = mps_rx_translate(p, strlen(p), o->syntax == MPS_BASIC, unicode,
 					      o->ignore_case, o->null_data, &b, &flags[i], err, errlen);
@@ -252,6 +160,32 @@ static int check_each(const struct mps_match_opts *o, char **ex, uint32_t fl, ch
 	return 0;
 }
 
+/* Every pattern in one alternation, wrapped for -x, or for -w with
+ * lookarounds; 0 or -ENOMEM (b released). */
+static int join_exprs(const struct mps_match_opts *o, char **ex, bool lookaround_word,
+		      struct mps_buf *b)
+{
+	int rc = 0;
+	if (o->line)
+		rc = append_str(b, "^(?:");
+	else if (lookaround_word)
+		rc = append_str(b, "(?<!\\w)(?:");
+	for (size_t i = 0; !rc && i < o->npatterns; i++) {
+		rc = append_str(b, i ? "|(?:" : "(?:");
+		if (!rc)
+			rc = append_str(b, ex[i]);
+		if (!rc)
+			rc = append_str(b, ")");
+	}
+	if (!rc && o->line)
+		rc = append_str(b, ")$");
+	else if (!rc && lookaround_word)
+		rc = append_str(b, ")(?!\\w)");
+	if (rc)
+		mps_buf_release(b);
+	return rc;
+}
+
 static int compile_pcre(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
 			bool unicode, bool backref, bool lookaround_word, char *err, size_t errlen)
 {
@@ -260,25 +194,9 @@ static int compile_pcre(struct mps_matcher *m, const struct mps_match_opts *o, c
 	if (rc)
 		return rc;
 	struct mps_buf b = {0};
-	if (o->line)
-		rc = append_str(&b, "^(?:");
-	else if (lookaround_word)
-		rc = append_str(&b, "(?<!\\w)(?:");
-	for (size_t i = 0; !rc && i < o->npatterns; i++) {
-		rc = append_str(&b, i ? "|(?:" : "(?:");
-		if (!rc)
-			rc = append_str(&b, ex[i]);
-		if (!rc)
-			rc = append_str(&b, ")");
-	}
-	if (!rc && o->line)
-		rc = append_str(&b, ")$");
-	else if (!rc && lookaround_word)
-		rc = append_str(&b, ")(?!\\w)");
-	if (rc) {
-		mps_buf_release(&b);
+	rc = join_exprs(o, ex, lookaround_word, &b);
+	if (rc)
 		return rc;
-	}
 	int ec;
 	PCRE2_SIZE eo;
 	m->re = pcre2_compile((PCRE2_SPTR)b.data, b.len, fl, &ec, &eo, NULL);
@@ -399,6 +317,53 @@ static void compile_edb(struct mps_matcher *m, const struct mps_match_opts *o, c
 	free(ids);
 }
 
+/* -P: can the pattern match a '\n'?  (A guess on its text, on the safe
+ * side: an escape or class that may take one.) */
+static bool pcre_may_match_nl(const char *p)
+{
+	static const char *const hints[] = {
+		"\\n", "\\s", "\\S", "\\W", "\\D", "\\H", "\\v", "\\R", "\\x0a", "\\x0A",
+		"\\x{a", "\\x{A", "\\x{0", "\\012", "\\P", "\\p", "\\X", "\\C", "[^", "(?s", "\n",
+	};
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(p, hints[i]))
+			return true;
+	return false;
+}
+
+/* --multiline: m->mre, the patterns as one PCRE2 expression in which
+ * '\n' may match, when one of them can match it (as ripgrep, which
+ * searches line by line otherwise).  ex: the line matcher's expressions,
+ * for the comparison. */
+static int compile_ml(struct mps_matcher *m, const struct mps_match_opts *o, char **ex,
+		      bool unicode, char *err, size_t errlen)
+{
+	size_t n = o->npatterns;
+	char **mx = calloc(n, sizeof(*mx));
+	unsigned *fl = calloc(n, sizeof(*fl));
+	int rc = mx && fl ? build_exprs(o, unicode, true, mx, fl, err, errlen) : -ENOMEM;
+	bool nl = false;
+	for (size_t i = 0; !rc && i < n; i++)
+		nl |= o->syntax == MPS_PCRE ? pcre_may_match_nl(mx[i]) : strcmp(mx[i], ex[i]) != 0;
+	struct mps_buf b = {0};
+	if (!rc && nl)
+		rc = join_exprs(o, mx, o->word && !o->line, &b);
+	if (!rc && nl) {
+		int ec;
+		PCRE2_SIZE eo;
+		m->mre = pcre2_compile((PCRE2_SPTR)b.data, b.len, pcre_flags(o, unicode), &ec, &eo,
+				       NULL);
+		if (!m->mre)
+			rc = pcre_error(ec, err, errlen);
+		else
+			pcre2_jit_compile(m->mre, PCRE2_JIT_COMPLETE);
+	}
+	mps_buf_release(&b);
+	free_exprs(mx, n);
+	free(fl);
+	return rc;
+}
+
 struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, size_t errlen)
 {
 	struct mps_matcher *m = calloc(1, sizeof(*m));
@@ -419,7 +384,7 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	}
 	/* Read every pattern as bytes first; in a UTF-8 locale, what means
 	 * something else on characters is compiled for PCRE2_UTF. */
-	rc = build_exprs(o, false, ex, fl, err, errlen);
+	rc = build_exprs(o, false, false, ex, fl, err, errlen);
 	if (rc)
 		goto done;
 	unsigned any = 0;
@@ -435,7 +400,7 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 	if (unicode) {
 		for (size_t i = 0; i < n; i++)
 			free(ex[i]), ex[i] = NULL;
-		rc = build_exprs(o, true, ex, fl, err, errlen);
+		rc = build_exprs(o, true, false, ex, fl, err, errlen);
 		if (rc)
 			goto done;
 	}
@@ -465,6 +430,9 @@ struct mps_matcher *mps_matcher_new(const struct mps_match_opts *o, char *err, s
 		m->whole = o->syntax != MPS_PCRE;
 		m->confirm = m->word_check;
 	}
+	if (o->multiline && o->syntax != MPS_FIXED && !o->null_data &&
+	    (rc = compile_ml(m, o, ex, unicode, err, errlen)))
+		goto done;
 	if (o->syntax == MPS_FIXED && n == 1 && !o->ignore_case && !o->line) {
 		m->litlen = strlen(o->patterns[0]);
 		if (!(m->lit = strdup(o->patterns[0])))
@@ -489,6 +457,7 @@ void mps_matcher_free(struct mps_matcher *m)
 	hs_free_database(m->edb);
 	pcre2_code_free(m->re);
 	pcre2_code_free(m->dre);
+	pcre2_code_free(m->mre);
 	free(m->lit);
 	free(m);
 }
@@ -535,7 +504,7 @@ void mps_matcher_scratch_free(struct mps_matcher_scratch *s)
 }
 
 /* A PCRE2 failure other than no match: a resource limit ends the file. */
-static int pcre_fail(int r)
+int mps_matcher_pcre_fail(int r)
 {
 	switch (r) {
 	case PCRE2_ERROR_MATCHLIMIT:
@@ -550,8 +519,6 @@ static int pcre_fail(int r)
 	return MPS_EPATTERN;
 }
 
-static int spans_of(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *line,
-		    size_t len, struct mps_span *spans, size_t max, bool any_empty);
 
 /* ctx: the length of the data before the padding */
 static int stop_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
@@ -567,11 +534,11 @@ int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scr
 	if (m->kind == K_NONE)
 		return 0;
 	if (m->word_check) {
-		int n = spans_of(m, s, line, len, NULL, 0, true);
+		int n = mps_matcher_spans_of(m, s, line, len, NULL, 0, true);
 		return n < 0 ? n : n > 0;
 	}
 	if (m->kind == K_PCRE && s->no_backtrack && m->dfa) {
-		int n = spans_of(m, s, line, len, NULL, 0, true);
+		int n = mps_matcher_spans_of(m, s, line, len, NULL, 0, true);
 		return n < 0 ? n : n > 0;
 	}
 	if (m->kind == K_PCRE) {
@@ -580,16 +547,16 @@ int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scr
 			return 1;
 		if (r == PCRE2_ERROR_NOMATCH)
 			return 0;
-		if (pcre_fail(r) == MPS_ELIMIT && m->dfa) {
+		if (mps_matcher_pcre_fail(r) == MPS_ELIMIT && m->dfa) {
 			s->no_backtrack = true;
 			/* backtracking ran out (nested repeats): the automaton
 			 * answers the same without backtracking */
-			int n = spans_of(m, s, line, len, NULL, 0, true);
+			int n = mps_matcher_spans_of(m, s, line, len, NULL, 0, true);
 			return n < 0 ? n : n > 0;
 		}
-		return pcre_fail(r);
+		return mps_matcher_pcre_fail(r);
 	}
-	const char *p = padded(s, line, len);
+	const char *p = mps_matcher_padded(s, line, len);
 	if (!p)
 		return -ENOMEM;
 	hs_error_t r = m->scan(m->db, p, (unsigned)(len + PAD), 0, s->hs, stop_cb, &len);
@@ -625,12 +592,12 @@ static int lines_whole(const struct mps_matcher *m, struct mps_matcher_scratch *
 		int r = pcre2_match(m->re, (PCRE2_SPTR)buf, len, p, 0, s->md, s->mctx);
 		if (r == PCRE2_ERROR_NOMATCH)
 			return 0;
-		if (r < 0 && pcre_fail(r) == MPS_ELIMIT && m->dfa) {
+		if (r < 0 && mps_matcher_pcre_fail(r) == MPS_ELIMIT && m->dfa) {
 			s->no_backtrack = true;
 			return lines_each(m, s, buf + p, len - p, shift_cb, &(struct shift){fn, ctx, p});
 		}
 		if (r < 0)
-			return pcre_fail(r);
+			return mps_matcher_pcre_fail(r);
 		size_t at = pcre2_get_ovector_pointer(s->md)[0];
 		if (at >= len && buf[len - 1] == '\n')
 			return 0; /* after the last '\n': no line there */
@@ -775,7 +742,7 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 			size_t ts = len - p > TAIL ? len - TAIL : p;
 			const char *nl = ts > p ? memrchr(buf + p, '\n', ts - p) : NULL;
 			ts = nl ? (size_t)(nl - buf) + 1 : p;
-			const char *t = padded(s, buf + ts, len - ts);
+			const char *t = mps_matcher_padded(s, buf + ts, len - ts);
 			if (!t)
 				return -ENOMEM;
 			b.base = ts;
@@ -805,242 +772,24 @@ int mps_matcher_lines(const struct mps_matcher *m, struct mps_matcher_scratch *s
 	return 0;
 }
 
-/* Spans of one plain literal (-F, one pattern, no -i): every occurrence,
- * left to right, without overlaps. */
-static int spans_lit(const struct mps_matcher *m, const char *line, size_t len,
-		     struct mps_span *spans, size_t max, bool any_empty)
+bool mps_matcher_multiline(const struct mps_matcher *m)
 {
-	size_t n = 0, off = 0;
-	if (!m->litlen) {
-		/* the empty pattern: an empty match everywhere, printed nowhere */
-		if (!any_empty)
-			return 0;
-		for (size_t at = 0; at <= len; at++)
-			if (!m->word_check ||
-			    (!word_before(m, line, at) && !word_after(m, line, len, at)))
-				return 1;
+	return m && m->mre;
+}
+
+int mps_matcher_find(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *buf,
+		     size_t len, size_t from, bool eof, struct mps_span *out)
+{
+	if (!m->mre || from > len)
 		return 0;
-	}
-	while (off + m->litlen <= len) {
-		const char *f = memmem(line + off, len - off, m->lit, m->litlen);
-		if (!f)
-			break;
-		size_t st = (size_t)(f - line), en = st + m->litlen;
-		if (m->word_check && (word_before(m, line, st) || word_after(m, line, len, en))) {
-			off = st + 1;
-			continue;
-		}
-		if (n < max)
-			spans[n] = (struct mps_span){st, en};
-		n++;
-		off = en;
-	}
-	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
-}
-
-/* Leftmost-first spans (-P, back-references: -w is in the expression;
- * and lines that are not valid UTF-8, where the word check is made here). */
-static int spans_first(const struct mps_matcher *m, struct mps_matcher_scratch *s,
-		       const char *line, size_t len, struct mps_span *spans, size_t max,
-		       bool any_empty)
-{
-	size_t n = 0, off = 0;
-	while (off <= len) {
-		int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, 0, s->md, s->mctx);
-		if (r == PCRE2_ERROR_NOMATCH)
-			break;
-		if (r < 0)
-			return pcre_fail(r);
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-		if (m->word_check && (word_before(m, line, ov[0]) || word_after(m, line, len, ov[1]))) {
-			off = ov[0] + 1;
-			while (m->utf8 && off < len && ((unsigned char)line[off] & 0xc0) == 0x80)
-				off++;
-			continue;
-		}
-		if (ov[1] > ov[0]) {
-			if (n < max)
-				spans[n] = (struct mps_span){ov[0], ov[1]};
-			n++;
-			off = ov[1];
-		} else {
-			if (any_empty)
-				return 1;
-			off = ov[1] + 1;
-			/* in UTF mode, go on at the next character */
-			while (m->utf8 && off < len && ((unsigned char)line[off] & 0xc0) == 0x80)
-				off++;
-		}
-	}
-	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
-}
-
-struct ends_ctx {
-	struct mps_matcher_scratch *s;
-	size_t limit; /* the line's end, from the scan's start */
-	int err;
-};
-
-static int end_cb(unsigned id, unsigned long long from, unsigned long long to, unsigned fl,
-		  void *ctx)
-{
-	(void)id, (void)from, (void)fl;
-	struct ends_ctx *c = ctx;
-	struct mps_matcher_scratch *s = c->s;
-	if (to > c->limit)
-		return 0; /* in the padding */
-	if (s->nends == s->capends) {
-		size_t n = s->capends ? 2 * s->capends : 64;
-		size_t *e = realloc(s->ends, n * sizeof(*e));
-		if (!e) {
-			c->err = -ENOMEM;
-			return 1;
-		}
-		s->ends = e;
-		s->capends = n;
-	}
-	s->ends[s->nends++] = (size_t)to;
-	return 0;
-}
-
-static int size_desc(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Every end of a match of the patterns that starts at st, longest first,
- * in s->ends (as offsets in the line); pl is the line padded. */
-static int ends_hs(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *pl,
-		   size_t len, size_t st)
-{
-	struct ends_ctx c = {s, len - st, 0};
-	s->nends = 0;
-	hs_error_t r = m->escan(m->edb, pl + st, (unsigned)(len - st + PAD), 0, s->hs, end_cb, &c);
-	if (c.err)
-		return c.err;
-	if (r != HS_SUCCESS)
-		return -ENOMEM;
-	qsort(s->ends, s->nends, sizeof(*s->ends), size_desc);
-	size_t w = 0;
-	for (size_t i = 0; i < s->nends; i++)
-		if (!w || s->ends[w - 1] != s->ends[i] + st)
-			s->ends[w++] = s->ends[i] + st;
-	s->nends = w;
-	return 0;
-}
-
-/* Leftmost-longest spans, as grep -o prints them: at the leftmost start,
- * the longest match (with -w the longest that is a whole word, else a
- * later start); then on from its end.  Empty matches are not spans, but
- * any_empty counts one (a line test). */
-static int spans_longest(const struct mps_matcher *m, struct mps_matcher_scratch *s,
-			 const char *line, size_t len, struct mps_span *spans, size_t max,
-			 bool any_empty)
-{
-	size_t n = 0, off = 0;
-	bool unanchored = false;
-	/* the ends come from Vectorscan where it has the patterns (linear);
-	 * PCRE2's automaton is quadratic or worse on "\w+\s*\w+" */
-	const char *pl = NULL;
-	if (m->edb && (!m->edb_utf8 || valid_utf8_n(line, len)) && !(pl = padded(s, line, len)))
-		return -ENOMEM;
-	while (off <= len) {
-		/* The leftmost start is the same for the longest and for the
-		 * first match: the backtracking matcher (JIT) finds it fast; then
-		 * the automaton, anchored there, gives every end. */
-		uint32_t anchor = 0;
-		if (!unanchored && !s->no_backtrack) {
-			int r = pcre2_match(m->re, (PCRE2_SPTR)line, len, off, 0, s->md, s->mctx);
-			if (r == PCRE2_ERROR_NOMATCH)
-				break;
-			if (r < 0 && pcre_fail(r) != MPS_ELIMIT)
-				return pcre_fail(r);
-			if (r >= 0) {
-				off = pcre2_get_ovector_pointer(s->md)[0];
-				anchor = PCRE2_ANCHORED;
-			} else {
-				/* nested repeats: the automaton alone, from now on */
-				unanchored = s->no_backtrack = true;
-			}
-		}
-		size_t st, en = SIZE_MAX;
-		const size_t *ends;
-		size_t nm;
-		if (pl && anchor) {
-			int rc = ends_hs(m, s, pl, len, off);
-			if (rc)
-				return rc;
-			st = off;
-			ends = s->ends;
-			nm = s->nends;
-			if (nm) /* (none: the engines disagree; the automaton decides) */
-				goto choose;
-		}
-		int r = pcre2_dfa_match(m->dre, (PCRE2_SPTR)line, len, off, anchor,
-					s->dmd, s->mctx, s->ws, s->nws);
-		if (r == PCRE2_ERROR_NOMATCH)
-			break;
-		if (r <= PCRE2_ERROR_UTF8_ERR1 && r >= PCRE2_ERROR_UTF8_ERR21)
-			return spans_first(m, s, line, len, spans, max, any_empty); /* not UTF-8 */
-		if (r == PCRE2_ERROR_DFA_WSSIZE && s->nws < (1u << 24)) {
-			int *w = realloc(s->ws, 4 * s->nws * sizeof(*w));
-			if (!w)
-				return -ENOMEM;
-			s->ws = w;
-			s->nws *= 4;
-			continue;
-		}
-		if (r < 0)
-			return pcre_fail(r);
-		nm = r ? (size_t)r : pcre2_get_ovector_count(s->dmd);
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->dmd);
-		st = ov[0];
-		/* the ends, longest first, in place of the ovector's pairs */
-		for (size_t k = 0; k < nm; k++)
-			ov[k] = ov[2 * k + 1];
-		ends = ov;
-choose:
-		for (size_t k = 0; k < nm; k++) {
-			size_t e = ends[k];
-			if (e == st && !any_empty)
-				continue;
-			if (m->word_check && (word_before(m, line, st) || word_after(m, line, len, e)))
-				continue;
-			en = e;
-			break;
-		}
-		if (en != SIZE_MAX && en == st)
-			return 1; /* any_empty */
-		if (en == SIZE_MAX) {
-			off = st + 1;
-			while (m->utf8 && off < len && ((unsigned char)line[off] & 0xc0) == 0x80)
-				off++;
-			continue;
-		}
-		if (n < max)
-			spans[n] = (struct mps_span){st, en};
-		n++;
-		if (any_empty)
-			return 1;
-		off = en;
-	}
-	return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
-}
-
-static int spans_of(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *line,
-		    size_t len, struct mps_span *spans, size_t max, bool any_empty)
-{
-	if (m->kind == K_NONE)
+	int r = pcre2_match(m->mre, (PCRE2_SPTR)buf, len, from, eof ? 0 : PCRE2_NOTEOL, s->md,
+			    s->mctx);
+	if (r == PCRE2_ERROR_NOMATCH)
 		return 0;
-	if (m->lit)
-		return spans_lit(m, line, len, spans, max, any_empty);
-	return m->dfa ? spans_longest(m, s, line, len, spans, max, any_empty)
-		      : spans_first(m, s, line, len, spans, max, any_empty);
-}
-
-int mps_matcher_spans(const struct mps_matcher *m, struct mps_matcher_scratch *s, const char *line,
-		      size_t len, struct mps_span *spans, size_t max)
-{
-	return spans_of(m, s, line, len, spans, max, false);
+	if (r < 0)
+		return mps_matcher_pcre_fail(r);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	out->start = ov[0];
+	out->end = ov[1];
+	return 1;
 }

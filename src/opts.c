@@ -20,7 +20,8 @@
  *
  * Where several options set the same thing, the last one wins (-F/-E/-P,
  * -i/--no-ignore-case, -H/-h, -n/-N, -r/-R/-d, -l/-L, -a/-I/--binary-files,
- * --group-separator/--no-group-separator, --progress/--no-progress),
+ * --group-separator/--no-group-separator, --progress/--no-progress,
+ * -c/--count-matches, --column/--no-column, --heading/--no-heading),
  * except:
  *   - -A and -B win over -C and -NUM whatever their order (grep and ripgrep);
  *   - output mode: -q beats -l/-L, which beat -c, which beats --json, which
@@ -115,6 +116,13 @@ enum opt_id {
 	OPT_BINARY_FILES,
 	OPT_FILTER, /* + enum mps_fopt: src/opts_filters.c parses them */
 	OPT_FILTER_END = OPT_FILTER + MPS_FOPT_NO_HIDDEN,
+	OPT_COLUMN,
+	OPT_NO_COLUMN,
+	OPT_VIMGREP,
+	OPT_HEADING,
+	OPT_NO_HEADING,
+	OPT_COUNT_MATCHES,
+	OPT_MULTILINE,
 };
 
 struct opt_spec {
@@ -196,6 +204,13 @@ static const struct opt_spec opt_table[] = {
 	{ "ignore-files", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_IGNORE_FILES },
 	{ "hidden", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_HIDDEN },
 	{ "no-hidden", 0, ARG_NONE, OPT_FILTER + MPS_FOPT_NO_HIDDEN },
+	{ "column", 0, ARG_NONE, OPT_COLUMN },
+	{ "no-column", 0, ARG_NONE, OPT_NO_COLUMN },
+	{ "vimgrep", 0, ARG_NONE, OPT_VIMGREP },
+	{ "heading", 0, ARG_NONE, OPT_HEADING },
+	{ "no-heading", 0, ARG_NONE, OPT_NO_HEADING },
+	{ "count-matches", 0, ARG_NONE, OPT_COUNT_MATCHES },
+	{ "multiline", 0, ARG_NONE, OPT_MULTILINE },
 };
 
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
@@ -616,7 +631,7 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 	case OPT_WORD: o->word = true; break;
 	case OPT_LINE: o->line = true; break;
 	case OPT_INVERT: o->invert = true; break;
-	case OPT_COUNT: p->count = true; break;
+	case OPT_COUNT: p->count = true; o->count_matches = false; break;
 	case OPT_FILES_WITH: p->list = MPS_OUT_FILES_WITH; break;
 	case OPT_FILES_WITHOUT: p->list = MPS_OUT_FILES_WITHOUT; break;
 	case OPT_ONLY_MATCHING: o->only_matching = true; break;
@@ -722,6 +737,13 @@ static void apply(struct parser *p /* in, out */, enum opt_id id, const char *sh
 		else
 			o->output_file = arg;
 		break;
+	case OPT_COLUMN: o->column = true; break;
+	case OPT_NO_COLUMN: o->column = false; break;
+	case OPT_VIMGREP: o->vimgrep = true; break;
+	case OPT_HEADING: o->heading = true; break;
+	case OPT_NO_HEADING: o->heading = false; break;
+	case OPT_COUNT_MATCHES: p->count = o->count_matches = true; break;
+	case OPT_MULTILINE: o->multiline = true; break;
 	case OPT_HELP: p->help = true; break;
 	case OPT_VERSION: p->version = true; break;
 	default: {
@@ -1036,6 +1058,17 @@ const char *mps_opts_usage(void)
 "  -q, --quiet, --silent      print nothing, exit 0 at the first selected line\n"
 "      --json                 print results as JSON Lines (like rg --json)\n"
 "  -o, --only-matching        print only the matched parts of lines\n"
+"      --count-matches        like -c, but count matches, not lines\n"
+"      --column               print the column (1-based, in bytes) of the first\n"
+"                             match after the line number (each match's with -o)\n"
+"      --no-column            do not print columns (default)\n"
+"      --vimgrep              print each match on its own line as\n"
+"                             FILE:LINE:COLUMN:TEXT (the whole line)\n"
+"      --heading              print the file name above each file's lines\n"
+"      --no-heading           print the file name on each line (default)\n"
+"      --multiline            with -E or -P, let a match span lines ('\\n' in the\n"
+"                             pattern matches a newline); the lines it touches\n"
+"                             are printed; no short option (-U is grep's)\n"
 "  -m, --max-count=NUM        stop after NUM selected lines in each file\n"
 "  -A, --after-context=NUM    print NUM lines of context after each line\n"
 "  -B, --before-context=NUM   print NUM lines of context before each line\n"
@@ -1113,7 +1146,8 @@ const char *mps_opts_usage(void)
 "  -V, --version              print the version and exit\n"
 "\n"
 "When several are given, -q wins over -l and -L (the last of the two wins),\n"
-"which win over -c, which wins over --json.  -A and -B win over -C.\n"
+"which win over -c and --count-matches (the last of the two wins), which win\n"
+"over --json.  -A and -B win over -C.\n"
 "Otherwise the last of conflicting options wins.\n"
 "\n"
 "Under MPI, run it as 'mpirun -np N mpsearch [OPTIONS] PATTERN [PATH ...]':\n"

@@ -243,13 +243,13 @@ int mps_zmsg_recv(int sock, struct mps_zmsg *m, int *fd)
 
 /* ---- patterns: syntax, flags, count, then each pattern as bytes ---- */
 
-enum { MO_ICASE = 1, MO_WORD = 2, MO_LINE = 4, MO_UTF8 = 8, MO_NULL = 16 };
+enum { MO_ICASE = 1, MO_WORD = 2, MO_LINE = 4, MO_UTF8 = 8, MO_NULL = 16, MO_MULTILINE = 32 };
 
 int mps_match_opts_put(struct mps_buf *b, const struct mps_match_opts *mo)
 {
 	unsigned fl = (mo->ignore_case ? MO_ICASE : 0) | (mo->word ? MO_WORD : 0) |
 		      (mo->line ? MO_LINE : 0) | (mo->utf8 ? MO_UTF8 : 0) |
-		      (mo->null_data ? MO_NULL : 0);
+		      (mo->null_data ? MO_NULL : 0) | (mo->multiline ? MO_MULTILINE : 0);
 	int rc = mps_buf_put_varint(b, (uint64_t)mo->syntax);
 	if (!rc)
 		rc = mps_buf_put_varint(b, fl);
@@ -266,7 +266,7 @@ int mps_match_opts_get(const unsigned char *p, size_t len, struct mps_match_opts
 	uint32_t syn = mps_cursor_u32(&r), fl = mps_cursor_u32(&r);
 	uint64_t n = mps_cursor_varint(&r);
 	/* each pattern takes at least its length byte */
-	if (r.bad || n > len - r.pos || fl >= 2 * MO_NULL)
+	if (r.bad || n > len - r.pos || fl >= 2 * MO_MULTILINE)
 		return MPS_ECORRUPT;
 	char **pat = calloc(n ? (size_t)n : 1, sizeof(char *));
 	if (!pat)
@@ -292,6 +292,7 @@ int mps_match_opts_get(const unsigned char *p, size_t len, struct mps_match_opts
 	*mo = (struct mps_match_opts){.patterns = pat, .npatterns = (size_t)n,
 				      .syntax = (enum mps_syntax)syn, .ignore_case = fl & MO_ICASE,
 				      .word = fl & MO_WORD, .line = fl & MO_LINE,
-				      .utf8 = fl & MO_UTF8, .null_data = fl & MO_NULL};
+				      .utf8 = fl & MO_UTF8, .null_data = fl & MO_NULL,
+				      .multiline = fl & MO_MULTILINE};
 	return 0;
 }

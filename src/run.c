@@ -307,14 +307,16 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.search_zip = o->search_zip,
 		/* the parts of a split compressed file carry no byte offsets and
 		 * no context from the parts around them */
-		.zip_split = o->search_zip && o->output != MPS_OUT_JSON &&
+		.zip_split = o->search_zip && o->output != MPS_OUT_JSON && !o->multiline &&
 			     !(ctx && (o->before > 0 || o->after > 0)),
-		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color),
+		.spans = lines && (o->only_matching || o->output == MPS_OUT_JSON || o->color ||
+				   o->column || o->vimgrep),
+		.count_matches = o->count_matches, .multiline = o->multiline,
 		.first_only = o->output == MPS_OUT_FILES_WITH || o->output == MPS_OUT_FILES_WITHOUT ||
 			      o->output == MPS_OUT_QUIET,
 	};
-	bool names = o->with_filename == 1;
-	if (o->with_filename < 0) {
+	bool names = o->with_filename == 1 || (o->with_filename < 0 && o->vimgrep);
+	if (o->with_filename < 0 && !names) {
 		struct stat st;
 		names = o->paths.n > 1 ||
 			(o->paths.n == 1 && strcmp(o->paths.v[0], "-") && !stat(o->paths.v[0], &st) &&
@@ -329,7 +331,8 @@ static void stage_opts(const struct mps_opts *o, struct mps_search_opts *so,
 		.initial_tab = o->initial_tab, .null_data = o->null_data,
 		.line_buffered = o->line_buffered, .context = lines && o->context,
 		.label = o->label, .group_sep = o->group_sep, .no_group_sep = !o->group_sep,
-		.utf8 = utf8,
+		.utf8 = utf8, .column = o->column, .vimgrep = o->vimgrep, .heading = o->heading,
+		.count_matches = o->count_matches,
 	};
 }
 
@@ -1511,7 +1514,7 @@ static int patterns_from_rank0(struct run *r, struct mpi_run *m)
 		const struct mps_opts *o = r->o;
 		struct mps_match_opts mo = {.patterns = v, .npatterns = n, .syntax = o->syntax,
 					    .ignore_case = o->ignore_case, .word = o->word,
-					    .line = o->line};
+					    .line = o->line, .multiline = o->multiline};
 		rc = mps_pool_start(m->pool, &mo);
 		if (rc == -EALREADY)
 			rc = 0; /* compiled before MPI_Init (rank 0) */
@@ -1921,6 +1924,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 		.patterns = o->patterns.v, .npatterns = o->patterns.n, .syntax = o->syntax,
 		.ignore_case = o->ignore_case, .word = o->word, .line = o->line,
 		.utf8 = mps_matcher_locale_utf8(), .null_data = o->null_data,
+		.multiline = o->multiline,
 	};
 	/* -f - under MPI: only rank 0 has standard input; the others' workers
 	 * wait for the patterns rank 0 broadcasts after MPI_Init */
@@ -1939,6 +1943,9 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, int *argc, char 
 	struct mps_search_opts so;
 	struct mps_print_opts po;
 	stage_opts(o, &so, &po);
+	po.multiline = o->multiline && mps_matcher_multiline(m); /* (m: rank 0's, which prints) */
+	if (po.multiline) /* ripgrep's output: lines that are not UTF-8 are printed */
+		po.utf8 = false;
 	struct mps_pool_opts pool_o = {
 		.workers = o->workers, .pin = o->pin,
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,

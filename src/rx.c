@@ -19,7 +19,9 @@
  *   - \< \> \b \B \w \W \s \S \` \' and back-references \1-\9.
  * Nothing we write can match a '\n' (negated classes, \W, \S and the
  * space and control classes leave it out), so a whole buffer can be
- * scanned without a match running from one line into the next. */
+ * scanned without a match running from one line into the next; but for
+ * --multiline (mps_rx_translate_ml), where "\n" is a newline and negated
+ * classes, \s, \S, \W and [:space:] take one, as in ripgrep's -U. */
 #include "rx.h"
 
 #include <errno.h>
@@ -42,6 +44,7 @@ struct rx {
 	const unsigned char *p, *end;
 	bool bre, utf8, icase;
 	bool zdata;        /* -z: a NUL in the matched text is the text's newline */
+	bool ml;           /* --multiline: '\n' may match (see mps_rx_translate_ml) */
 	struct mps_buf *out;
 	unsigned flags;
 	size_t atom;       /* where the last atom starts in out */
@@ -311,6 +314,8 @@ static int char_class(struct rx *r, bool *bytes_ok)
 	bool cased = !strcmp(c, "upper") || !strcmp(c, "lower");
 	if (cased)
 		r->flags |= MPS_RX_CASECLASS;
+	if (!strcmp(c, "space") && r->ml)
+		return put(r, r->utf8 ? "\\n" SPACE_UTF : "\\n" SPACE_BYTES);
 	if (!strcmp(c, "space")) /* (-z: NUL stands for the text's newline) */
 		return put(r, r->zdata ? (r->utf8 ? "\\x00" SPACE_UTF : "\\x00" SPACE_BYTES)
 				       : (r->utf8 ? SPACE_UTF : SPACE_BYTES));
@@ -342,7 +347,7 @@ static int bracket(struct rx *r)
 		if (q < r->end && q > r->p + 1 && q[-1] == ':')
 			return fail(r, "character class syntax is [[:space:]], not [:space:]");
 	}
-	int rc = put(r, neg ? "[^\\n" : "[");
+	int rc = put(r, neg ? (r->ml ? "[^" : "[^\\n") : "[");
 	bool first = true;
 	long prev = -1; /* the last single character, for a range */
 	while (!rc) {
@@ -489,16 +494,20 @@ static int escape(struct rx *r)
 	case 'W':
 		atom_begin(r);
 		r->flags |= MPS_RX_UNICODE;
-		return put(r, "[^\\w\\n]");
+		return put(r, r->ml ? "\\W" : "[^\\w\\n]");
 	case 's':
 		atom_begin(r);
 		r->flags |= MPS_RX_UNICODE;
+		if (r->ml)
+			return put(r, r->utf8 ? "[\\n" SPACE_UTF "]" : "[\\n" SPACE_BYTES "]");
 		if (r->zdata)
 			return put(r, r->utf8 ? "[\\x00" SPACE_UTF "]" : "[\\x00" SPACE_BYTES "]");
 		return put(r, r->utf8 ? "[" SPACE_UTF "]" : "[" SPACE_BYTES "]");
 	case 'S':
 		atom_begin(r);
 		r->flags |= MPS_RX_UNICODE;
+		if (r->ml)
+			return put(r, "[^\\s]");
 		return put(r, r->zdata ? "[^\\s\\n\\x00]" : "[^\\s\\n]");
 	case 'b':
 	case 'B':
@@ -517,16 +526,22 @@ static int escape(struct rx *r)
 	case '\'':
 		r->have_atom = false;
 		return put(r, "$");
+	case 'n':
+		if (!r->ml)
+			break;
+		atom_begin(r);
+		return put(r, "\\n");
 	}
 	return literal(r, c);
 }
 
-int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, bool icase, bool zdata,
-		     struct mps_buf *out, unsigned *flags, char *err, size_t errlen)
+static int translate(const char *pat, size_t len, bool bre, bool utf8, bool icase, bool zdata,
+		     bool ml, struct mps_buf *out, unsigned *flags, char *err, size_t errlen)
 {
 	struct rx r = {
 		.p = (const unsigned char *)pat, .end = (const unsigned char *)pat + len,
-		.bre = bre, .utf8 = utf8, .icase = icase, .zdata = zdata, .out = out, .at_start = true,
+		.bre = bre, .utf8 = utf8, .icase = icase, .zdata = zdata, .ml = ml, .out = out,
+		.at_start = true,
 		.err = err, .errlen = errlen,
 	};
 	int rc = 0;
@@ -607,4 +622,16 @@ int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, bool icas
 		r.flags |= MPS_RX_UNICODE;
 	*flags = r.flags;
 	return rc;
+}
+
+int mps_rx_translate(const char *pat, size_t len, bool bre, bool utf8, bool icase, bool zdata,
+		     struct mps_buf *out, unsigned *flags, char *err, size_t errlen)
+{
+	return translate(pat, len, bre, utf8, icase, zdata, false, out, flags, err, errlen);
+}
+
+int mps_rx_translate_ml(const char *pat, size_t len, bool bre, bool utf8, bool icase,
+			struct mps_buf *out, unsigned *flags, char *err, size_t errlen)
+{
+	return translate(pat, len, bre, utf8, icase, false, true, out, flags, err, errlen);
 }

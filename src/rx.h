@@ -30,6 +30,13 @@ int mps_rx_translate(const char *pat /* in */, size_t len, bool bre, bool utf8, 
 		     bool zdata, struct mps_buf *out /* in, out */, unsigned *flags /* out */,
 		     char *err /* out */, size_t errlen);
 
+/* The same for --multiline (ripgrep's -U): "\n" is a newline, and negated
+ * brackets, \s, \S, \W and [:space:] take a newline as they take other
+ * characters ('.' still does not).  No -z. */
+int mps_rx_translate_ml(const char *pat /* in */, size_t len, bool bre, bool utf8, bool icase,
+			struct mps_buf *out /* in, out */, unsigned *flags /* out */,
+			char *err /* out */, size_t errlen);
+
 /* Append s[0, n) as an expression matching it literally (-F); in utf8 mode
  * valid UTF-8 sequences become code points.  *flags gets MPS_RX_UNICODE
  * when s has a byte above 0x7f. */

@@ -7,7 +7,8 @@
  * trailing context, which the printer de-duplicates).  For -B it also reads
  * the lines just before its first owned line.  Line numbers in records are
  * relative to the first owned line (1); the printer adds the line counts of
- * the parts before. */
+ * the parts before.  --multiline searches the owned lines as one text
+ * instead (search_ml.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +21,9 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/search.h"
+#include "search_int.h"
 
 #define DEFAULT_BUF (1u << 20)
-
-struct mps_searcher {
-	const struct mps_matcher *m;
-	struct mps_matcher_scratch *ms;
-	struct mps_search_opts o;
-	char *buf;
-	size_t cap;
-	struct mps_span *spans;
-	size_t spcap;
-	char *zbuf; /* -z: a line with its bytes swapped back */
-	size_t zcap;
-};
 
 size_t mps_count_newlines(const char *p, size_t n)
 {
@@ -96,41 +86,6 @@ void mps_searcher_free(struct mps_searcher *s)
 	free(s);
 }
 
-enum mode { M_OWNED, M_TAIL, M_DONE };
-#define STOP 0x5370 /* internal: stop the matcher scan */
-
-struct run {
-	struct mps_searcher *s;
-	const struct mps_search_opts *o; /* &ro */
-	struct mps_search_opts ro; /* the searcher's, narrowed once a file is binary */
-	struct mps_sink *sink;
-	int fd;
-	struct mps_reader *rd; /* read through it instead of fd */
-	bool seq;         /* read() instead of pread() */
-	uint64_t end;     /* range end (file offset) */
-	uint64_t boff;    /* file offset of buf[0] */
-	size_t len;       /* valid bytes in buf */
-	bool eof, last_nl; /* end of input seen; last byte read was '\n' */
-	size_t scan;      /* next unprocessed line start */
-	size_t cnt_pos;   /* line numbering: line cnt_line starts at cnt_pos */
-	int64_t cnt_line;
-	bool numbers;     /* line numbers are needed */
-	bool regular;     /* short read == end of file (saves a read per file) */
-	bool out_valid;   /* out_end is inside buf */
-	size_t out_end;   /* just after the last emitted line */
-	int64_t out_line; /* its number */
-	int64_t after_left;
-	enum mode mode;
-	size_t gap;       /* -v: start of the lines not yet known to match */
-	struct mps_unit_summary sum;
-	int cbrc;         /* a sink callback's nonzero return */
-	uint64_t first;   /* offset of the first owned line */
-	uint64_t rbegin;  /* range begin */
-	uint64_t counted_to; /* bytes of the range counted up to here */
-	bool max_hit;     /* -m stopped the search */
-	uint64_t sel_end; /* offset just after the last owned selected line */
-};
-
 /* -z: swap '\n' and NUL, so that the line machinery (and the matcher) see
  * records as lines; lines are swapped back before the sink sees them. */
 static void swap_nl(char *p, size_t n)
@@ -183,18 +138,19 @@ static void took(struct run *r, char *p, size_t n)
 static void run_opts(struct run *r)
 {
 	r->ro = r->s->o;
+	r->ml = r->ro.multiline && !r->ro.null_data && mps_matcher_multiline(r->s->m);
 	if (r->ro.null_data)
 		r->ro.text = true; /* NUL bytes end records: they say nothing */
 	r->o = &r->ro;
 }
 
 /* The search is over because the file is binary and -I skips it. */
-static bool binary_stop(const struct run *r)
+bool search_binary_stop(const struct run *r)
 {
 	return r->sum.binary && r->o->binary_skip;
 }
 
-static int64_t lineno_at(struct run *r, size_t pos)
+int64_t search_lineno(struct run *r, size_t pos)
 {
 	if (pos > r->cnt_pos) {
 		if (r->numbers)
@@ -204,7 +160,7 @@ static int64_t lineno_at(struct run *r, size_t pos)
 	return r->cnt_line;
 }
 
-static int do_read(struct run *r)
+int search_read(struct run *r)
 {
 	struct mps_searcher *s = r->s;
 	if (r->len == s->cap) {
@@ -268,7 +224,7 @@ static void shift(struct run *r, size_t keep)
 {
 	if (keep == 0)
 		return;
-	lineno_at(r, keep > r->cnt_pos ? keep : r->cnt_pos);
+	search_lineno(r, keep > r->cnt_pos ? keep : r->cnt_pos);
 	memmove(r->s->buf, r->s->buf + keep, r->len - keep);
 	r->len -= keep;
 	r->boff += keep;
@@ -282,7 +238,7 @@ static void shift(struct run *r, size_t keep)
 }
 
 /* Start of the line `back` lines before line start pos, not below lim. */
-static size_t lines_back(const char *buf, size_t pos, int64_t back, size_t lim)
+size_t search_lines_back(const char *buf, size_t pos, int64_t back, size_t lim)
 {
 	size_t p = pos;
 	while (back-- > 0 && p > lim) {
@@ -312,13 +268,13 @@ static int fill(struct run *r, size_t *complete)
 		/* Keep the before-context and the unfinished line; drop the rest. */
 		size_t keep = r->scan;
 		if (r->o->before > 0)
-			keep = lines_back(b, r->scan, r->o->before, 0);
+			keep = search_lines_back(b, r->scan, r->o->before, 0);
 		if (keep > 0 && r->s->cap - r->len < r->s->cap / 4)
 			shift(r, keep);
-		int rc = do_read(r);
+		int rc = search_read(r);
 		if (rc)
 			return rc;
-		if (binary_stop(r))
+		if (search_binary_stop(r))
 			return 0;
 	}
 }
@@ -347,7 +303,11 @@ static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, in
 		.kind = kind, .lineno = lineno, .offset = r->boff + ls,
 		.text = s->buf + ls, .len = le - ls, .owned = owned,
 	};
-	if (kind == MPS_LINE_SELECTED && r->o->spans && !r->o->invert) {
+	if (kind == MPS_LINE_SELECTED && r->pre) {
+		l.spans = r->pre;
+		l.nspans = r->npre;
+		l.len += r->pre_nl;
+	} else if (kind == MPS_LINE_SELECTED && r->o->spans && !r->o->invert) {
 		int n = mps_matcher_spans(s->m, s->ms, l.text, l.len, s->spans, s->spcap);
 		if (n > 0 && (size_t)n > s->spcap) {
 			struct mps_span *sp = realloc(s->spans, (size_t)n * sizeof(*sp));
@@ -387,20 +347,22 @@ static int emit(struct run *r, enum mps_line_kind kind, size_t ls, size_t le, in
 	r->out_valid = true;
 	r->out_end = le < r->len ? le + 1 : le;
 	r->out_line = lineno;
+	if (r->ml) /* a group of lines: the last one's number */
+		r->out_line += (int64_t)mps_count_newlines(s->buf + ls, le - ls);
 	return 0;
 }
 
-static size_t line_end(struct run *r, size_t p, size_t lim)
+size_t search_line_end(struct run *r, size_t p, size_t lim)
 {
 	const char *nl = memchr(r->s->buf + p, '\n', lim - p);
 	return nl ? (size_t)(nl - r->s->buf) : lim;
 }
 
 /* Emit pending after-context lines that lie before pos. */
-static int flush_after(struct run *r, size_t pos)
+int search_flush_after(struct run *r, size_t pos)
 {
 	while (r->after_left > 0 && r->out_valid && r->out_end < pos) {
-		size_t ls = r->out_end, le = line_end(r, ls, pos);
+		size_t ls = r->out_end, le = search_line_end(r, ls, pos);
 		int rc = emit(r, MPS_LINE_CONTEXT, ls, le, r->out_line + 1, false);
 		if (rc)
 			return rc;
@@ -410,22 +372,22 @@ static int flush_after(struct run *r, size_t pos)
 }
 
 /* A selected line [ls, le). */
-static int selected(struct run *r, size_t ls, size_t le, bool owned)
+int search_selected(struct run *r, size_t ls, size_t le, bool owned)
 {
 	const struct mps_search_opts *o = r->o;
 	if (o->emit_lines) {
-		int64_t n = lineno_at(r, ls);
-		int rc = flush_after(r, ls);
+		int64_t n = search_lineno(r, ls);
+		int rc = search_flush_after(r, ls);
 		if (rc)
 			return rc;
 		if (o->before > 0) {
 			size_t lim = r->out_valid ? r->out_end : 0;
 			if (lim > ls)
 				lim = ls;
-			size_t p = lines_back(r->s->buf, ls, o->before, lim);
+			size_t p = search_lines_back(r->s->buf, ls, o->before, lim);
 			int64_t k = n - (int64_t)mps_count_newlines(r->s->buf + p, ls - p);
 			while (p < ls) {
-				size_t e = line_end(r, p, ls);
+				size_t e = search_line_end(r, p, ls);
 				if ((rc = emit(r, MPS_LINE_CONTEXT, p, e, k++, false)))
 					return rc;
 				p = e + 1;
@@ -437,6 +399,12 @@ static int selected(struct run *r, size_t ls, size_t le, bool owned)
 	}
 	if (!owned)
 		return 0;
+	if (!o->emit_lines && o->count_matches && !o->invert && !r->pre) {
+		int n = mps_matcher_spans(r->s->m, r->s->ms, r->s->buf + ls, le - ls, NULL, 0);
+		if (n < 0)
+			return n;
+		r->sum.matches += (uint64_t)n;
+	}
 	r->sum.selected++;
 	r->sel_end = r->boff + (le < r->len ? le + 1 : le);
 	if (o->max_count >= 0 && (int64_t)r->sum.selected >= o->max_count)
@@ -449,7 +417,7 @@ static int selected(struct run *r, size_t ls, size_t le, bool owned)
 }
 
 /* -v: every line of [a, b) is selected (b is a line start or region end). */
-static int select_gap(struct run *r, size_t a, size_t b)
+int search_gap(struct run *r, size_t a, size_t b)
 {
 	const struct mps_search_opts *o = r->o;
 	if (a >= b)
@@ -462,8 +430,8 @@ static int select_gap(struct run *r, size_t a, size_t b)
 		return 0;
 	}
 	while (a < b) {
-		size_t e = line_end(r, a, b);
-		int rc = selected(r, a, e, true);
+		size_t e = search_line_end(r, a, b);
+		int rc = search_selected(r, a, e, true);
 		a = e + 1;
 		r->gap = a;
 		if (rc)
@@ -476,8 +444,8 @@ static int on_match(void *ctx, size_t ls, size_t le)
 {
 	struct run *r = ctx;
 	if (!r->o->invert)
-		return selected(r, ls, le, true);
-	int rc = select_gap(r, r->gap, ls);
+		return search_selected(r, ls, le, true);
+	int rc = search_gap(r, r->gap, ls);
 	r->gap = le + 1;
 	return rc;
 }
@@ -505,7 +473,7 @@ static int search_owned(struct run *r, size_t stop)
 	if (rc)
 		return rc;
 	if (r->o->invert)
-		rc = select_gap(r, r->gap, stop);
+		rc = search_gap(r, r->gap, stop);
 	if (rc == STOP)
 		return 0;
 	return rc;
@@ -520,9 +488,9 @@ static int tail(struct run *r)
 		int rc = fill(r, &complete);
 		if (rc)
 			return rc;
-		if (binary_stop(r) || r->scan >= complete)
+		if (search_binary_stop(r) || r->scan >= complete)
 			return 0;
-		size_t ls = r->scan, le = line_end(r, ls, complete);
+		size_t ls = r->scan, le = search_line_end(r, ls, complete);
 		r->scan = le < r->len ? le + 1 : le;
 		bool sel = false;
 		if (r->mode == M_TAIL) {
@@ -532,11 +500,11 @@ static int tail(struct run *r)
 			sel = (m != 0) != r->o->invert;
 		}
 		if (sel) {
-			rc = selected(r, ls, le, false);
+			rc = search_selected(r, ls, le, false);
 		} else {
-			rc = flush_after(r, ls);
+			rc = search_flush_after(r, ls);
 			if (!rc)
-				rc = emit(r, MPS_LINE_CONTEXT, ls, le, lineno_at(r, ls), false);
+				rc = emit(r, MPS_LINE_CONTEXT, ls, le, search_lineno(r, ls), false);
 			r->after_left--;
 		}
 		if (rc == STOP)
@@ -563,7 +531,7 @@ static int skip_partial(struct run *r)
 		}
 		r->boff += r->len;
 		r->len = 0;
-		int rc = do_read(r);
+		int rc = search_read(r);
 		if (rc)
 			return rc;
 	}
@@ -596,11 +564,16 @@ static int prefetch_before(struct run *r, uint64_t first)
 		}
 		p = lo;
 	}
+	return search_read_from(r, start, first);
+}
+
+int search_read_from(struct run *r, uint64_t start, uint64_t first)
+{
 	r->boff = start;
 	r->len = 0;
 	r->eof = false;
 	while (r->boff + r->len < first && !r->eof) {
-		int rc = do_read(r);
+		int rc = search_read(r);
 		if (rc)
 			return rc;
 	}
@@ -617,7 +590,7 @@ static int count_rest(struct run *r)
 	size_t pos = r->scan < r->len ? r->scan : r->len;
 	if (pos < r->cnt_pos)
 		pos = r->cnt_pos; /* the lines before it are counted already */
-	uint64_t n = (uint64_t)lineno_at(r, pos) - 1;
+	uint64_t n = (uint64_t)search_lineno(r, pos) - 1;
 	bool open_line = r->len > 0 && !r->last_nl; /* the last byte seen is not '\n' */
 	char *b = r->s->buf + pos;
 	size_t k = r->len - pos;
@@ -699,17 +672,23 @@ static int run_range(struct run *r, uint64_t begin, unsigned flags)
 			r->mode = M_DONE;
 			return 0;
 		}
-		if (r->o->before > 0 && r->o->emit_lines && (rc = prefetch_before(r, first)))
+		if (r->ml)
+			rc = search_ml_lookback(r, first);
+		else if (r->o->before > 0 && r->o->emit_lines)
+			rc = prefetch_before(r, first);
+		if (rc)
 			return rc;
 	}
 	r->cnt_pos = r->scan;
 	r->cnt_line = 1;
 	r->first = r->boff + r->scan;
-	while (r->mode == M_OWNED && !binary_stop(r)) {
+	if (r->ml && (rc = search_multiline(r)) && rc != STOP)
+		return rc;
+	while (r->mode == M_OWNED && !search_binary_stop(r)) {
 		size_t complete;
 		if ((rc = fill(r, &complete)))
 			return rc;
-		if (binary_stop(r) || r->scan >= complete)
+		if (search_binary_stop(r) || r->scan >= complete)
 			break;
 		size_t stop = complete;
 		if (r->end != UINT64_MAX && r->end - r->boff < complete) {
@@ -718,7 +697,7 @@ static int run_range(struct run *r, uint64_t begin, unsigned flags)
 				r->mode = M_TAIL;
 				break;
 			}
-			size_t e = line_end(r, lim - 1, complete);
+			size_t e = search_line_end(r, lim - 1, complete);
 			stop = e < complete ? e + 1 : e;
 		}
 		if ((rc = search_owned(r, stop)))
@@ -732,7 +711,7 @@ static int run_range(struct run *r, uint64_t begin, unsigned flags)
 				r->scan = stop;
 			break;
 		}
-		if ((rc = flush_after(r, stop)))
+		if ((rc = search_flush_after(r, stop)))
 			return rc == STOP ? 0 : rc;
 		r->scan = stop;
 		if (r->end != UINT64_MAX && r->boff + stop >= r->end)
@@ -744,7 +723,7 @@ static int run_range(struct run *r, uint64_t begin, unsigned flags)
 			if ((rc = count_owned(r)))
 				return rc;
 		} else {
-			int64_t n = lineno_at(r, r->scan) - 1;
+			int64_t n = search_lineno(r, r->scan) - 1;
 			if (r->eof && r->scan >= r->len && r->len > 0 && !r->last_nl)
 				n++;
 			r->sum.lines = (uint64_t)n;
@@ -763,7 +742,7 @@ static int nul_check(struct run *r)
 		r->len = 0;
 		r->scan = r->cnt_pos = 0;
 		r->out_valid = false;
-		int rc = do_read(r);
+		int rc = search_read(r);
 		if (rc)
 			return rc;
 	}
@@ -822,7 +801,7 @@ int mps_searcher_run(struct mps_searcher *s, int fd, uint64_t begin, uint64_t en
 	int rc = 0;
 	if ((flags & MPS_SEARCH_SPLIT_BIG) && s->o.split_over && r.seq) {
 		/* one read tells whether the file may be big; then ask fstat */
-		rc = do_read(&r);
+		rc = search_read(&r);
 		struct stat st;
 		if (!rc && r.len == s->cap && !fstat(fd, &st) && (uint64_t)st.st_size > s->o.split_over) {
 			struct mps_unit_summary sum = {.err = MPS_ESPLIT, .bytes = (uint64_t)st.st_size};

@@ -6,7 +6,8 @@
  * answer does not depend on the locale's characters; otherwise by PCRE2
  * (UTF-8 with Unicode properties in a UTF-8 locale, invalid bytes never
  * matching).  Spans are grep's leftmost-longest ones (pcre2_dfa_match),
- * leftmost-first for -P and back-references. */
+ * leftmost-first for -P and back-references.  With --multiline, a second
+ * PCRE2 expression finds matches that may span lines (mps_matcher_find). */
 #ifndef MPSEARCH_MATCHER_H
 #define MPSEARCH_MATCHER_H
 
@@ -24,6 +25,7 @@ struct mps_match_opts {
 	bool ignore_case, word, line;
 	bool utf8; /* the locale's characters are UTF-8 (mps_matcher_locale_utf8) */
 	bool null_data; /* -z: the searcher hands records with '\n' and NUL swapped */
+	bool multiline; /* --multiline (-G, -E, -P; not with -z): see mps_matcher_find */
 };
 
 /* Does the current LC_CTYPE use UTF-8?  (The driver sets the locale.) */
@@ -60,5 +62,18 @@ int mps_matcher_line_matches(const struct mps_matcher *m, struct mps_matcher_scr
 int mps_matcher_spans(const struct mps_matcher *m, struct mps_matcher_scratch *s,
 		      const char *line /* in */, size_t len,
 		      struct mps_span *spans /* out */, size_t max);
+
+/* --multiline: was the matcher made with it, for patterns one of which
+ * can match a '\n'?  (When none can, the search goes line by line, as
+ * ripgrep's does.) */
+bool mps_matcher_multiline(const struct mps_matcher *m /* in */);
+
+/* --multiline: the leftmost-first match in buf[0, len) that starts at or
+ * after from; buf[0, from) is looked at (for lookbehinds) but nothing
+ * starts there.  eof: buf ends where the input does ('$' may match at
+ * len).  1 and the match in *out, 0 none, or <0. */
+int mps_matcher_find(const struct mps_matcher *m /* in */,
+		     struct mps_matcher_scratch *s /* in, out */, const char *buf /* in */,
+		     size_t len, size_t from, bool eof, struct mps_span *out /* out */);
 
 #endif

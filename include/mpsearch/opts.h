@@ -23,6 +23,11 @@ struct mps_opts {
 	bool ignore_case, word, line, invert;
 	enum mps_output output;
 	bool only_matching;
+	bool column;         /* --column: the 1-based byte column of the first match */
+	bool vimgrep;        /* --vimgrep: one line per match, path:line:column:text */
+	bool heading;        /* --heading: the path above each file's lines */
+	bool count_matches;  /* --count-matches: -c counting matches, not lines */
+	bool multiline;      /* --multiline: a match may span lines (-E, -P) */
 	int64_t max_count; /* -1: no limit */
 	bool no_messages;  /* -s */
 	int64_t before, after;

@@ -40,6 +40,13 @@ enum {
  * stands for open/stat/close (measured; see bench/RESULTS.md). */
 #define MPS_PLAN_UNIT_COST (64u << 10)
 
+/* --multiline: how far the text a part of a split file is searched as
+ * runs past the part's end (and starts before its first line), so that a
+ * match across the boundary is found by the part where it starts and the
+ * matches line up with the neighbour's.  A bounded window: a match longer
+ * than it across a boundary is cut there. */
+#define MPS_PLAN_ML_OVERLAP (1u << 20)
+
 /* Number of parts a file of `size` bytes is cut into for `chunk` (>0). */
 uint32_t mps_plan_nparts(uint64_t size, uint64_t chunk);
 

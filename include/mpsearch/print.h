@@ -47,6 +47,15 @@ struct mps_print_opts {
 	bool context;         /* -A/-B/-C given (even 0): groups get separators,
 				 as they do whenever before or after is > 0 */
 	bool no_group_sep;    /* --no-group-separator */
+	bool column;          /* --column (--vimgrep sets it): lines with a match
+				 get its 1-based byte column after the number */
+	bool vimgrep;         /* --vimgrep: a line for each match */
+	bool heading;         /* --heading: the path above a file's lines (only
+				 with with_filename; not with --vimgrep) */
+	bool count_matches;   /* --count-matches: -c counts matches (not with -v) */
+	bool multiline;       /* --multiline with a pattern that can match '\n':
+				 a selected record may hold several lines
+				 (ripgrep's format; -c counts matches) */
 	const char *label;    /* name of standard input, or NULL; borrowed */
 	const char *group_sep; /* between groups of context; NULL: "--"; borrowed */
 	int64_t max_count, before, after;

@@ -31,6 +31,16 @@ struct mps_search_opts {
 	uint64_t split_over; /* see MPS_SEARCH_SPLIT_BIG; 0 never */
 	bool search_zip;     /* --search-zip: decompress (see decomp.h) */
 	bool zip_split;      /* compressed files made of frames may be split */
+	bool count_matches;  /* count the matches of selected lines (summary.matches)
+				even when lines are not emitted (--count-matches) */
+	/* --multiline, when the matcher says a match may span lines: an owned
+	 * range is searched as one text that runs on MPS_PLAN_ML_OVERLAP
+	 * bytes past its end (and starts as far before it, so that matches
+	 * line up with the previous range's); a range owns the groups of
+	 * matches whose first line it owns.  A group (matches that share
+	 * lines) is one selected record of all its lines, its spans offsets
+	 * in it; summary.selected counts groups, summary.matches matches. */
+	bool multiline;
 };
 
 struct mps_searcher;

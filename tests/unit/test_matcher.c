@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Matcher: literals, sets, -i, -w, -x, -E, -P, empty patterns, spans. */
+/* Matcher: literals, sets, -i, -w, -x, -E, -P, empty patterns, spans,
+ * --multiline. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,6 +260,74 @@ static void test_bad_pattern(void **state)
 	assert_null(mps_matcher_new(&o, err, sizeof(err)));
 }
 
+/* --multiline: the matches of pat in text, from start to end, as
+ * "[start,end)"; "-" when the matcher searches line by line (no pattern
+ * can match a newline). */
+static void expect_ml(enum mps_syntax syn, bool word, bool line, const char *pat,
+		      const char *text, bool eof, const char *want)
+{
+	char err[256], got[1024] = "";
+	const char *pats[] = {pat};
+	struct mps_match_opts o = {(char *const *)pats, 1, syn, false, word, line, false,
+				   .multiline = true};
+	struct mps_matcher *m = mps_matcher_new(&o, err, sizeof(err));
+	if (!m)
+		fail_msg("compile '%s': %s", pat, err);
+	struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
+	assert_non_null(s);
+	size_t len = strlen(text), pos = 0;
+	struct mps_span sp;
+	if (!mps_matcher_multiline(m))
+		strcpy(got, "-");
+	while (mps_matcher_multiline(m) && mps_matcher_find(m, s, text, len, pos, eof, &sp) == 1) {
+		char tmp[64];
+		snprintf(tmp, sizeof(tmp), "[%zu,%zu)", sp.start, sp.end);
+		strncat(got, tmp, sizeof(got) - strlen(got) - 1);
+		pos = sp.end > sp.start ? sp.end : sp.end + 1;
+	}
+	if (strcmp(got, want))
+		fail_msg("'%s' in \"%s\": got %s, want %s", pat, text, got, want);
+	mps_matcher_scratch_free(s);
+	mps_matcher_free(m);
+}
+
+static void test_multiline(void **state)
+{
+	(void)state;
+	const char *t = "static int\nfoo(void)\nx static int\nbar(\n";
+	/* "\n" is a newline in -E, -G and -P */
+	expect_ml(MPS_EXTENDED, false, false, "static int\\n[a-z_]+\\(", t, true, "[0,15)[23,38)");
+	expect_ml(MPS_BASIC, false, false, "int\\nfoo", t, true, "[7,14)");
+	expect_ml(MPS_PCRE, false, false, "int\\n\\w+", t, true, "[7,14)[30,37)");
+	/* negated brackets and \s take a newline, '.' does not (rg -U) */
+	expect_ml(MPS_EXTENDED, false, false, "int[^a-z]foo", t, true, "[7,14)");
+	expect_ml(MPS_EXTENDED, false, false, "int\\sfoo", t, true, "[7,14)");
+	expect_ml(MPS_EXTENDED, false, false, "int[[:space:]]foo", t, true, "[7,14)");
+	expect_ml(MPS_EXTENDED, false, false, "int\\Wfoo", t, true, "[7,14)");
+	expect_ml(MPS_EXTENDED, false, false, "int.foo|[^a]static", t, true, "[22,29)");
+	/* a pattern that cannot match a newline: line by line */
+	expect_ml(MPS_EXTENDED, false, false, "static", t, true, "-");
+	expect_ml(MPS_PCRE, false, false, "st.tic", t, true, "-");
+	expect_ml(MPS_FIXED, false, false, "int", t, true, "-");
+	/* ^ and $ at line boundaries; $ at the end only at the input's end */
+	expect_ml(MPS_EXTENDED, false, false, "\\(\\n^|\\(\\n$", "bar(\nx\nbar(", true, "[3,5)");
+	expect_ml(MPS_EXTENDED, false, false, "x\\n[a-z]+\\($", "x\nbar(", true, "[0,6)");
+	expect_ml(MPS_EXTENDED, false, false, "x\\n[a-z]+\\($", "x\nbar(", false, "");
+	/* -w and -x wrap the whole match */
+	expect_ml(MPS_EXTENDED, true, false, "t\\nf", "int\nfoo\nt\nf\n", true, "[8,11)");
+	expect_ml(MPS_EXTENDED, false, true, "t\\nf", "int\nfoo\nt\nf\n", true, "[8,11)");
+	/* in the line search, "\n" stays grep's: the letter n */
+	const char *pats[] = {"a\\nb"};
+	struct mps_match_opts o = {(char *const *)pats, 1, MPS_EXTENDED, false, false, false, false};
+	struct mps_matcher *m = mps_matcher_new(&o, NULL, 0);
+	assert_non_null(m);
+	assert_false(mps_matcher_multiline(m));
+	struct mps_matcher_scratch *s = mps_matcher_scratch_new(m);
+	assert_int_equal(mps_matcher_line_matches(m, s, "anb", 3), 1);
+	mps_matcher_scratch_free(s);
+	mps_matcher_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_spans), cmocka_unit_test(test_bad_pattern),
 		cmocka_unit_test(test_word_alignment), cmocka_unit_test(test_set_tail_alignment),
 		cmocka_unit_test(test_avx512_miss), cmocka_unit_test(test_spans_grep),
+		cmocka_unit_test(test_multiline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

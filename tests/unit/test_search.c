@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Searcher: buffer boundaries, ranges at every split position, no final
  * newline, CRLF, empty files, NUL detection, a 100 MB line, a file
- * searched from memory. */
+ * searched from memory, --count-matches, --multiline (whole and split at
+ * every position). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -343,13 +344,93 @@ static void test_count_newlines(void **state)
 	}
 }
 
+/* --count-matches: the matches of the selected lines are counted when no
+ * line is emitted (-c); with -v they are not. */
+static void test_count_matches(void **state)
+{
+	(void)state;
+	char *path = tmpfile_with(text, sizeof(text) - 1);
+	struct mps_matcher *m = lit("foo");
+	struct mps_search_opts o = {.max_count = -1, .count_matches = true};
+	struct mps_searcher *s = mps_searcher_new(m, &o);
+	struct rec_sink r;
+	rec_init(&r);
+	run_range(s, path, 0, UINT64_MAX, 0, &r);
+	assert_int_equal(r.sum.selected, 4);
+	assert_int_equal(r.sum.matches, 5);
+	mps_searcher_free(s);
+	o.invert = true;
+	s = mps_searcher_new(m, &o);
+	rec_init(&r);
+	run_range(s, path, 0, UINT64_MAX, 0, &r);
+	assert_int_equal(r.sum.selected, 4);
+	assert_int_equal(r.sum.matches, 0);
+	mps_searcher_free(s);
+	mps_matcher_free(m);
+	unlink(path);
+	free(path);
+}
+
+/* --multiline: matches on touching lines make one record of all their
+ * lines (as rg -U prints them); cut in two or three parts at every pair of
+ * positions, the owned records with the line counts of earlier parts
+ * added are the whole file's, each once, and so are the counts: a group
+ * across a part boundary belongs to the part of its first line. */
+static void test_multiline_split(void **state)
+{
+	(void)state;
+	static const char ml[] = "a int\nx\nint\nint\ny\nq int\n\nz int\nw";
+	const size_t n = sizeof(ml) - 1;
+	const char *want = "1:a int\nx\nint\nint|8:z int\nw|";
+	const char *pats[] = {"int\\n\\w+"};
+	struct mps_match_opts mo = {(char *const *)pats, 1, MPS_EXTENDED, false, false, false,
+				    false, .multiline = true};
+	struct mps_matcher *m = mps_matcher_new(&mo, NULL, 0);
+	assert_non_null(m);
+	assert_true(mps_matcher_multiline(m));
+	char *path = tmpfile_with(ml, n);
+	struct mps_search_opts o = {.max_count = -1, .emit_lines = true, .bufsize = 8,
+				    .multiline = true};
+	struct mps_searcher *s = mps_searcher_new(m, &o);
+	for (size_t i = 0; i <= n; i++) {
+		for (size_t j = i; j <= n; j++) {
+			struct rec_sink p[3];
+			uint64_t cut[4] = {0, i, j, UINT64_MAX}, lines = 0, sel = 0, matches = 0;
+			static char got[1 << 12];
+			got[0] = 0;
+			for (int k = 0; k < 3; k++) {
+				rec_init(&p[k]);
+				p[k].owned_only = true;
+				p[k].add = (int64_t)lines;
+				if (k < 2 && cut[k] == cut[k + 1])
+					continue; /* an empty part */
+				run_range(s, path, cut[k], cut[k + 1], k < 2 ? MPS_SEARCH_COUNT_LINES : 0,
+					  &p[k]);
+				lines += p[k].sum.lines;
+				sel += p[k].sum.selected;
+				matches += p[k].sum.matches;
+				strcat(got, p[k].out);
+			}
+			if (strcmp(got, want))
+				fail_msg("split %zu,%zu:\n got %s\nwant %s", i, j, got, want);
+			assert_int_equal(sel, 2);
+			assert_int_equal(matches, 3);
+		}
+	}
+	mps_searcher_free(s);
+	mps_matcher_free(m);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole_various_buffers), cmocka_unit_test(test_split_everywhere),
 		cmocka_unit_test(test_empty_and_crlf), cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_huge_line), cmocka_unit_test(test_count_newlines),
-		cmocka_unit_test(test_mem_same_as_fd),
+		cmocka_unit_test(test_mem_same_as_fd), cmocka_unit_test(test_count_matches),
+		cmocka_unit_test(test_multiline_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
