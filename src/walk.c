@@ -370,6 +370,8 @@ static void level_error(struct walk *w, const struct walk_level *L, int err)
 static int level_read(struct walk *w, struct walk_level *L)
 {
 	L->nents = L->names_len = L->next = 0;
+	if (w->cb->dir)
+		w->cb->dir(w->cb->ctx);
 #ifdef WALK_GETDENTS
 	for (;;) {
 		ssize_t got = getdents64(L->fd, w->dents, WALK_DENTS_SIZE);

@@ -64,6 +64,8 @@ struct mps_walk_cb {
 	int (*file)(void *ctx, const struct mps_walk_file *f /* in */);
 	/* Called for an entry that cannot be read (err is -errno or MPS_E*). */
 	void (*error)(void *ctx, const char *path /* in */, int err);
+	/* May be NULL: called before each directory is listed. */
+	void (*dir)(void *ctx);
 	void *ctx;
 };
 
