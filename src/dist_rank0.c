@@ -16,7 +16,12 @@
 #include "util.h"
 
 #define STASH_BUDGET ((size_t)64 << 20)
-#define NOSIZE_COST (MPS_PLAN_UNIT_COST + (16u << 10)) /* an average file */
+/* The schedule balances bytes (what --stats' imbalance measures), with a
+ * small cost per unit so that empty files still count: far less than
+ * the partitioner's MPS_PLAN_UNIT_COST, which would make 3,000 small files
+ * weigh as much as 200 MB of a big one. */
+#define DIST_UNIT_COST 256u
+#define NOSIZE_COST (DIST_UNIT_COST + (16u << 10)) /* an average file */
 
 static void nap_ms(long ms)
 {
@@ -152,7 +157,10 @@ static void pre_feed(struct mpi_run *m, int timeout_ms)
 
 static uint64_t unit_cost(const struct mps_unit *u)
 {
-	return u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN) ? NOSIZE_COST : mps_plan_cost(u, u->size);
+	if (u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN))
+		return NOSIZE_COST;
+	uint64_t end = u->end < u->size ? u->end : u->size;
+	return (end > u->begin ? end - u->begin : 0) + DIST_UNIT_COST;
 }
 
 /* The walk's sink under MPI: the list (copied path), under mu. */

@@ -512,6 +512,44 @@ static void test_tally_roundtrip(void **state)
 	}
 }
 
+/* A rank's figures: every field back (seconds to the microsecond), and
+ * every cut or changed byte count refused or decoded without reading past
+ * the end. */
+static void test_stats_roundtrip(void **state)
+{
+	(void)state;
+	struct mps_rank_stats a = {.rank = 3, .workers = 16, .units = 12345, .bytes = 1ull << 40,
+				   .selected = 7, .rounds = 9, .dirs = 4242, .recv_bytes = 99,
+				   .maxrss_kb = 123456, .walk = 1.5, .walk_wait = 0.25,
+				   .scatter = 0.000123, .dispatch = 2, .search = 30.000001,
+				   .gather = 0.5, .waited = 0.75};
+	snprintf(a.host, sizeof(a.host), "node-17.cluster");
+	struct mps_buf b = {0};
+	assert_int_equal(mps_dist_pack_stats(&a, &b), 0);
+	unsigned char *p = dup_bytes(b.data, b.len);
+	struct mps_rank_stats c;
+	assert_int_equal(mps_dist_unpack_stats(p, b.len, &c), 0);
+	assert_string_equal(c.host, a.host);
+	assert_int_equal(c.rank, 3);
+	assert_int_equal(c.workers, 16);
+	assert_int_equal(c.bytes, a.bytes);
+	assert_int_equal(c.dirs, 4242);
+	assert_int_equal(c.maxrss_kb, 123456);
+	assert_true(c.search > 30.0000005 && c.search < 30.0000015);
+	assert_true(c.waited == 0.75 && c.scatter > 0.0001225 && c.scatter < 0.0001235);
+	free(p);
+	for (size_t n = 0; n < b.len; n++) {
+		p = dup_bytes(b.data, n);
+		assert_int_equal(mps_dist_unpack_stats(p, n, &c), MPS_ECORRUPT);
+		free(p);
+	}
+	assert_int_equal(mps_buf_append(&b, "x", 1), 0);
+	p = dup_bytes(b.data, b.len);
+	assert_int_equal(mps_dist_unpack_stats(p, b.len, &c), MPS_ECORRUPT); /* trailing byte */
+	free(p);
+	mps_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_corrupt),
 		cmocka_unit_test(test_tally_roundtrip),
+		cmocka_unit_test(test_stats_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
