@@ -148,6 +148,7 @@ static void pre_feed(struct mpi_run *m, int timeout_ms)
 		}
 		m->sched.own_given++;
 		m->pre_cost += unit_cost(&m->units[m->dist_end]);
+		m->sched.given[0] += unit_cost(&m->units[m->dist_end]);
 		handed_out(m, 1);
 		m->pre_n++;
 	}
@@ -258,10 +259,19 @@ int mps_dist_rank0_wait_listed(struct mpi_run *m)
 
 /* ---- handing out ---- */
 
-static int add_round(struct mpi_run *m, int owner, uint64_t units)
+static uint64_t range_cost(const struct mps_unit *u, size_t n)
+{
+	uint64_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += unit_cost(&u[i]);
+	return c;
+}
+
+/* Units u[0, n) are round number sched.nrounds, owner's. */
+static int add_round(struct mpi_run *m, int owner, const struct mps_unit *u, size_t n)
 {
 	m->me.rounds += owner == 0;
-	return mps_sched_add_round(&m->sched, owner, units);
+	return mps_sched_add_round(&m->sched, owner, n, range_cost(u, n));
 }
 
 /* Standard input is rank 0's (the launcher gives it to rank 0 only):
@@ -273,7 +283,7 @@ static int stdin_rounds(struct mpi_run *m)
 	while (!rc && m->dist_end < m->nunits && (m->units[m->dist_end].flags & MPS_UNIT_STDIN)) {
 		rc = mps_dist_submit_local(m, &m->units[m->dist_end]);
 		if (!rc)
-			rc = add_round(m, 0, 1);
+			rc = add_round(m, 0, &m->units[m->dist_end], 1);
 		if (!rc)
 			handed_out(m, 1);
 	}
@@ -319,7 +329,7 @@ static int serve(struct mpi_run *m, bool walked)
 			rc = mps_dist_round_send(&m->rs, q, u, take, false);
 		}
 		if (!rc)
-			rc = add_round(m, q, take);
+			rc = add_round(m, q, u, take);
 		if (!rc)
 			handed_out(m, take);
 	}
@@ -341,7 +351,7 @@ static int dispatch(struct mpi_run *m)
 		rc = mps_dist_need_poll(m->comm, m->sched.wants);
 	if (rc || m->last_sent)
 		return rc;
-	if (mps_sched_own_low(&m->sched))
+	if (mps_sched_own_low(&m->sched) && mps_sched_own_fair(&m->sched))
 		m->sched.wants[0] = 1;
 	pthread_mutex_lock(&m->mu);
 	bool stop = atomic_load(&r->stop); /* -q found a line, or the output is gone */
@@ -416,7 +426,7 @@ int mps_dist_first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmin
 	if (m->rank == 0) {
 		/* the units searched while MPI_Init ran come first */
 		if (m->pre_n)
-			rc = add_round(m, 0, 0);
+			rc = add_round(m, 0, NULL, 0);
 		if (!rc)
 			first_round_cut(m, &all, &first, &take, &more);
 	}
@@ -424,12 +434,12 @@ int mps_dist_first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmin
 	if (!rc)
 		rc = src;
 	if (m->rank == 0) {
-		mps_dist_free_units(all, take);
 		/* round 0 is one round per rank, in rank order */
 		for (int q = 0; !rc && q < m->size; q++)
-			rc = add_round(m, q, first[q + 1] - first[q]);
+			rc = add_round(m, q, all + first[q], first[q + 1] - first[q]);
 		if (!more && !rc && m->sizes_known)
 			m->r->total_bytes = m->known_bytes;
+		mps_dist_free_units(all, take);
 	}
 	free(first);
 	if (!rc)

@@ -16,16 +16,24 @@ int mps_sched_init(struct mps_sched *s, int size)
 				.round_max = 16384, .low = 2048};
 	mps_reorder_init(&s->rounds, 0);
 	s->wants = calloc(size > 0 ? (size_t)size : 1, sizeof(int));
-	return s->wants ? 0 : -ENOMEM;
+	s->given = calloc(size > 0 ? (size_t)size : 1, sizeof(uint64_t));
+	return s->wants && s->given ? 0 : -ENOMEM;
 }
 
 int mps_sched_resize(struct mps_sched *s, int size)
 {
 	int *w = calloc(size > 0 ? (size_t)size : 1, sizeof(int));
-	if (!w)
+	uint64_t *g = calloc(size > 0 ? (size_t)size : 1, sizeof(uint64_t));
+	if (!w || !g) {
+		free(w);
+		free(g);
 		return -ENOMEM;
+	}
+	g[0] = s->given ? s->given[0] : 0;
 	free(s->wants);
+	free(s->given);
 	s->wants = w;
+	s->given = g;
 	s->size = size;
 	s->next_q = 0;
 	return 0;
@@ -38,10 +46,12 @@ void mps_sched_release(struct mps_sched *s)
 		free(rd);
 	mps_reorder_release(&s->rounds);
 	free(s->wants);
+	free(s->given);
 	s->wants = NULL;
+	s->given = NULL;
 }
 
-int mps_sched_add_round(struct mps_sched *s, int owner, uint64_t units)
+int mps_sched_add_round(struct mps_sched *s, int owner, uint64_t units, uint64_t cost)
 {
 	struct mps_round *rd = malloc(sizeof(*rd));
 	if (!rd)
@@ -57,6 +67,8 @@ int mps_sched_add_round(struct mps_sched *s, int owner, uint64_t units)
 		return rc;
 	}
 	s->nrounds++;
+	if (owner >= 0 && owner < s->size)
+		s->given[owner] += cost;
 	return 0;
 }
 
@@ -84,6 +96,17 @@ void mps_sched_want(struct mps_sched *s, int q, int n)
 bool mps_sched_own_low(const struct mps_sched *s)
 {
 	return s->own_given - s->own_pulled < s->low;
+}
+
+bool mps_sched_own_fair(const struct mps_sched *s)
+{
+	if (s->size <= 1)
+		return true;
+	uint64_t max = 0;
+	for (int q = 1; q < s->size; q++)
+		if (s->given[q] > max)
+			max = s->given[q];
+	return s->given[0] <= max;
 }
 
 int mps_sched_asking(const struct mps_sched *s)

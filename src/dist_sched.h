@@ -38,6 +38,7 @@ struct mps_sched {
 	int next_q;          /* the rank served first next time */
 	uint64_t own_given;  /* units given to rank 0's own pool */
 	uint64_t own_pulled; /* ... of which taken out finished */
+	uint64_t *given;     /* cost handed to each rank so far */
 };
 
 /* 0 or -ENOMEM. */
@@ -47,8 +48,10 @@ int mps_sched_resize(struct mps_sched *s /* in, out */, int size);
 /* Frees the rounds still held. */
 void mps_sched_release(struct mps_sched *s /* in, out */);
 
-/* Round number s->nrounds goes to owner.  0 or -ENOMEM. */
-int mps_sched_add_round(struct mps_sched *s /* in, out */, int owner, uint64_t units);
+/* Round number s->nrounds, units of the given cost, goes to owner.  0 or
+ * -ENOMEM. */
+int mps_sched_add_round(struct mps_sched *s /* in, out */, int owner, uint64_t units,
+			uint64_t cost);
 /* The next round to print (NULL: none handed out yet). */
 const struct mps_round *mps_sched_round(const struct mps_sched *s /* in */);
 /* It is printed: the window moves on. */
@@ -60,6 +63,11 @@ uint64_t mps_sched_rounds_left(const struct mps_sched *s /* in */);
 void mps_sched_want(struct mps_sched *s /* in, out */, int q, int n);
 /* Rank 0's own queue runs low: it asks too. */
 bool mps_sched_own_low(const struct mps_sched *s /* in */);
+/* May rank 0 serve itself?  Only while it has been given no more than the
+ * most served other rank: it needs no round trip to ask, so without this
+ * rule it would take a round every time it looks while the others wait for
+ * theirs. */
+bool mps_sched_own_fair(const struct mps_sched *s /* in */);
 /* How many ranks ask. */
 int mps_sched_asking(const struct mps_sched *s /* in */);
 /* The next rank to serve (round robin from next_q), or -1. */

@@ -56,6 +56,8 @@ for np in 2 3 4; do
 	check_same "tiny rounds np=$np" want out
 	starved=$(awk '$1 != "total" && $2 ~ /^[0-9]+$/ && NF == 14 && $2 > 0 && $5 < 10 { print $2 }' stats)
 	[ -z "$starved" ] && ok || fail "np=$np: ranks with fewer than 10 rounds: $starved"
+	# rank 0 asks without a round trip: it must not take more than the others
+	balanced "tiny rounds np=$np" && ok || fail "tiny rounds np=$np: $(grep '^mpsearch-rank' stats)"
 done
 
 # the directory-delay switch: every listing sleeps, on any rank; output unchanged

@@ -20,7 +20,7 @@ static void test_rounds_in_order(void **state)
 	assert_int_equal(mps_sched_init(&s, 3), 0);
 	assert_null(mps_sched_round(&s));
 	for (int i = 0; i < 100; i++)
-		assert_int_equal(mps_sched_add_round(&s, i % 3, (uint64_t)i + 1), 0);
+		assert_int_equal(mps_sched_add_round(&s, i % 3, (uint64_t)i + 1, 1), 0);
 	assert_int_equal(s.own_given, 1717); /* 1 + 4 + ... + 100 */
 	for (int i = 0; i < 100; i++) {
 		const struct mps_round *rd = mps_sched_round(&s);
@@ -167,7 +167,7 @@ static void test_no_starvation(void **state)
 				break;
 			asking--;
 			mps_sched_served(&s, q);
-			assert_int_equal(mps_sched_add_round(&s, q, take), 0);
+			assert_int_equal(mps_sched_add_round(&s, q, take, take), 0);
 			queued[q] += take;
 			given += take;
 			rounds[q]++;
@@ -181,6 +181,49 @@ static void test_no_starvation(void **state)
 	mps_sched_release(&s);
 }
 
+/* Rank 0 needs no round trip to ask: in a simulated run where the other
+ * ranks' requests take 3 ticks to arrive and rank 0 looks every tick, rank
+ * 0 still gets no more than the most served other rank (plus a round). */
+static void test_rank0_no_hog(void **state)
+{
+	(void)state;
+	enum { SIZE = 4, TOTAL = 4000, LAG = 3 };
+	struct mps_sched s;
+	assert_int_equal(mps_sched_init(&s, SIZE), 0);
+	s.low = 1000; /* every rank always wants more */
+	s.round_min = 4;
+	s.round_max = 8;
+	int arrive[SIZE] = {0}; /* tick a request arrives, 0 none */
+	size_t given = 0;
+	for (int tick = 1; given < TOTAL; tick++) {
+		if (mps_sched_own_low(&s) && mps_sched_own_fair(&s))
+			mps_sched_want(&s, 0, 1);
+		for (int q = 1; q < SIZE; q++) {
+			if (!arrive[q])
+				arrive[q] = tick + LAG;
+			if (arrive[q] == tick)
+				mps_sched_want(&s, q, 1);
+		}
+		int asking = mps_sched_asking(&s);
+		for (int i = 0; i < SIZE && asking > 0 && given < TOTAL; i++) {
+			int q = mps_sched_next_asker(&s);
+			size_t take = mps_sched_share(&s, TOTAL - given, asking, true);
+			asking--;
+			mps_sched_served(&s, q);
+			assert_int_equal(mps_sched_add_round(&s, q, take, take), 0);
+			given += take;
+			if (q)
+				arrive[q] = 0; /* asks again when the round is in */
+		}
+	}
+	uint64_t max = 0;
+	for (int q = 1; q < SIZE; q++)
+		max = s.given[q] > max ? s.given[q] : max;
+	assert_true(s.given[0] <= max + s.round_max);
+	assert_true(s.given[0] > 0);
+	mps_sched_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_partition_counts_rank0),
 		cmocka_unit_test(test_round_ends),
 		cmocka_unit_test(test_no_starvation),
+		cmocka_unit_test(test_rank0_no_hog),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
