@@ -16,6 +16,9 @@
 #include "util.h"
 
 #define STASH_BUDGET ((size_t)64 << 20)
+/* The walker waits while this many units are listed and not handed out:
+ * rank 0 holds outstanding work, not a list of every file. */
+#define LIST_MAX 16384
 /* The schedule balances bytes (what --stats' imbalance measures), with a
  * small cost per unit so that empty files still count: far less than
  * the partitioner's MPS_PLAN_UNIT_COST, which would make 3,000 small files
@@ -128,6 +131,13 @@ static void handed_out(struct mpi_run *m, size_t n)
 		mps_unit_release(u);
 	}
 	m->dist_end += n;
+	/* drop the handed-out front once it is most of the array */
+	if (m->dist_end >= 4096 && m->dist_end >= m->nunits / 2) {
+		memmove(m->units, m->units + m->dist_end, (m->nunits - m->dist_end) * sizeof(*m->units));
+		m->nunits -= m->dist_end;
+		m->dist_end = 0;
+	}
+	pthread_cond_signal(&m->room);
 }
 
 /* The walker thread, mu held, while MPI_Init runs: the first units of the
@@ -169,6 +179,10 @@ static int put_list(struct run *r, struct mps_unit *u, const struct mps_walk_fil
 {
 	struct mpi_run *m = r->put_ctx;
 	pthread_mutex_lock(&m->mu);
+	/* a full list waits for the hand-out (before MPI is up too: round 0
+	 * takes its part then) */
+	while (m->nunits - m->dist_end >= LIST_MAX && !atomic_load(&r->stop))
+		pthread_cond_wait(&m->room, &m->mu);
 	int rc = MPS_GROW(m->units, m->nunits + 1, m->cap);
 	struct mps_unit v = *u;
 	if (!rc) {
@@ -221,7 +235,10 @@ void mps_dist_rank0_stop_walk(struct mpi_run *m)
 {
 	if (!m->walking)
 		return;
+	pthread_mutex_lock(&m->mu);
 	atomic_store(&m->r->stop, 1);
+	pthread_cond_broadcast(&m->room);
+	pthread_mutex_unlock(&m->mu);
 	pthread_join(m->th, NULL);
 	m->walking = false;
 	m->me.walk = m->r->walk_s;

@@ -331,6 +331,7 @@ static void release(struct mpi_run *m)
 	free(m->r->rank_bytes);
 	m->r->rank_bytes = NULL;
 	pthread_mutex_destroy(&m->mu);
+	pthread_cond_destroy(&m->room);
 }
 
 /* A start that failed: all ranks agreed on it. */
@@ -469,6 +470,7 @@ int mps_dist_run(struct run *r, int env_rank, int *argc, char ***argv,
 	struct mpi_run m = {.r = r, .pool = r->pool, .sizes_known = true, .out_fd = -1};
 	mps_reorder_init(&m.stash, 0);
 	pthread_mutex_init(&m.mu, NULL);
+	pthread_cond_init(&m.room, NULL);
 	int rc = mps_sched_init(&m.sched, 1);
 	test_rounds(&m);
 	int out_rc = rc ? rc : before_init(&m, env_rank);

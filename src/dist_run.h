@@ -36,12 +36,13 @@ struct mpi_run {
 	bool out_open;
 	/* rank 0: the walker thread's list (mu guards everything to pre_err) */
 	pthread_mutex_t mu;
+	pthread_cond_t room;           /* the list has room again (or stop) */
 	pthread_t th;
 	bool walking;                  /* the walker thread runs: join it */
 	bool walk_done;
 	struct mps_unit *units;
 	size_t nunits, cap;
-	size_t dist_end;               /* units handed out so far */
+	size_t dist_end;               /* units[0, dist_end) are handed out */
 	uint64_t listed_cost;          /* of every unit listed */
 	uint64_t pre_cost;             /* of the units rank 0 took before MPI */
 	bool pre_open;                 /* MPI_Init runs: rank 0 feeds itself */
