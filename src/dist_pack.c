@@ -42,7 +42,7 @@ static const unsigned char units_magic[4] = {'M', 'P', 'S', 'U'};
 /* Flags a unit may carry on the wire; extend with new MPS_UNIT_* values. */
 #define UNIT_KNOWN_FLAGS                                                                      \
 	((uint64_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE | MPS_UNIT_WALKED |   \
-		    MPS_UNIT_ID | MPS_UNIT_ID_DEV))
+		    MPS_UNIT_ID | MPS_UNIT_ID_DEV | MPS_UNIT_TREE))
 /* Smallest encoded unit: 8 varints + prefix + suffix length, a byte each. */
 #define UNIT_MIN_BYTES 10
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The MPI run, rank 0: its walker thread lists units (while MPI_Init runs
  * and after; until MPI is up it also feeds rank 0's own workers from the
- * front of the list, no more than its fair share), round 0 goes out with
+ * front of the list, no more than its fair share), directories two levels
+ * down being tree items for the other ranks to list, round 0 goes out with
  * MPI_Scatterv, later rounds to the ranks that ask (src/dist_sched.c
  * decides how much), and rank 0 prints the rounds in order: its own from
  * its pool, the others' from their streams, one message at a time, handing
@@ -25,6 +26,7 @@
  * weigh as much as 200 MB of a big one. */
 #define DIST_UNIT_COST 256u
 #define NOSIZE_COST (DIST_UNIT_COST + (16u << 10)) /* an average file */
+#define TREE_COST (64 * NOSIZE_COST) /* a directory of files, not listed yet */
 
 static void nap_ms(long ms)
 {
@@ -124,7 +126,7 @@ static void handed_out(struct mpi_run *m, size_t n)
 {
 	for (size_t i = m->dist_end; i < m->dist_end + n; i++) {
 		struct mps_unit *u = &m->units[i];
-		if (u->flags & MPS_UNIT_NOSIZE || u->flags & MPS_UNIT_STDIN)
+		if (u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN | MPS_UNIT_TREE))
 			m->sizes_known = false;
 		else if (u->part == 0)
 			m->known_bytes += u->size;
@@ -148,7 +150,7 @@ static void pre_feed(struct mpi_run *m, int timeout_ms)
 {
 	while (!m->pre_err && m->dist_end < m->nunits && m->pre_n < m->pre_max &&
 	       mps_sched_own_low(&m->sched) &&
-	       !(m->units[m->dist_end].flags & MPS_UNIT_STDIN) &&
+	       !(m->units[m->dist_end].flags & (MPS_UNIT_STDIN | MPS_UNIT_TREE)) &&
 	       mps_sched_pre_take(m->pre_cost, unit_cost(&m->units[m->dist_end]), m->listed_cost,
 			       m->env_size)) {
 		int rc = mps_dist_submit_local(m, &m->units[m->dist_end]);
@@ -168,6 +170,8 @@ static void pre_feed(struct mpi_run *m, int timeout_ms)
 
 static uint64_t unit_cost(const struct mps_unit *u)
 {
+	if (u->flags & MPS_UNIT_TREE)
+		return TREE_COST;
 	if (u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN))
 		return NOSIZE_COST;
 	uint64_t end = u->end < u->size ? u->end : u->size;
@@ -307,15 +311,22 @@ static int stdin_rounds(struct mpi_run *m)
 	return rc;
 }
 
-/* Of the n units from dist_end, how many come before the next unit of
- * standard input (those may go to any rank). */
-static size_t before_stdin(const struct mpi_run *m, size_t n)
+/* Of the n units from `from`, how many come before the next unit with
+ * one of flags: standard input (only rank 0 has it) for the other ranks,
+ * a tree item (rank 0 walks no tree items: its walker is busy with the
+ * top of the corpus) for rank 0. */
+static size_t before(const struct mpi_run *m, size_t from, size_t n, uint32_t flags)
 {
-	const struct mps_unit *u = m->units + m->dist_end;
+	const struct mps_unit *u = m->units + from;
 	for (size_t i = 0; i < n; i++)
-		if (u[i].flags & MPS_UNIT_STDIN)
+		if (u[i].flags & flags)
 			return i;
 	return n;
+}
+
+static size_t before_stdin(const struct mpi_run *m, size_t n)
+{
+	return before(m, m->dist_end, n, MPS_UNIT_STDIN);
 }
 
 /* Serve the ranks that asked, in turn, from what is listed.  mu held. */
@@ -331,6 +342,13 @@ static int serve(struct mpi_run *m, bool walked)
 		size_t take = mps_sched_share(&m->sched, avail, asking, walked);
 		if (q != 0)
 			take = before_stdin(m, take);
+		else
+			take = before(m, m->dist_end, take, MPS_UNIT_TREE);
+		if (take == 0 && q == 0 && avail) {
+			mps_sched_served(&m->sched, 0); /* a tree item: for another rank */
+			asking--;
+			continue;
+		}
 		if (take == 0) {
 			if (avail)
 				mps_sched_want(&m->sched, 0, 1); /* standard input: rank 0's next */
@@ -389,21 +407,39 @@ static int dispatch(struct mpi_run *m)
 	return rc;
 }
 
-/* Cut the n units from dist_end into one range per rank, rank 0's
- * shortened by what it took before MPI was up.  mu held. */
-static int cut_round(struct mpi_run *m, size_t n, size_t *first)
+/* Cut units [from, from + n) into `parts` ranges of about equal cost,
+ * the first counting `base` already (first has parts + 1 entries,
+ * relative to from).  mu held. */
+static int cut(struct mpi_run *m, size_t from, size_t n, int parts, uint64_t base, size_t *first)
 {
 	uint64_t *cost = malloc((n ? n : 1) * sizeof(uint64_t));
 	if (!cost)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		cost[i] = unit_cost(&m->units[m->dist_end + i]);
-	int rc = mps_sched_partition(cost, n, m->size, m->pre_cost, first);
+		cost[i] = unit_cost(&m->units[from + i]);
+	int rc = mps_sched_partition(cost, n, parts, base, first);
 	free(cost);
 	return rc;
 }
 
-/* Rank 0's part of round 0: a copy of the units (the walker goes on). */
+/* Round 0: the n units from dist_end, one range per rank, rank 0's
+ * shortened by what it took before MPI was up and ending before the first
+ * tree item (the other ranks share the rest).  mu held. */
+static int cut_round0(struct mpi_run *m, size_t n, size_t *first)
+{
+	int rc = cut(m, m->dist_end, n, m->size, m->pre_cost, first);
+	size_t n0 = rc ? 0 : before(m, m->dist_end, first[1], MPS_UNIT_TREE);
+	if (rc || n0 == first[1] || m->size < 2)
+		return rc;
+	rc = cut(m, m->dist_end + n0, n - n0, m->size - 1, 0, first + 1);
+	for (int r = 1; !rc && r <= m->size; r++)
+		first[r] += n0;
+	return rc;
+}
+
+/* Rank 0's part of round 0: a copy of the units (the walker goes on).
+ * With tree items in it, half of what is listed: the rest goes out in
+ * later rounds to the ranks that finish first. */
 static int first_round_cut(struct mpi_run *m, struct mps_unit **all, size_t **first,
 			   size_t *take, int *more)
 {
@@ -412,13 +448,15 @@ static int first_round_cut(struct mpi_run *m, struct mps_unit **all, size_t **fi
 	size_t avail = m->nunits - m->dist_end;
 	*take = avail < m->sched.round0_max ? avail : m->sched.round0_max;
 	*take = rc ? 0 : before_stdin(m, *take);
+	if (before(m, m->dist_end, *take, MPS_UNIT_TREE) < *take && *take > 1)
+		*take = *take / 2;
 	*more = !(m->walk_done && *take == avail);
 	*first = calloc((size_t)m->size + 1, sizeof(size_t));
 	*all = malloc((*take ? *take : 1) * sizeof(**all));
 	if (!rc && (!*first || !*all))
 		rc = -ENOMEM;
 	if (!rc)
-		rc = cut_round(m, *take, *first);
+		rc = cut_round0(m, *take, *first);
 	if (!rc) {
 		memcpy(*all, m->units + m->dist_end, *take * sizeof(**all));
 		for (size_t i = 0; i < *take; i++)

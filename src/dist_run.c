@@ -5,7 +5,8 @@
  * rank 0's own workers while MPI_Init runs (src/dist_rank0.c).  Then all
  * ranks agree on a good start, round 0 is scattered, rank 0 hands out
  * later rounds and prints (src/dist_rank0.c) while every other rank
- * searches its rounds and streams its results back (here); at the end
+ * searches its rounds (its feeder, src/dist_feed.c, lists the tree items
+ * among them) and streams its results back (here); at the end
  * totals are reduced and the ranks' figures gathered as packed bytes, and
  * every rank returns the same totals.selected, errors and write_err. */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "util.h"
 
 #define MAX_WORKERS 1024
+#define TREE_DEPTH 2
 
 int mps_dist_submit_local(struct mpi_run *m, const struct mps_unit *u)
 {
@@ -117,54 +119,53 @@ static int patterns_from_rank0(struct mpi_run *m)
 
 /* ---- a rank > 0 ---- */
 
-/* A new round from rank 0?  Its units go to our pool.  1 one came, 0 none,
+/* A new round from rank 0?  It goes to the feeder.  1 one came, 0 none,
  * <0 error; *last: the final round. */
-static int take_round(struct mpi_run *m, struct mps_round_ends *e, bool *last)
+static int take_round(struct mpi_run *m, bool *last)
 {
 	struct mps_unit *u = NULL;
 	size_t n = 0;
 	int got = mps_dist_round_poll(m->comm, &u, &n, last);
-	int rc = 0;
-	for (size_t i = 0; got == 1 && !rc && i < n; i++)
-		rc = mps_dist_submit_local(m, &u[i]);
-	mps_dist_free_units(u, n);
-	if (got < 0 || rc)
-		return got < 0 ? got : rc;
-	if (got == 1 && n) {
-		rc = mps_round_ends_add(e, n);
-		m->nrounds_seen++;
-		m->me.units += n;
-	}
-	if (got == 1 && *last)
-		mps_pool_close(m->pool);
-	return rc ? rc : got;
+	if (got <= 0)
+		return got;
+	m->nrounds_seen += n > 0;
+	int rc = mps_feed_round(&m->feed, u, n, *last);
+	return rc ? rc : 1;
 }
 
-/* The rounds whose units are all done end in the stream here. */
-static int mark_ends(struct mps_round_ends *e, uint64_t completed, struct mps_dist_sender *snd)
+/* The rounds the feeder has fed are where they end; the rounds whose
+ * units are all done end in the stream here. */
+static int mark_ends(struct mpi_run *m, struct mps_round_ends *e, uint64_t completed,
+		     struct mps_dist_sender *snd)
 {
+	uint64_t c[64];
+	size_t n;
 	int rc = 0;
+	while (!rc && (n = mps_feed_collect(&m->feed, c, 64)) > 0)
+		for (size_t i = 0; !rc && i < n; i++) {
+			rc = mps_round_ends_add(e, c[i]);
+			m->me.units += c[i];
+		}
 	for (size_t due = mps_round_ends_due(e, completed); !rc && due > 0; due--)
 		rc = mps_dist_sender_round_end(snd);
 	return rc;
 }
 
-/* A rank > 0: search its ranges of every round (round 0's are in the pool
- * already), send the results, ask for more when its queue runs low. */
+/* A rank > 0: search its ranges of every round (the feeder hands them to
+ * the pool, walking tree items), send the results, ask for more when its
+ * queue runs low. */
 static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 {
 	struct mps_round_ends e = {0};
 	uint64_t completed = 0;
 	bool last = m->last_sent, asked = false;
 	double polled = 0;
-	int rc = mps_round_ends_add(&e, m->me.units);
+	int rc = 0;
 	m->nrounds_seen = 1;
-	if (last)
-		mps_pool_close(m->pool);
 	while (!rc) {
 		if (!last && mps_now() - polled > 0.002) {
 			polled = mps_now();
-			int got = take_round(m, &e, &last);
+			int got = take_round(m, &last);
 			if (got < 0) {
 				rc = got;
 				break;
@@ -172,19 +173,21 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 			if (got == 1)
 				asked = false;
 		}
-		if ((rc = mark_ends(&e, completed, snd)))
+		if ((rc = mark_ends(m, &e, completed, snd)))
 			break;
-		/* running low: ask rank 0 for more (one request at a time) */
+		/* running low, nothing left to feed: ask rank 0 for more (one
+		 * request at a time) */
 		uint64_t pending = mps_round_ends_pending(&e, completed);
-		if (!last && !asked && pending < m->sched.low) {
+		bool feeding = mps_feed_backlog(&m->feed) > 0;
+		if (!last && !asked && !feeding && pending < m->sched.low) {
 			if ((rc = mps_dist_need_send(m->comm)))
 				break;
 			asked = true;
 		}
 		double tw = mps_now();
 		struct mps_result res;
-		int prc = mps_pool_next_wait(m->pool, &res, last ? -1 : pending ? 5 : 1);
-		if (!pending && !last)
+		int prc = mps_pool_next_wait(m->pool, &res, pending || feeding ? 5 : 1);
+		if (!pending && !feeding && !last)
 			m->me.waited += mps_now() - tw; /* nothing to do: waiting on rank 0 */
 		if (prc == MPS_POOL_AGAIN)
 			continue;
@@ -204,7 +207,11 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 		rc = mps_dist_send(snd, res.unit, &res.summary, res.block, res.len);
 	}
 	if (!rc)
-		rc = mark_ends(&e, completed, snd);
+		rc = mark_ends(m, &e, completed, snd);
+	int frc = mps_feed_stop(&m->feed);
+	if (!rc)
+		rc = frc;
+	m->me.walk = m->r->walk_s;
 	/* stopped early: take the rest of the rounds, so that every message
 	 * rank 0 sent is received */
 	while (!last) {
@@ -237,6 +244,11 @@ static int before_init(struct mpi_run *m, int env_rank)
 		return 0;
 	int rc = mps_run_out_open(r, &m->out_fd);
 	m->out_open = rc == 0;
+	/* directories two levels below an operand are walked by the rank
+	 * that gets them (not with -R: a loop through a symlink is found on
+	 * the path from the operand; not when the walk must leave a file out) */
+	if (m->env_size > 1 && !r->o->deref && !r->navoid)
+		r->tree_depth = TREE_DEPTH;
 	if (!rc)
 		mps_dist_rank0_start_walk(m);
 	return rc;
@@ -360,13 +372,20 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 		mps_run_message(r, "%s%s", "cannot distribute work: ", mps_strerror(rc));
 		return rc;
 	}
-	if (m->rank != 0)
-		m->me.units = nmine;
-	for (size_t i = 0; i < nmine && !rc; i++)
-		rc = mps_dist_submit_local(m, &mine[i]);
-	mps_dist_free_units(mine, nmine);
-	if (m->rank == 0 && m->last_sent)
-		mps_pool_close(m->pool);
+	if (m->rank != 0) {
+		/* round 0 to the feeder, which walks tree items */
+		rc = mps_feed_start(&m->feed, m);
+		if (!rc)
+			rc = mps_feed_round(&m->feed, mine, nmine, m->last_sent);
+		else
+			mps_dist_free_units(mine, nmine);
+	} else {
+		for (size_t i = 0; i < nmine && !rc; i++)
+			rc = mps_dist_submit_local(m, &mine[i]);
+		mps_dist_free_units(mine, nmine);
+		if (m->last_sent)
+			mps_pool_close(m->pool);
+	}
 	double tsearch = mps_now();
 	if (m->rank == 0) {
 		m->pr = mps_printer_new(&r->po, m->out_fd, &r->pd);
@@ -384,6 +403,8 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 		mps_dist_sender_init(snd, m->comm, r->o->output == MPS_OUT_FILES_WITHOUT);
 		if (!rc)
 			rc = rank_loop(m, snd);
+		else
+			mps_feed_stop(&m->feed);
 		m->me.search = mps_now() - tsearch;
 		double tg = mps_now();
 		if (r->progress)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dist_feed.h"
 #include "dist_sched.h"
 #include "mpsearch/dist.h"
 #include "reorder.h"
@@ -70,6 +71,8 @@ struct mpi_run {
 	double own_done;               /* when rank 0's own units were all done */
 	/* a rank > 0 */
 	uint64_t nrounds_seen;
+	struct mps_feed feed;          /* its feeder (src/dist_feed.c) */
+	uint64_t feed_units;           /* the feeder's: units of the round it feeds */
 };
 
 /* Hand units of the list to our own pool (ids renumbered). */

@@ -11,7 +11,8 @@
  * output order is the round order: rounds are kept in a reorder window
  * keyed by their number, and rank 0 prints round k before round k + 1.
  * A rank > 0 closes each of its rounds in its result stream once all its
- * units are done (mps_round_ends). */
+ * units are done (mps_round_ends; a round with tree items counts the units
+ * of their files, known once they are listed). */
 #ifndef MPSEARCH_DIST_SCHED_H
 #define MPSEARCH_DIST_SCHED_H
 

@@ -31,6 +31,8 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 	bool nosize = f->regular && f->size == MPS_WALK_NOSIZE;
 	uint32_t n = f->regular && !nosize ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
 	struct mps_walk_file g = *f;
+	if (r->in_tree)
+		g.root = r->tree_root;
 	if (!r->o->paths_given && g.pathlen > 2 && !strncmp(g.path, "./", 2)) {
 		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
 		g.path += 2;
@@ -110,7 +112,29 @@ static void walk_dir(void *ctx)
 	}
 }
 
-int mps_run_walk(struct run *r)
+/* Under MPI: a directory deep enough is one item, listed by the rank that
+ * gets it.  Its place in the output order is the directory's own: all
+ * paths under d/ sort together, right where the walk meets d. */
+static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root, size_t depth)
+{
+	struct run *r = ctx;
+	if (!r->tree_depth || depth < r->tree_depth || atomic_load(&r->stop))
+		return 0;
+	struct mps_unit u = {.id = r->next_id++, .file = r->next_file++, .nparts = 1,
+			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
+			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
+			     .size = MPS_WALK_NOSIZE};
+	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
+				  .walked = true, .root = root};
+	int rc = r->put(r, &u, &f);
+	if (rc) {
+		r->submit_err = rc;
+		atomic_store(&r->stop, 1); /* the next file stops the walk */
+	}
+	return 1;
+}
+
+static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tree)
 {
 	const struct mps_opts *o = r->o;
 	struct mps_walk_opts wo = {
@@ -125,15 +149,35 @@ int mps_run_walk(struct run *r)
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
 		.filters = o->filters.v, .nfilters = o->filters.n,
-		.dirs_skip = o->directories == MPS_ACT_SKIP,
-		.dirs_read = o->directories == MPS_ACT_READ,
+		/* a tree item is a directory met while walking, not an operand */
+		.dirs_skip = !tree && o->directories == MPS_ACT_SKIP,
+		.dirs_read = !tree && o->directories == MPS_ACT_READ,
 		.devices_skip = o->devices == MPS_ACT_SKIP,
 		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
 	};
-	struct mps_walk_cb cb = {.file = add_file, .error = count_error, .dir = walk_dir, .ctx = r};
+	struct mps_walk_cb cb = {.file = add_file, .error = count_error, .dir = walk_dir,
+				 .descend = tree ? NULL : walk_descend, .ctx = r};
 	double t0 = mps_now();
-	int rc = mps_walk_run(&wo, o->paths.v, o->paths.n, &cb);
-	r->walk_s = mps_now() - t0;
+	int rc = mps_walk_run(&wo, paths, npaths, &cb);
+	r->walk_s += mps_now() - t0;
+	return rc;
+}
+
+int mps_run_walk(struct run *r)
+{
+	return walk_paths(r, r->o->paths.v, r->o->paths.n, false);
+}
+
+int mps_run_walk_tree(struct run *r, const struct mps_unit *tree)
+{
+	char *p = strndup(tree->path, tree->pathlen);
+	if (!p)
+		return -ENOMEM;
+	r->in_tree = true;
+	r->tree_root = tree->root;
+	int rc = walk_paths(r, &p, 1, true);
+	r->in_tree = false;
+	free(p);
 	return rc;
 }
 

@@ -43,6 +43,9 @@ struct run {
 	double walk_s;
 	atomic_uint_fast64_t dirs; /* directories listed */
 	bool walk_sizes;      /* stat every file met (sizes balance the ranks) */
+	size_t tree_depth;    /* > 0: directories this deep are handed out whole */
+	bool in_tree;         /* walking a tree item: its files get tree_root */
+	uint32_t tree_root;
 	/* files the walk leaves out: the output file */
 	const struct mps_file_id *avoid;
 	size_t navoid;
@@ -55,6 +58,10 @@ struct run {
 int mps_run_walk(struct run *r /* in, out */);
 /* r->pd: the printer's diag, counting errors (as the walk's do). */
 void mps_run_diag_init(struct run *r /* in, out */);
+/* Walk the directory of a tree item (MPS_UNIT_TREE) as the whole walk
+ * would have walked it: its files' units to r->put.  Returns as
+ * mps_run_walk; r->walk_s grows by the time it took. */
+int mps_run_walk_tree(struct run *r /* in, out */, const struct mps_unit *tree /* in */);
 /* A message through d (fmt has two %s). */
 void mps_run_message(struct run *r /* in */, const char *fmt /* in */, const char *a /* in */,
 		     const char *b /* in */);

@@ -566,6 +566,9 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 			report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
 			continue;
 		}
+		if (w->cb->descend && !e->via_link &&
+		    w->cb->descend(w->cb->ctx, w->path, w->len, w->lv[0].prefix, w->depth))
+			continue;
 		int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (e->via_link ? 0 : O_NOFOLLOW);
 		int cfd = openat(L->fd, e->name, fl);
 		struct stat cst;

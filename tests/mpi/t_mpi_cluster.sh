@@ -60,17 +60,38 @@ for np in 2 3 4; do
 	balanced "tiny rounds np=$np" && ok || fail "tiny rounds np=$np: $(grep '^mpsearch-rank' stats)"
 done
 
-# the directory-delay switch: every listing sleeps, on any rank; output unchanged
-mkdir -p dly
-for i in $(seq 1 40); do mkdir -p dly/d$i; echo "PM_RESUME $i" >dly/d$i/f; done
+# the directory-delay switch: every listing sleeps, on any rank; output
+# unchanged.  Directories two levels below an operand are walked by the
+# rank that gets them: rank 0 lists the operand and its subdirectories only.
+for i in 1 2 3 4 5 6; do
+	for j in 1 2 3 4 5; do mkdir -p dly/d$i/e$j; echo "PM_RESUME $i $j" >dly/d$i/e$j/f; done
+	echo "PM_RESUME $i" >dly/d$i/g
+done
 "$MPS" -n PM_RESUME dly >want
 start=$(date +%s%N)
 MPSEARCH_TEST_DIR_DELAY_US=50000 "$MPS" -n PM_RESUME dly >out
 ms=$((($(date +%s%N) - start) / 1000000))
 check_same "dir delay, local" want out
-[ $ms -ge 2000 ] && ok || fail "41 listings at 50 ms took ${ms} ms"
-env MPSEARCH_TEST_DIR_DELAY_US=2000 $MPIRUN -x MPSEARCH_TEST_DIR_DELAY_US -np 3 "$MPS" -j 1 -n PM_RESUME dly >out
-check_same "dir delay, np=3" want out
+[ $ms -ge 1800 ] && ok || fail "37 listings at 50 ms took ${ms} ms"
+for np in 2 3 4; do
+	env MPSEARCH_TEST_DIR_DELAY_US=2000 $MPIRUN -x MPSEARCH_TEST_DIR_DELAY_US -np $np "$MPS" -j 1 \
+		--stats -n PM_RESUME dly >out 2>stats
+	check_same "dir delay, np=$np" want out
+	dirs=$(sed -n 's/^mpsearch-rank: rank=\([0-9]*\) .* dirs=\([0-9]*\) .*/\1:\2/p' stats | tr '\n' ' ')
+	case "$dirs" in
+	"0:7 "*) ok ;;
+	*) fail "np=$np: rank 0 lists the top only: $dirs" ;;
+	esac
+	total=$(echo "$dirs" | tr ' ' '\n' | awk -F: '{ s += $2 } END { print s }')
+	[ "$total" = 37 ] && ok || fail "np=$np: 37 listings in all: $dirs"
+done
+# -R and --output keep the walk on rank 0 (a loop is found on the path
+# from the operand; the output file is left out by rank 0's walk)
+$MPIRUN -np 3 "$MPS" -j 1 -R --stats -n PM_RESUME dly >out 2>stats
+check_same "-R np=3" want out
+grep -q '^mpsearch-rank: rank=0 .* dirs=37 ' stats && ok || fail "-R: rank 0 walks: $(grep '^mpsearch-rank' stats)"
+$MPIRUN -np 3 "$MPS" -j 1 --output res -n PM_RESUME dly 2>/dev/null
+check_same "--output np=3" want res
 
 # srun --mpi=none: one of several tasks and no PMI: exit 2, say what to do
 env SLURM_STEP_NUM_TASKS=4 SLURM_PROCID=0 "$MPS" PM_RESUME skew/d >out 2>err

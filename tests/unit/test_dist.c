@@ -127,7 +127,8 @@ static void assert_unit_valid(const struct mps_unit *u)
 	assert_true(u->nparts >= 1 && u->part < u->nparts);
 	assert_true(u->begin <= u->end);
 	assert_true((u->flags & ~(uint32_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE |
-					     MPS_UNIT_WALKED | MPS_UNIT_ID | MPS_UNIT_ID_DEV)) == 0);
+					     MPS_UNIT_WALKED | MPS_UNIT_ID | MPS_UNIT_ID_DEV |
+					     MPS_UNIT_TREE)) == 0);
 	assert_true(u->root <= u->pathlen);
 }
 
@@ -304,7 +305,16 @@ static void test_units_corrupt_handmade(void **state)
 	MUT(5, 0x7f);  /* count plausible-check */
 	MUT(11, 0);    /* nparts 0 */
 	MUT(10, 1);    /* part == nparts */
-	MUT(12, 64);   /* unknown flag */
+	/* a tree item is a known flag ... */
+	memcpy(m, good, sizeof(good));
+	m[12] = MPS_UNIT_TREE;
+	assert_int_equal(try_units(m, sizeof(good)), 0);
+	/* ... 128 is not (two varint bytes in place of one) */
+	memcpy(m, good, 12);
+	m[12] = 0x80;
+	m[13] = 0x01;
+	memcpy(m + 14, good + 13, sizeof(good) - 13);
+	assert_int_equal(try_units(m, sizeof(good) + 1), MPS_ECORRUPT);
 	MUT(13, 2);    /* root past the path */
 	MUT(14, 1);    /* shared prefix longer than the previous path */
 	MUT(15, 2);    /* suffix past the end */
