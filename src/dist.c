@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The MPI side of dist.h: scatter of packed unit lists, bounded streams
- * of results to rank 0, stop requests. */
+/* The MPI side of dist.h: scatter of packed unit lists, later rounds
+ * point to point, bounded streams of results to rank 0 taken one message
+ * at a time, requests for work, progress, stop requests, gathers of packed
+ * bytes.  The communicator returns errors (MPI_ERRORS_RETURN): a failed
+ * call is MPS_EPEER. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -19,8 +22,8 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 		     struct mps_unit **mine, size_t *nmine, int *more)
 {
 	int rank, size;
-	MPI_Comm_rank(comm, &rank);
-	MPI_Comm_size(comm, &size);
+	if (MPI_Comm_rank(comm, &rank) || MPI_Comm_size(comm, &size))
+		return MPS_EPEER;
 	struct mps_buf packed = {0};
 	int *counts = NULL, *displs = NULL;
 	int rc = 0;
@@ -42,7 +45,8 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 	}
 	/* counts first (and an agreed status), then the bytes */
 	int my = 0, hd[2] = {rc, *more}, st;
-	MPI_Bcast(hd, 2, MPI_INT, 0, comm);
+	if (MPI_Bcast(hd, 2, MPI_INT, 0, comm) != MPI_SUCCESS)
+		hd[0] = MPS_EPEER;
 	st = hd[0];
 	*more = hd[1];
 	if (st) {
@@ -51,11 +55,15 @@ int mps_dist_scatter(MPI_Comm comm, const struct mps_unit *all, const size_t *fi
 		mps_buf_release(&packed);
 		return st;
 	}
-	MPI_Scatter(counts, 1, MPI_INT, &my, 1, MPI_INT, 0, comm);
-	unsigned char *recv = malloc(my ? (size_t)my : 1);
-	if (!recv)
+	if (MPI_Scatter(counts, 1, MPI_INT, &my, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+		rc = MPS_EPEER;
+	unsigned char *recv = malloc(my > 0 ? (size_t)my : 1);
+	if (!recv && !rc)
 		rc = -ENOMEM;
-	MPI_Scatterv(packed.data, counts, displs, MPI_BYTE, recv, my, MPI_BYTE, 0, comm);
+	/* a failed malloc still takes part in the collective (into nothing) */
+	if (rc != MPS_EPEER && MPI_Scatterv(packed.data, counts, displs, MPI_BYTE, recv,
+					    recv ? my : 0, MPI_BYTE, 0, comm) != MPI_SUCCESS)
+		rc = MPS_EPEER;
 	if (!rc)
 		rc = mps_dist_unpack_units(recv, (size_t)my, mine, nmine);
 	free(recv);
@@ -98,6 +106,50 @@ static int settle(MPI_Request *req, bool wait, int *done)
 	return MPI_Test(req, done, MPI_STATUS_IGNORE) == MPI_SUCCESS ? 0 : MPS_EPEER;
 }
 
+int mps_dist_init(int *argc, char ***argv, MPI_Comm *comm, int *rank, int *size)
+{
+	int provided;
+	/* only the main thread calls MPI */
+	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+		return MPS_EPEER;
+	*comm = MPI_COMM_WORLD;
+	if (MPI_Comm_set_errhandler(*comm, MPI_ERRORS_RETURN) != MPI_SUCCESS ||
+	    MPI_Comm_rank(*comm, rank) != MPI_SUCCESS || MPI_Comm_size(*comm, size) != MPI_SUCCESS)
+		return MPS_EPEER;
+	return 0;
+}
+
+int mps_dist_finalize(void)
+{
+	return MPI_Finalize() == MPI_SUCCESS ? 0 : MPS_EPEER;
+}
+
+int mps_dist_agree_max(MPI_Comm comm, int *v)
+{
+	return MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, comm) == MPI_SUCCESS ? 0
+											   : MPS_EPEER;
+}
+
+int mps_dist_agree_sum(MPI_Comm comm, int *v)
+{
+	return MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_SUM, comm) == MPI_SUCCESS ? 0
+											   : MPS_EPEER;
+}
+
+int mps_dist_bcast_u64(MPI_Comm comm, uint64_t *v, int n)
+{
+	return MPI_Bcast(v, n, MPI_UINT64_T, 0, comm) == MPI_SUCCESS ? 0 : MPS_EPEER;
+}
+
+int mps_dist_reduce_totals(MPI_Comm comm, const uint64_t sums[3], uint64_t gs[3],
+			   const double secs[4], double gmax[4])
+{
+	if (MPI_Reduce(sums, gs, 3, MPI_UINT64_T, MPI_SUM, 0, comm) != MPI_SUCCESS ||
+	    MPI_Reduce(secs, gmax, 4, MPI_DOUBLE, MPI_MAX, 0, comm) != MPI_SUCCESS)
+		return MPS_EPEER;
+	return 0;
+}
+
 int mps_dist_quiet_barrier(MPI_Comm comm)
 {
 	MPI_Request req;
@@ -112,7 +164,8 @@ int mps_dist_bcast_bytes(MPI_Comm comm, struct mps_buf *b)
 	if (MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm) != MPI_SUCCESS)
 		return MPS_EPEER;
 	int rank;
-	MPI_Comm_rank(comm, &rank);
+	if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS)
+		return MPS_EPEER;
 	/* every rank reserves (rank 0's buffer has the room already): a
 	 * failure then is agreed on before the bytes move */
 	int bad = len > (uint64_t)INT_MAX || (rank != 0 && mps_buf_reserve(b, (size_t)len ? (size_t)len : 1));
@@ -262,7 +315,8 @@ int mps_dist_stop_requested(MPI_Comm comm)
 	last = t;
 	int flag = 0;
 	MPI_Status st;
-	MPI_Iprobe(0, TAG_STOP, comm, &flag, &st);
+	if (MPI_Iprobe(0, TAG_STOP, comm, &flag, &st) != MPI_SUCCESS)
+		return 1; /* rank 0 is gone: stop */
 	if (flag) {
 		char c;
 		MPI_Recv(&c, 1, MPI_CHAR, 0, TAG_STOP, comm, MPI_STATUS_IGNORE);
@@ -279,7 +333,8 @@ void mps_dist_progress_send(MPI_Comm comm, uint64_t bytes, int force)
 		return;
 	last = t;
 	value = bytes;
-	MPI_Send(&value, 1, MPI_UINT64_T, 0, TAG_PROGRESS, comm); /* 8 bytes: eager */
+	/* 8 bytes: eager; progress is a hint, a failure shows elsewhere */
+	(void)MPI_Send(&value, 1, MPI_UINT64_T, 0, TAG_PROGRESS, comm);
 }
 
 void mps_dist_progress_poll(MPI_Comm comm, uint64_t *bytes)
@@ -287,11 +342,12 @@ void mps_dist_progress_poll(MPI_Comm comm, uint64_t *bytes)
 	for (;;) {
 		int flag = 0;
 		MPI_Status st;
-		MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, comm, &flag, &st);
-		if (!flag)
+		if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, comm, &flag, &st) != MPI_SUCCESS || !flag)
 			return;
 		uint64_t v;
-		MPI_Recv(&v, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_PROGRESS, comm, MPI_STATUS_IGNORE);
+		if (MPI_Recv(&v, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_PROGRESS, comm,
+			     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+			return;
 		bytes[st.MPI_SOURCE] = v;
 	}
 }
@@ -299,94 +355,154 @@ void mps_dist_progress_poll(MPI_Comm comm, uint64_t *bytes)
 void mps_dist_request_stop(MPI_Comm comm)
 {
 	int size;
-	MPI_Comm_size(comm, &size);
+	if (MPI_Comm_size(comm, &size) != MPI_SUCCESS)
+		return;
 	static char c = 1;
 	for (int r = 1; r < size; r++) {
 		MPI_Request req;
-		MPI_Isend(&c, 1, MPI_CHAR, r, TAG_STOP, comm, &req);
-		MPI_Request_free(&req);
+		/* a rank that is gone needs no stop */
+		if (MPI_Isend(&c, 1, MPI_CHAR, r, TAG_STOP, comm, &req) == MPI_SUCCESS)
+			MPI_Request_free(&req);
 	}
 }
 
-int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
-		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
-		     uint64_t *progress, void (*tick)(void *ctx), bool *ended)
+/* Take the requests and progress reports that have come from any rank. */
+static int inbox_poll(MPI_Comm comm, struct mps_dist_inbox *in)
 {
-	*ended = false;
-	struct mps_buf b = {0};
-	int rc = 0, cbrc = 0;
-	for (;;) {
-		MPI_Status st;
-		int flag = 0;
-		/* wait for DATA or END from this rank, taking progress messages
-		 * from everyone meanwhile; sleeping between probes, as the core
-		 * may be shared with a rank still searching */
-		long ns = 20000;
-		while (!flag) {
-			if (progress)
-				mps_dist_progress_poll(comm, progress);
-			/* one probe for any tag: the rank's messages arrive in the
-			 * order it sent them, so END is never seen before DATA */
-			if (MPI_Iprobe(rank, MPI_ANY_TAG, comm, &flag, &st) != MPI_SUCCESS) {
-				rc = MPS_EPEER;
-				break;
-			}
-			if (flag && st.MPI_TAG == TAG_PROGRESS) {
-				uint64_t v;
-				MPI_Recv(&v, 1, MPI_UINT64_T, rank, TAG_PROGRESS, comm, MPI_STATUS_IGNORE);
-				if (progress)
-					progress[rank] = v;
-				flag = 0;
-				continue;
-			}
-			if (!flag && tick)
-				tick(ctx);
-			if (!flag)
-				nap(&ns);
-		}
-		if (rc)
-			break;
-		int n;
-		MPI_Get_count(&st, MPI_BYTE, &n);
-		b.len = 0;
-		if ((rc = mps_buf_reserve(&b, n > 0 ? (size_t)n : 1)))
-			break;
-		MPI_Recv(b.data, n, MPI_BYTE, rank, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-		if (st.MPI_TAG == TAG_ROUND_END)
-			break;
-		if (st.MPI_TAG == TAG_END) {
-			uint64_t files, bytes;
-			*ended = true;
-			rc = mps_dist_unpack_tally(b.data, (size_t)n, &files, &bytes);
-			if (!rc && tally)
-				tally(ctx, files, bytes);
-			break;
-		}
-		if (st.MPI_TAG != TAG_DATA)
-			continue; /* TAG_PROGRESS is taken by mps_dist_progress_poll */
-		size_t pos = 0;
-		for (;;) {
-			struct mps_unit u;
-			struct mps_unit_summary sum;
-			const unsigned char *blk;
-			size_t blen;
-			int r = mps_dist_unpack_result(b.data, (size_t)n, &pos, &u, &sum, &blk, &blen);
-			if (r == 0)
-				break;
-			if (r < 0) {
-				rc = r;
-				break;
-			}
-			if (!cbrc)
-				cbrc = fn(ctx, &u, &sum, blk, blen);
-		}
-		if (rc)
-			break;
-		if (tick)
-			tick(ctx); /* between messages too: rank 0 has other work */
+	int rc = in->wants ? mps_dist_need_poll(comm, in->wants) : 0;
+	if (!rc && in->progress)
+		mps_dist_progress_poll(comm, in->progress);
+	return rc;
+}
+
+/* A small message from rank that is not part of its result stream: a
+ * request for work or a progress report.  1 when it was one (taken). */
+static int inbox_take(MPI_Comm comm, int rank, const MPI_Status *st, struct mps_dist_inbox *in,
+		      int *rc)
+{
+	if (st->MPI_TAG == TAG_NEED) {
+		int v;
+		*rc = MPI_Recv(&v, 1, MPI_INT, rank, TAG_NEED, comm, MPI_STATUS_IGNORE) ? MPS_EPEER : 0;
+		if (!*rc && in->wants)
+			in->wants[rank] += v; /* never dropped: the rank asks only once */
+		return 1;
 	}
-	mps_buf_release(&b);
-	return rc ? rc : cbrc;
+	if (st->MPI_TAG == TAG_PROGRESS) {
+		uint64_t v;
+		*rc = MPI_Recv(&v, 1, MPI_UINT64_T, rank, TAG_PROGRESS, comm, MPI_STATUS_IGNORE)
+			      ? MPS_EPEER : 0;
+		if (!*rc && in->progress)
+			in->progress[rank] = v;
+		return 1;
+	}
+	return 0;
+}
+
+/* Decode a data message and call fn for each result. */
+static int deliver(const unsigned char *p, size_t n, mps_dist_result_fn fn, void *ctx)
+{
+	size_t pos = 0;
+	for (;;) {
+		struct mps_unit u;
+		struct mps_unit_summary sum;
+		const unsigned char *blk;
+		size_t blen;
+		int r = mps_dist_unpack_result(p, n, &pos, &u, &sum, &blk, &blen);
+		if (r <= 0)
+			return r;
+		fn(ctx, &u, &sum, blk, blen);
+	}
+}
+
+int mps_dist_receive_step(MPI_Comm comm, int rank, mps_dist_result_fn fn,
+			  void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
+			  struct mps_dist_inbox *in)
+{
+	int rc = inbox_poll(comm, in);
+	MPI_Status st;
+	int flag = 0;
+	/* one probe for any tag: the rank's messages arrive in the order it
+	 * sent them, so END is never seen before DATA */
+	while (!rc && !flag) {
+		if (MPI_Iprobe(rank, MPI_ANY_TAG, comm, &flag, &st) != MPI_SUCCESS)
+			return MPS_EPEER;
+		if (!flag)
+			return MPS_DIST_AGAIN;
+		if (inbox_take(comm, rank, &st, in, &rc))
+			flag = 0;
+	}
+	if (rc)
+		return rc;
+	int n;
+	if (MPI_Get_count(&st, MPI_BYTE, &n) != MPI_SUCCESS || n < 0)
+		return MPS_EPEER;
+	unsigned char *b = malloc(n ? (size_t)n : 1);
+	if (!b)
+		return -ENOMEM;
+	if (MPI_Recv(b, n, MPI_BYTE, rank, st.MPI_TAG, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+		free(b);
+		return MPS_EPEER;
+	}
+	in->recv_bytes += (uint64_t)n;
+	if (st.MPI_TAG == TAG_ROUND_END) {
+		rc = MPS_DIST_ROUND_END;
+	} else if (st.MPI_TAG == TAG_END) {
+		uint64_t files, bytes;
+		rc = mps_dist_unpack_tally(b, (size_t)n, &files, &bytes);
+		if (!rc && tally)
+			tally(ctx, files, bytes);
+		if (!rc)
+			rc = MPS_DIST_END;
+	} else if (st.MPI_TAG == TAG_DATA) {
+		rc = deliver(b, (size_t)n, fn, ctx);
+		if (!rc)
+			rc = MPS_DIST_DATA;
+	} else {
+		rc = MPS_ECORRUPT; /* no other tag comes from a rank */
+	}
+	free(b);
+	return rc;
+}
+
+int mps_dist_gather_bytes(MPI_Comm comm, const struct mps_buf *mine, struct mps_buf *all,
+			  size_t **ends)
+{
+	int rank, size;
+	if (MPI_Comm_rank(comm, &rank) || MPI_Comm_size(comm, &size))
+		return MPS_EPEER;
+	if (mine->len > INT_MAX)
+		return -EOVERFLOW;
+	int n = (int)mine->len;
+	int *counts = rank == 0 ? calloc((size_t)size, sizeof(int)) : NULL;
+	int *displs = rank == 0 ? calloc((size_t)size, sizeof(int)) : NULL;
+	int bad = rank == 0 && (!counts || !displs);
+	if (MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+		bad = 2;
+	size_t total = 0;
+	for (int r = 0; rank == 0 && !bad && r < size; r++) {
+		displs[r] = (int)total;
+		total += (size_t)counts[r];
+		if (total > INT_MAX)
+			bad = 1;
+	}
+	if (rank == 0 && !bad && mps_buf_reserve(all, total ? total : 1))
+		bad = 1;
+	if (rank == 0 && !bad) {
+		*ends = malloc((size_t)size * sizeof(size_t));
+		bad = !*ends;
+		for (int r = 0; !bad && r < size; r++)
+			(*ends)[r] = (size_t)displs[r] + (size_t)counts[r];
+	}
+	if (MPI_Bcast(&bad, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+		bad = 2;
+	if (!bad && MPI_Gatherv(mine->data, n, MPI_BYTE, all ? all->data : NULL, counts, displs,
+				MPI_BYTE, 0, comm) != MPI_SUCCESS)
+		bad = 2;
+	if (rank == 0 && !bad)
+		all->len = total;
+	free(counts);
+	free(displs);
+	return bad == 2 ? MPS_EPEER : bad ? -ENOMEM : 0;
 }
 
 /* ---- rounds after the first: point to point, while ranks search ---- */
@@ -451,11 +567,15 @@ int mps_dist_round_poll(MPI_Comm comm, struct mps_unit **units, size_t *n, bool 
 	if (!flag)
 		return 0;
 	int len;
-	MPI_Get_count(&st, MPI_BYTE, &len);
+	if (MPI_Get_count(&st, MPI_BYTE, &len) != MPI_SUCCESS || len < 0)
+		return MPS_EPEER;
 	unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
 	if (!b)
 		return -ENOMEM;
-	MPI_Recv(b, len, MPI_BYTE, 0, TAG_ROUND, comm, MPI_STATUS_IGNORE);
+	if (MPI_Recv(b, len, MPI_BYTE, 0, TAG_ROUND, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+		free(b);
+		return MPS_EPEER;
+	}
 	int rc = MPS_ECORRUPT;
 	if (len >= 1 && (b[0] == 'L' || b[0] == 'R')) {
 		*last = b[0] == 'L';
@@ -465,10 +585,11 @@ int mps_dist_round_poll(MPI_Comm comm, struct mps_unit **units, size_t *n, bool 
 	return rc ? rc : 1;
 }
 
-void mps_dist_need_send(MPI_Comm comm)
+int mps_dist_need_send(MPI_Comm comm)
 {
 	static int one = 1;
-	MPI_Send(&one, 1, MPI_INT, 0, TAG_NEED, comm); /* 4 bytes: eager */
+	/* 4 bytes: eager */
+	return MPI_Send(&one, 1, MPI_INT, 0, TAG_NEED, comm) == MPI_SUCCESS ? 0 : MPS_EPEER;
 }
 
 int mps_dist_need_poll(MPI_Comm comm, int *done)
@@ -481,7 +602,9 @@ int mps_dist_need_poll(MPI_Comm comm, int *done)
 		if (!flag)
 			return 0;
 		int v;
-		MPI_Recv(&v, 1, MPI_INT, st.MPI_SOURCE, TAG_NEED, comm, MPI_STATUS_IGNORE);
+		if (MPI_Recv(&v, 1, MPI_INT, st.MPI_SOURCE, TAG_NEED, comm, MPI_STATUS_IGNORE) !=
+		    MPI_SUCCESS)
+			return MPS_EPEER;
 		done[st.MPI_SOURCE] += v;
 	}
 }

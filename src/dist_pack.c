@@ -42,7 +42,7 @@ static const unsigned char units_magic[4] = {'M', 'P', 'S', 'U'};
 /* Flags a unit may carry on the wire; extend with new MPS_UNIT_* values. */
 #define UNIT_KNOWN_FLAGS                                                                      \
 	((uint64_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE | MPS_UNIT_WALKED |   \
-		    MPS_UNIT_ID | MPS_UNIT_ID_DEV))
+		    MPS_UNIT_ID | MPS_UNIT_ID_DEV | MPS_UNIT_TREE))
 /* Smallest encoded unit: 8 varints + prefix + suffix length, a byte each. */
 #define UNIT_MIN_BYTES 10
 
@@ -291,5 +291,53 @@ int mps_dist_unpack_tally(const unsigned char *p, size_t len, uint64_t *files, u
 		*files = *bytes = 0;
 		return MPS_ECORRUPT;
 	}
+	return 0;
+}
+
+/* ---- a rank's figures: varints, seconds in microseconds ---- */
+
+static uint64_t usec(double s)
+{
+	return s > 0 ? (uint64_t)(s * 1e6 + 0.5) : 0;
+}
+
+int mps_dist_pack_stats(const struct mps_rank_stats *s, struct mps_buf *out)
+{
+	size_t start = out->len;
+	size_t hl = strnlen(s->host, sizeof(s->host) - 1);
+	const uint64_t v[] = {(uint64_t)s->rank, (uint64_t)s->workers, s->units, s->bytes,
+			      s->selected, s->rounds, s->dirs, s->recv_bytes, s->maxrss_kb,
+			      usec(s->walk), usec(s->walk_wait), usec(s->scatter), usec(s->dispatch),
+			      usec(s->search), usec(s->gather), usec(s->waited)};
+	int rc = mps_buf_put_bytes(out, s->host, hl);
+	for (size_t i = 0; !rc && i < sizeof(v) / sizeof(v[0]); i++)
+		rc = mps_buf_put_varint(out, v[i]);
+	if (rc)
+		out->len = start;
+	return rc;
+}
+
+int mps_dist_unpack_stats(const unsigned char *p, size_t len, struct mps_rank_stats *s)
+{
+	struct mps_cursor c = {.p = p, .len = len};
+	memset(s, 0, sizeof(*s));
+	size_t hl = mps_cursor_len(&c);
+	const unsigned char *h = mps_cursor_bytes(&c, hl);
+	if (h && hl < sizeof(s->host))
+		memcpy(s->host, h, hl);
+	else
+		c.bad = 1;
+	s->rank = (int)mps_cursor_u32(&c);
+	s->workers = (int)mps_cursor_u32(&c);
+	uint64_t *u[] = {&s->units, &s->bytes, &s->selected, &s->rounds, &s->dirs, &s->recv_bytes,
+			 &s->maxrss_kb};
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		*u[i] = mps_cursor_varint(&c);
+	double *d[] = {&s->walk, &s->walk_wait, &s->scatter, &s->dispatch, &s->search, &s->gather,
+		       &s->waited};
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		*d[i] = (double)mps_cursor_varint(&c) / 1e6;
+	if (c.bad || c.pos != len || memchr(s->host, '\0', hl) || s->rank < 0 || s->workers < 0)
+		return MPS_ECORRUPT;
 	return 0;
 }

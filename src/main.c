@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* mpsearch: parse, run, report.  Everything else is in libmpsearch. */
+/* mpsearch: parse, run, report.  The driver owns what is process-wide:
+ * signals, standard output and the --output file (src/driver.c), the
+ * --stats text and the exit status; everything else is in libmpsearch. */
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "driver.h"
 #include "mpsearch/mpsearch.h"
 #include "progress.h"
 
@@ -97,12 +101,28 @@ int main(int argc, char **argv)
 	if (o.progress && mps_progress_start(shared && !o.output_file))
 		o.progress = 0;
 	struct mps_diag d = {report_error, report_message, report_stats, report_progress, NULL};
-	int status = mps_run(&o, &d, &argc, &argv);
+	struct mps_out out;
+	struct mps_run_output hooks;
+	mps_out_init(&out, &o, &hooks);
+	struct mps_run_result res;
+	int status = 2;
+	bool ran = mps_run(&o, &d, &hooks, &argc, &argv, &res) == 0;
+	/* the last results reach the terminal before the stats */
 	int prc = mps_progress_finish();
-	if (prc) {
+	if (prc)
 		fprintf(stderr, "mpsearch: write error: %s\n", strerror(-prc));
-		status = 2;
+	if (ran) {
+		status = prc ? 2 : mps_exit_status(&o, &res);
+		if (o.stats) {
+			char *text = mps_stats_text(&res);
+			if (text)
+				report_stats(NULL, text);
+			free(text);
+		}
+		mps_run_result_release(&res);
 	}
+	if (mps_out_close(&out, status != 2))
+		status = 2;
 	mps_opts_release(&o);
 	return status;
 }

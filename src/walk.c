@@ -349,6 +349,8 @@ static int level_read(struct walk *w, struct walk_level *L)
 		mps_ign_list_release(&L->ign[k]);
 		L->ign_seen[k] = 0;
 	}
+	if (w->cb->dir)
+		w->cb->dir(w->cb->ctx);
 #ifdef WALK_GETDENTS
 	for (;;) {
 		ssize_t got = getdents64(L->fd, w->dents, WALK_DENTS_SIZE);
@@ -547,6 +549,9 @@ static int walk_tree(struct walk *w, int fd, const struct stat *st)
 			walk_report(w->cb, w->path, L->reopen_err ? L->reopen_err : -ESTALE);
 			continue;
 		}
+		if (w->cb->descend && !e->via_link &&
+		    w->cb->descend(w->cb->ctx, w->path, w->len, w->lv[0].prefix, w->depth))
+			continue;
 		int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (e->via_link ? 0 : O_NOFOLLOW);
 		int cfd = openat(L->fd, e->name, fl);
 		struct stat cst;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Dist: the MPI stage.  Rank 0 packs the unit list (paths front-coded:
- * each path stores only what differs from the previous one), scatters
- * contiguous ranges with MPI_Scatterv (counts first), each rank streams its
- * results back to rank 0 in bounded messages in order, and totals are merged
- * with MPI_Reduce.  The pack/unpack functions are pure and validate
- * everything they read. */
+/* Dist: the MPI wires (src/dist.c).  Rank 0 packs the unit list (paths
+ * front-coded), scatters round 0 with MPI_Scatterv (counts first) and sends
+ * later rounds point to point; each rank streams its results back to rank
+ * 0 in bounded messages in order; totals are merged with reductions and
+ * per-rank figures gathered as packed bytes.  Every message is encoded
+ * with the codec of dist_pack.h (no raw structs).  The MPI run itself is
+ * src/dist_run.c and src/dist_rank0.c; its schedule src/dist_sched.c. */
 #ifndef MPSEARCH_DIST_H
 #define MPSEARCH_DIST_H
 
@@ -42,7 +43,7 @@ int mps_dist_round_send(struct mps_dist_rounds *rs /* in, out */, int rank,
 int mps_dist_rounds_progress(struct mps_dist_rounds *rs /* in, out */, bool wait);
 /* A rank tells rank 0 it has finished one more of its rounds (and wants
  * another); rank 0 adds up, per rank, the ones that have come. */
-void mps_dist_need_send(MPI_Comm comm);
+int mps_dist_need_send(MPI_Comm comm);
 int mps_dist_need_poll(MPI_Comm comm, int *done /* in, out */);
 /* 1 and a round (units allocated as for unpack), 0 when none has come,
  * <0 on error. */
@@ -95,19 +96,49 @@ int mps_dist_bcast_bytes(MPI_Comm comm, struct mps_buf *b /* in, out */);
 /* Rank 0: ask every other rank to stop. */
 void mps_dist_request_stop(MPI_Comm comm);
 
-/* Rank 0: receive rank r's stream, calling fn for each result in order.
- * fn returning nonzero makes the rest be received and dropped. */
-typedef int (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
-				  const struct mps_unit_summary *sum /* in */,
-				  const unsigned char *block /* in */, size_t len);
-/* Returns at the rank's end of a round, or at the end of its stream
- * (*ended set).
+/* Rank 0: rank r's stream, one message at a time (the caller does its
+ * other work between steps: nothing here calls back into the run).
+ * fn is called for each result in order (borrowed until it returns);
  * tally (may be NULL) gets the files the rank did not send one by one.
- * progress (may be NULL): per-rank bytes, updated from progress messages
- * while waiting; tick (may be NULL) is called with ctx while waiting. */
-int mps_dist_receive(MPI_Comm comm, int rank, mps_dist_result_fn fn,
-		     void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
-		     uint64_t *progress /* in, out */, void (*tick)(void *ctx), bool *ended /* out */);
+ * Requests for work and progress reports that come meanwhile, from any
+ * rank, go into the inbox (none is dropped). */
+typedef void (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
+				   const struct mps_unit_summary *sum /* in */,
+				   const unsigned char *block /* in */, size_t len);
+struct mps_dist_inbox {
+	int *wants;          /* requests per rank (may be NULL) */
+	uint64_t *progress;  /* bytes searched per rank (may be NULL) */
+	uint64_t recv_bytes; /* stream bytes received */
+};
+/* What a step took (errors are negative). */
+enum mps_dist_step {
+	MPS_DIST_AGAIN = 1,  /* nothing has come from the rank yet */
+	MPS_DIST_DATA,       /* a message of results */
+	MPS_DIST_ROUND_END,  /* the end of the rank's current round */
+	MPS_DIST_END,        /* the end of the rank's stream */
+};
+int mps_dist_receive_step(MPI_Comm comm, int rank, mps_dist_result_fn fn,
+			  void (*tally)(void *ctx, uint64_t files, uint64_t bytes), void *ctx,
+			  struct mps_dist_inbox *in /* in, out */);
+
+/* MPI_Init_thread (funneled), errors returned on *comm (MPI_COMM_WORLD),
+ * rank and size.  0 or MPS_EPEER. */
+int mps_dist_init(int *argc, char ***argv, MPI_Comm *comm /* out */, int *rank /* out */,
+		  int *size /* out */);
+int mps_dist_finalize(void);
+/* Collectives on small values: max or sum of v over ranks, rank 0's n
+ * values to all; the counters summed and seconds maxed at rank 0.  0 or
+ * MPS_EPEER. */
+int mps_dist_agree_max(MPI_Comm comm, int *v /* in, out */);
+int mps_dist_agree_sum(MPI_Comm comm, int *v /* in, out */);
+int mps_dist_bcast_u64(MPI_Comm comm, uint64_t *v /* in, out */, int n);
+int mps_dist_reduce_totals(MPI_Comm comm, const uint64_t sums[3] /* in */, uint64_t gs[3] /* out */,
+			   const double secs[4] /* in */, double gmax[4] /* out */);
+/* Every rank's bytes to rank 0, one after another in *all; (*ends)[r] is
+ * where rank r's end (rank 0: caller frees *ends; all untouched on the
+ * others).  0, -ENOMEM (all agree) or MPS_EPEER. */
+int mps_dist_gather_bytes(MPI_Comm comm, const struct mps_buf *mine /* in */,
+			  struct mps_buf *all /* out */, size_t **ends /* out */);
 #endif /* MPSEARCH_MPI */
 
 #endif

@@ -35,4 +35,27 @@ int mps_dist_pack_tally(uint64_t files, uint64_t bytes, struct mps_buf *out /* i
 int mps_dist_unpack_tally(const unsigned char *p /* in */, size_t len, uint64_t *files /* out */,
 			  uint64_t *bytes /* out */);
 
+/* One rank's figures (a local run has one, rank 0). */
+struct mps_rank_stats {
+	char host[64];
+	int rank, workers;
+	uint64_t units;      /* units searched */
+	uint64_t bytes;      /* bytes searched, before and after MPI_Init */
+	uint64_t selected;   /* selected lines */
+	uint64_t rounds;     /* rounds searched */
+	uint64_t dirs;       /* directories listed */
+	uint64_t recv_bytes; /* result bytes received from other ranks */
+	uint64_t maxrss_kb;  /* peak RSS of the rank and its workers */
+	double walk;         /* seconds the walk took */
+	double walk_wait;    /* the part of the walk not hidden behind MPI_Init */
+	double scatter, dispatch, search, gather;
+	double waited;       /* seconds this rank waited on rank 0 (no work) */
+};
+
+/* A rank's figures (seconds to the microsecond, the host name cut at 63
+ * bytes).  0 or -ENOMEM; unpack: 0 or MPS_ECORRUPT. */
+int mps_dist_pack_stats(const struct mps_rank_stats *s /* in */, struct mps_buf *out /* in, out */);
+int mps_dist_unpack_stats(const unsigned char *p /* in */, size_t len,
+			  struct mps_rank_stats *s /* out */);
+
 #endif

@@ -34,6 +34,10 @@ enum {
 	MPS_UNIT_WALKED = 8,
 	MPS_UNIT_ID = 16,     /* a part of a split file: fid is set */
 	MPS_UNIT_ID_DEV = 32, /* ... and fid.dev can be compared (same host) */
+	/* under MPI: a directory met while walking, to be walked (and its
+	 * files searched) by the rank that gets it; path is the walk's path
+	 * (before the implicit "./" is dropped), root as for its files */
+	MPS_UNIT_TREE = 64,
 };
 
 /* Cost model for the partitioner: bytes plus a fixed cost per unit that

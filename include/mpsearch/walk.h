@@ -75,6 +75,14 @@ struct mps_walk_cb {
 	int (*file)(void *ctx, const struct mps_walk_file *f /* in */);
 	/* Called for an entry that cannot be read (err is -errno or MPS_E*). */
 	void (*error)(void *ctx, const char *path /* in */, int err);
+	/* May be NULL: called before each directory is listed. */
+	void (*dir)(void *ctx);
+	/* May be NULL: called before descending into a directory met while
+	 * walking (path, in output order; root as for files; depth 1 for an
+	 * operand's entries).  Nonzero: the callee takes the directory as a
+	 * whole (the walk goes on with its next sibling). */
+	int (*descend)(void *ctx, const char *path /* in */, size_t pathlen, size_t root,
+		       size_t depth);
 	void *ctx;
 };
 

@@ -118,8 +118,12 @@ EOF
 		MPS_CMOCKA_SKIP=test_huge_line LD_PRELOAD=$T/cmfilter.so \
 			vg "unit test_search" "$UNIT_DIR/test_search"
 		[ $? = 0 ] && ok || fail "test_search under valgrind: $(tail -3 vg.out)"
-		grep -q 'PASSED.*6 test' vg.out vg.err && ok ||
-			fail "test_search: not 6 tests passed: $(tail -3 vg.out vg.err)"
+		# every test ran and passed, but the skipped one
+		ran=$(cat vg.out vg.err | sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p')
+		passed=$(cat vg.out vg.err | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p')
+		[ -n "$ran" ] && [ "$ran" -ge 6 ] && [ "$passed" = "$ran" ] &&
+			! grep -q 'test_huge_line' vg.out vg.err && ok ||
+			fail "test_search: $passed of $ran passed: $(tail -n 3 vg.out vg.err)"
 	else
 		fail "cannot build the cmocka filter: $(cat cc.err)"
 	fi

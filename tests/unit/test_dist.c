@@ -127,7 +127,8 @@ static void assert_unit_valid(const struct mps_unit *u)
 	assert_true(u->nparts >= 1 && u->part < u->nparts);
 	assert_true(u->begin <= u->end);
 	assert_true((u->flags & ~(uint32_t)(MPS_UNIT_STDIN | MPS_UNIT_REGULAR | MPS_UNIT_NOSIZE |
-					     MPS_UNIT_WALKED | MPS_UNIT_ID | MPS_UNIT_ID_DEV)) == 0);
+					     MPS_UNIT_WALKED | MPS_UNIT_ID | MPS_UNIT_ID_DEV |
+					     MPS_UNIT_TREE)) == 0);
 	assert_true(u->root <= u->pathlen);
 }
 
@@ -304,7 +305,16 @@ static void test_units_corrupt_handmade(void **state)
 	MUT(5, 0x7f);  /* count plausible-check */
 	MUT(11, 0);    /* nparts 0 */
 	MUT(10, 1);    /* part == nparts */
-	MUT(12, 64);   /* unknown flag */
+	/* a tree item is a known flag ... */
+	memcpy(m, good, sizeof(good));
+	m[12] = MPS_UNIT_TREE;
+	assert_int_equal(try_units(m, sizeof(good)), 0);
+	/* ... 128 is not (two varint bytes in place of one) */
+	memcpy(m, good, 12);
+	m[12] = 0x80;
+	m[13] = 0x01;
+	memcpy(m + 14, good + 13, sizeof(good) - 13);
+	assert_int_equal(try_units(m, sizeof(good) + 1), MPS_ECORRUPT);
 	MUT(13, 2);    /* root past the path */
 	MUT(14, 1);    /* shared prefix longer than the previous path */
 	MUT(15, 2);    /* suffix past the end */
@@ -512,6 +522,44 @@ static void test_tally_roundtrip(void **state)
 	}
 }
 
+/* A rank's figures: every field back (seconds to the microsecond), and
+ * every cut or changed byte count refused or decoded without reading past
+ * the end. */
+static void test_stats_roundtrip(void **state)
+{
+	(void)state;
+	struct mps_rank_stats a = {.rank = 3, .workers = 16, .units = 12345, .bytes = 1ull << 40,
+				   .selected = 7, .rounds = 9, .dirs = 4242, .recv_bytes = 99,
+				   .maxrss_kb = 123456, .walk = 1.5, .walk_wait = 0.25,
+				   .scatter = 0.000123, .dispatch = 2, .search = 30.000001,
+				   .gather = 0.5, .waited = 0.75};
+	snprintf(a.host, sizeof(a.host), "node-17.cluster");
+	struct mps_buf b = {0};
+	assert_int_equal(mps_dist_pack_stats(&a, &b), 0);
+	unsigned char *p = dup_bytes(b.data, b.len);
+	struct mps_rank_stats c;
+	assert_int_equal(mps_dist_unpack_stats(p, b.len, &c), 0);
+	assert_string_equal(c.host, a.host);
+	assert_int_equal(c.rank, 3);
+	assert_int_equal(c.workers, 16);
+	assert_int_equal(c.bytes, a.bytes);
+	assert_int_equal(c.dirs, 4242);
+	assert_int_equal(c.maxrss_kb, 123456);
+	assert_true(c.search > 30.0000005 && c.search < 30.0000015);
+	assert_true(c.waited == 0.75 && c.scatter > 0.0001225 && c.scatter < 0.0001235);
+	free(p);
+	for (size_t n = 0; n < b.len; n++) {
+		p = dup_bytes(b.data, n);
+		assert_int_equal(mps_dist_unpack_stats(p, n, &c), MPS_ECORRUPT);
+		free(p);
+	}
+	assert_int_equal(mps_buf_append(&b, "x", 1), 0);
+	p = dup_bytes(b.data, b.len);
+	assert_int_equal(mps_dist_unpack_stats(p, b.len, &c), MPS_ECORRUPT); /* trailing byte */
+	free(p);
+	mps_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_corrupt),
 		cmocka_unit_test(test_tally_roundtrip),
+		cmocka_unit_test(test_stats_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

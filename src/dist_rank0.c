@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The MPI run, rank 0: its walker thread lists units (while MPI_Init runs
+ * and after; until MPI is up it also feeds rank 0's own workers from the
+ * front of the list, no more than its fair share), directories two levels
+ * down being tree items for the other ranks to list, round 0 goes out with
+ * MPI_Scatterv, later rounds to the ranks that ask (src/dist_sched.c
+ * decides how much), and rank 0 prints the rounds in order: its own from
+ * its pool, the others' from their streams, one message at a time, handing
+ * out rounds between messages.  While it waits for another rank, its own
+ * results are held aside (up to STASH_BUDGET) so its workers go on. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dist_run.h"
+#include "util.h"
+
+#define STASH_BUDGET ((size_t)64 << 20)
+/* The walker waits while this many units are listed and not handed out:
+ * rank 0 holds outstanding work, not a list of every file. */
+#define LIST_MAX 16384
+/* The schedule balances bytes (what --stats' imbalance measures), with a
+ * small cost per unit so that empty files still count: far less than
+ * the partitioner's MPS_PLAN_UNIT_COST, which would make 3,000 small files
+ * weigh as much as 200 MB of a big one. */
+#define DIST_UNIT_COST 256u
+#define NOSIZE_COST (DIST_UNIT_COST + (16u << 10)) /* an average file */
+#define TREE_COST (64 * NOSIZE_COST) /* a directory of files, not listed yet */
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = {0, ms * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* ---- rank 0's own results ---- */
+
+static void stashed_free(struct stashed *e)
+{
+	if (!e)
+		return;
+	mps_unit_release(&e->u);
+	free(e->block);
+	free(e);
+}
+
+/* Hold the result aside (copied). */
+static int stash_push(struct mpi_run *m, const struct mps_result *res)
+{
+	struct stashed *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	*e = (struct stashed){.u = *res->unit, .sum = res->summary, .len = res->len,
+			      .unit_done = res->unit_done};
+	e->u.path = strndup(res->unit->path, res->unit->pathlen);
+	e->block = res->len ? malloc(res->len) : NULL;
+	int rc = !e->u.path || (res->len && !e->block) ? -ENOMEM : 0;
+	if (!rc)
+		rc = mps_reorder_put(&m->stash, m->stash_in, e);
+	if (rc) {
+		e->u.path = NULL;
+		stashed_free(e);
+		return rc;
+	}
+	if (res->len)
+		memcpy(e->block, res->block, res->len);
+	m->stash_in++;
+	m->st_bytes += res->len;
+	m->sched.own_pulled += res->unit_done;
+	return 0;
+}
+
+/* Rank 0 waits for another rank: let its own workers go on. */
+static int stash_pump(struct mpi_run *m, int timeout_ms)
+{
+	while (!m->pool_done && m->st_bytes < STASH_BUDGET) {
+		struct mps_result res;
+		int rc = mps_pool_next_wait(m->pool, &res, timeout_ms);
+		if (rc == MPS_POOL_AGAIN)
+			return 0;
+		if (rc == 1) {
+			m->pool_done = true;
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		if ((rc = stash_push(m, &res)))
+			return rc;
+		timeout_ms = 0;
+	}
+	return 0;
+}
+
+/* Rank 0's next own result: held ones first.  0, 1 at the end,
+ * MPS_POOL_AGAIN or <0, as mps_pool_next_wait. */
+static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
+{
+	stashed_free(m->cur);
+	m->cur = mps_reorder_take(&m->stash);
+	if (m->cur) {
+		m->st_bytes -= m->cur->len;
+		*res = (struct mps_result){.unit = &m->cur->u, .block = m->cur->block,
+					   .len = m->cur->len, .summary = m->cur->sum,
+					   .unit_done = m->cur->unit_done};
+		return 0;
+	}
+	if (m->pool_done)
+		return 1;
+	int rc = mps_pool_next_wait(m->pool, res, timeout_ms);
+	if (rc == 1)
+		m->pool_done = true;
+	if (rc == 0)
+		m->sched.own_pulled += res->unit_done;
+	return rc;
+}
+
+/* ---- the list ---- */
+
+static uint64_t unit_cost(const struct mps_unit *u);
+
+/* Rank 0, mu held: units [dist_end, dist_end + n) are handed out; their
+ * sizes count in the total (known only if every file was stat'ed), their
+ * paths are no longer needed. */
+static void handed_out(struct mpi_run *m, size_t n)
+{
+	for (size_t i = m->dist_end; i < m->dist_end + n; i++) {
+		struct mps_unit *u = &m->units[i];
+		if (u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN | MPS_UNIT_TREE))
+			m->sizes_known = false;
+		else if (u->part == 0)
+			m->known_bytes += u->size;
+		mps_unit_release(u);
+	}
+	m->dist_end += n;
+	/* drop the handed-out front once it is most of the array */
+	if (m->dist_end >= 4096 && m->dist_end >= m->nunits / 2) {
+		memmove(m->units, m->units + m->dist_end, (m->nunits - m->dist_end) * sizeof(*m->units));
+		m->nunits -= m->dist_end;
+		m->dist_end = 0;
+	}
+	pthread_cond_signal(&m->room);
+}
+
+/* The walker thread, mu held, while MPI_Init runs: the first units of the
+ * list go to rank 0's own pool while its queue is short and it has no
+ * more than its fair share of what is listed; their results are held
+ * aside until rank 0 prints them. */
+static void pre_feed(struct mpi_run *m, int timeout_ms)
+{
+	while (!m->pre_err && m->dist_end < m->nunits && m->pre_n < m->pre_max &&
+	       mps_sched_own_low(&m->sched) &&
+	       !(m->units[m->dist_end].flags & (MPS_UNIT_STDIN | MPS_UNIT_TREE)) &&
+	       mps_sched_pre_take(m->pre_cost, unit_cost(&m->units[m->dist_end]), m->listed_cost,
+			       m->env_size)) {
+		int rc = mps_dist_submit_local(m, &m->units[m->dist_end]);
+		if (rc) {
+			m->pre_err = rc;
+			break;
+		}
+		m->sched.own_given++;
+		m->pre_cost += unit_cost(&m->units[m->dist_end]);
+		m->sched.given[0] += unit_cost(&m->units[m->dist_end]);
+		handed_out(m, 1);
+		m->pre_n++;
+	}
+	if (!m->pre_err)
+		m->pre_err = stash_pump(m, timeout_ms);
+}
+
+static uint64_t unit_cost(const struct mps_unit *u)
+{
+	if (u->flags & MPS_UNIT_TREE)
+		return TREE_COST;
+	if (u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN))
+		return NOSIZE_COST;
+	uint64_t end = u->end < u->size ? u->end : u->size;
+	return (end > u->begin ? end - u->begin : 0) + DIST_UNIT_COST;
+}
+
+/* The walk's sink under MPI: the list (copied path), under mu. */
+static int put_list(struct run *r, struct mps_unit *u, const struct mps_walk_file *f)
+{
+	struct mpi_run *m = r->put_ctx;
+	pthread_mutex_lock(&m->mu);
+	/* a full list waits for the hand-out (before MPI is up too: round 0
+	 * takes its part then) */
+	while (m->nunits - m->dist_end >= LIST_MAX && !atomic_load(&r->stop))
+		pthread_cond_wait(&m->room, &m->mu);
+	int rc = MPS_GROW(m->units, m->nunits + 1, m->cap);
+	struct mps_unit v = *u;
+	if (!rc) {
+		v.path = strndup(f->path, f->pathlen);
+		rc = v.path ? 0 : -ENOMEM;
+	}
+	if (!rc) {
+		m->units[m->nunits++] = v;
+		m->listed_cost += unit_cost(&v);
+		if (m->pre_open && (r->next_id & 31) == 0)
+			pre_feed(m, 0);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return rc;
+}
+
+/* The walker thread: the walk runs while MPI_Init does (it takes ~0.3 s);
+ * it fills the list and calls no MPI. */
+static void *list_walker_thread(void *arg)
+{
+	struct mpi_run *m = arg;
+	int rc = mps_run_walk(m->r);
+	pthread_mutex_lock(&m->mu);
+	m->r->walk_rc = rc;
+	m->walk_done = true;
+	/* until MPI is up, keep rank 0's workers going */
+	while (m->pre_open && !atomic_load(&m->r->stop)) {
+		pre_feed(m, 1);
+		pthread_mutex_unlock(&m->mu);
+		struct timespec ts = {0, 50000};
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&m->mu);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
+
+int mps_dist_rank0_start_walk(struct mpi_run *m)
+{
+	m->r->put = put_list;
+	m->r->put_ctx = m;
+	int rc = pthread_create(&m->th, NULL, list_walker_thread, m);
+	if (rc)
+		mps_run_message(m->r, "cannot start the walk: %s%s", strerror(rc), "");
+	m->walking = rc == 0;
+	return -rc;
+}
+
+void mps_dist_rank0_stop_walk(struct mpi_run *m)
+{
+	if (!m->walking)
+		return;
+	pthread_mutex_lock(&m->mu);
+	atomic_store(&m->r->stop, 1);
+	pthread_cond_broadcast(&m->room);
+	pthread_mutex_unlock(&m->mu);
+	pthread_join(m->th, NULL);
+	m->walking = false;
+	m->me.walk = m->r->walk_s;
+}
+
+uint64_t mps_dist_rank0_mpi_up(struct mpi_run *m, int *pre_err)
+{
+	pthread_mutex_lock(&m->mu);
+	m->pre_open = false;
+	uint64_t n = m->pre_n;
+	*pre_err = m->pre_err;
+	pthread_mutex_unlock(&m->mu);
+	return n;
+}
+
+int mps_dist_rank0_wait_listed(struct mpi_run *m)
+{
+	/* the first round waits for the walk only if nothing was listed yet
+	 * (a slow file system) */
+	double t0 = mps_now();
+	for (;;) {
+		pthread_mutex_lock(&m->mu);
+		bool ready = m->nunits > m->dist_end || m->walk_done;
+		pthread_mutex_unlock(&m->mu);
+		if (ready)
+			break;
+		nap_ms(1);
+	}
+	m->me.walk_wait = mps_now() - t0;
+	pthread_mutex_lock(&m->mu);
+	int bad = (m->walk_done && m->r->walk_rc < 0) || m->r->submit_err;
+	pthread_mutex_unlock(&m->mu);
+	return bad;
+}
+
+/* ---- handing out ---- */
+
+static uint64_t range_cost(const struct mps_unit *u, size_t n)
+{
+	uint64_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += unit_cost(&u[i]);
+	return c;
+}
+
+/* Units u[0, n) are round number sched.nrounds, owner's. */
+static int add_round(struct mpi_run *m, int owner, const struct mps_unit *u, size_t n)
+{
+	m->me.rounds += owner == 0;
+	return mps_sched_add_round(&m->sched, owner, n, range_cost(u, n));
+}
+
+/* Standard input is rank 0's (the launcher gives it to rank 0 only):
+ * units of it at the front of what is left go to rank 0's own pool, each
+ * a round of its own.  mu held. */
+static int stdin_rounds(struct mpi_run *m)
+{
+	int rc = 0;
+	while (!rc && m->dist_end < m->nunits && (m->units[m->dist_end].flags & MPS_UNIT_STDIN)) {
+		rc = mps_dist_submit_local(m, &m->units[m->dist_end]);
+		if (!rc)
+			rc = add_round(m, 0, &m->units[m->dist_end], 1);
+		if (!rc)
+			handed_out(m, 1);
+	}
+	return rc;
+}
+
+/* Of the n units from `from`, how many come before the next unit with
+ * one of flags: standard input (only rank 0 has it) for the other ranks,
+ * a tree item (rank 0 walks no tree items: its walker is busy with the
+ * top of the corpus) for rank 0. */
+static size_t before(const struct mpi_run *m, size_t from, size_t n, uint32_t flags)
+{
+	const struct mps_unit *u = m->units + from;
+	for (size_t i = 0; i < n; i++)
+		if (u[i].flags & flags)
+			return i;
+	return n;
+}
+
+static size_t before_stdin(const struct mpi_run *m, size_t n)
+{
+	return before(m, m->dist_end, n, MPS_UNIT_STDIN);
+}
+
+/* Serve the ranks that asked, in turn, from what is listed.  mu held. */
+static int serve(struct mpi_run *m, bool walked)
+{
+	int rc = 0;
+	int asking = mps_sched_asking(&m->sched);
+	for (int i = 0; !rc && i < m->size && asking > 0; i++) {
+		int q = mps_sched_next_asker(&m->sched);
+		if (q < 0 || (rc = stdin_rounds(m)))
+			break;
+		size_t avail = m->nunits - m->dist_end;
+		size_t take = mps_sched_share(&m->sched, avail, asking, walked);
+		if (q != 0)
+			take = before_stdin(m, take);
+		else
+			take = before(m, m->dist_end, take, MPS_UNIT_TREE);
+		if (take == 0 && q == 0 && avail) {
+			mps_sched_served(&m->sched, 0); /* a tree item: for another rank */
+			asking--;
+			continue;
+		}
+		if (take == 0) {
+			if (avail)
+				mps_sched_want(&m->sched, 0, 1); /* standard input: rank 0's next */
+			break;
+		}
+		asking--;
+		mps_sched_served(&m->sched, q);
+		const struct mps_unit *u = m->units + m->dist_end;
+		if (q == 0) {
+			for (size_t k = 0; !rc && k < take; k++)
+				rc = mps_dist_submit_local(m, &u[k]);
+		} else {
+			rc = mps_dist_round_send(&m->rs, q, u, take, false);
+		}
+		if (!rc)
+			rc = add_round(m, q, u, take);
+		if (!rc)
+			handed_out(m, take);
+	}
+	return rc;
+}
+
+/* Rank 0: hand out what the walker has listed to the ranks that asked
+ * (and to itself, when its own queue runs low). */
+static int dispatch(struct mpi_run *m)
+{
+	struct run *r = m->r;
+	/* it probes MPI (a progress pass): once a millisecond is enough */
+	double t = mps_now();
+	if (t - m->dispatched < 0.001 && !m->last_sent && !atomic_load(&r->stop))
+		return 0;
+	m->dispatched = t;
+	int rc = mps_dist_rounds_progress(&m->rs, false);
+	if (!rc)
+		rc = mps_dist_need_poll(m->comm, m->sched.wants);
+	if (rc || m->last_sent)
+		return rc;
+	if (mps_sched_own_low(&m->sched) && mps_sched_own_fair(&m->sched))
+		m->sched.wants[0] = 1;
+	pthread_mutex_lock(&m->mu);
+	bool stop = atomic_load(&r->stop); /* -q found a line, or the output is gone */
+	bool walked = m->walk_done || stop;
+	if (!stop)
+		rc = serve(m, walked);
+	bool last = stop || (walked && m->dist_end == m->nunits);
+	pthread_mutex_unlock(&m->mu);
+	if (!rc && last) {
+		for (int q = 1; !rc && q < m->size; q++)
+			rc = mps_dist_round_send(&m->rs, q, NULL, 0, true);
+		m->last_sent = true;
+		mps_pool_close(m->pool);
+		if (m->sizes_known)
+			r->total_bytes = m->known_bytes;
+	}
+	m->dispatch_s += mps_now() - t;
+	return rc;
+}
+
+/* Cut units [from, from + n) into `parts` ranges of about equal cost,
+ * the first counting `base` already (first has parts + 1 entries,
+ * relative to from).  mu held. */
+static int cut(struct mpi_run *m, size_t from, size_t n, int parts, uint64_t base, size_t *first)
+{
+	uint64_t *cost = malloc((n ? n : 1) * sizeof(uint64_t));
+	if (!cost)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		cost[i] = unit_cost(&m->units[from + i]);
+	int rc = mps_sched_partition(cost, n, parts, base, first);
+	free(cost);
+	return rc;
+}
+
+/* Round 0: the n units from dist_end, one range per rank, rank 0's
+ * shortened by what it took before MPI was up and ending before the first
+ * tree item (the other ranks share the rest).  mu held. */
+static int cut_round0(struct mpi_run *m, size_t n, size_t *first)
+{
+	int rc = cut(m, m->dist_end, n, m->size, m->pre_cost, first);
+	size_t n0 = rc ? 0 : before(m, m->dist_end, first[1], MPS_UNIT_TREE);
+	if (rc || n0 == first[1] || m->size < 2)
+		return rc;
+	rc = cut(m, m->dist_end + n0, n - n0, m->size - 1, 0, first + 1);
+	for (int r = 1; !rc && r <= m->size; r++)
+		first[r] += n0;
+	return rc;
+}
+
+/* Rank 0's part of round 0: a copy of the units (the walker goes on).
+ * With tree items in it, half of what is listed: the rest goes out in
+ * later rounds to the ranks that finish first. */
+static int first_round_cut(struct mpi_run *m, struct mps_unit **all, size_t **first,
+			   size_t *take, int *more)
+{
+	pthread_mutex_lock(&m->mu);
+	int rc = stdin_rounds(m);
+	size_t avail = m->nunits - m->dist_end;
+	*take = avail < m->sched.round0_max ? avail : m->sched.round0_max;
+	*take = rc ? 0 : before_stdin(m, *take);
+	if (before(m, m->dist_end, *take, MPS_UNIT_TREE) < *take && *take > 1)
+		*take = *take / 2;
+	*more = !(m->walk_done && *take == avail);
+	*first = calloc((size_t)m->size + 1, sizeof(size_t));
+	*all = malloc((*take ? *take : 1) * sizeof(**all));
+	if (!rc && (!*first || !*all))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = cut_round0(m, *take, *first);
+	if (!rc) {
+		memcpy(*all, m->units + m->dist_end, *take * sizeof(**all));
+		for (size_t i = 0; i < *take; i++)
+			m->units[m->dist_end + i].path = NULL; /* now owned by all[] */
+		handed_out(m, *take);
+	} else {
+		free(*first); /* every rank fails in the scatter */
+		*first = NULL;
+		*take = 0;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return rc;
+}
+
+int mps_dist_first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmine)
+{
+	int more = 1;
+	size_t *first = NULL;
+	struct mps_unit *all = NULL;
+	size_t take = 0;
+	int rc = 0;
+	if (m->rank == 0) {
+		/* the units searched while MPI_Init ran come first */
+		if (m->pre_n)
+			rc = add_round(m, 0, NULL, 0);
+		if (!rc)
+			first_round_cut(m, &all, &first, &take, &more);
+	}
+	int src = mps_dist_scatter(m->comm, all, first, mine, nmine, &more);
+	if (!rc)
+		rc = src;
+	if (m->rank == 0) {
+		/* round 0 is one round per rank, in rank order */
+		for (int q = 0; !rc && q < m->size; q++)
+			rc = add_round(m, q, all + first[q], first[q + 1] - first[q]);
+		if (!more && !rc && m->sizes_known)
+			m->r->total_bytes = m->known_bytes;
+		mps_dist_free_units(all, take);
+	}
+	free(first);
+	if (!rc)
+		m->last_sent = !more;
+	return rc;
+}
+
+/* ---- printing ---- */
+
+/* The printer said stop (-q has its line, the output is gone): every
+ * rank stops. */
+static void printer_stopped(struct mpi_run *m)
+{
+	atomic_store(&m->r->stop, 1);
+	if (!m->stop_sent)
+		mps_dist_request_stop(m->comm);
+	m->stop_sent = true;
+}
+
+static void print_remote(void *ctx, const struct mps_unit *u, const struct mps_unit_summary *sum,
+			 const unsigned char *block, size_t len)
+{
+	struct mpi_run *m = ctx;
+	m->r->done_files += u->part + 1 == u->nparts;
+	if (!m->prc)
+		m->prc = mps_printer_unit(m->pr, u, block, len, sum);
+}
+
+static void tally_remote(void *ctx, uint64_t files, uint64_t bytes)
+{
+	struct mpi_run *m = ctx;
+	m->r->done_files += files;
+	mps_printer_tally(m->pr, files, bytes);
+}
+
+/* While rank 0 waits: hand out rounds, keep its workers going, report. */
+static int idle(struct mpi_run *m, long *ns)
+{
+	int rc = dispatch(m);
+	if (!rc)
+		rc = stash_pump(m, 0);
+	mps_run_progress(m->r, false);
+	struct timespec ts = {0, *ns};
+	nanosleep(&ts, NULL);
+	if (*ns < 1000000)
+		*ns *= 2;
+	return rc;
+}
+
+/* Rank q's part of the current round, to its end (or its stream's). */
+static int print_remote_round(struct mpi_run *m, int q)
+{
+	long ns = 20000;
+	while (!m->ended[q]) {
+		int st = mps_dist_receive_step(m->comm, q, print_remote, tally_remote, m, &m->in);
+		if (st < 0)
+			return st;
+		if (m->prc) {
+			printer_stopped(m);
+			return 0;
+		}
+		if (st == MPS_DIST_END)
+			m->ended[q] = true;
+		if (st == MPS_DIST_END || st == MPS_DIST_ROUND_END)
+			return 0;
+		if (st == MPS_DIST_AGAIN) {
+			int rc = idle(m, &ns);
+			if (rc)
+				return rc;
+		} else {
+			ns = 20000;
+			int rc = dispatch(m); /* between messages too: rank 0 has other work */
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* One of rank 0's own results of the current round (with target units
+ * done in all).  MPS_POOL_AGAIN while none is ready, 0 or <0. */
+static int print_own(struct mpi_run *m, const struct mps_round *rd)
+{
+	struct mps_result res;
+	int rc = own_next(m, &res, 2);
+	if (rc == 1)
+		return -EPROTO; /* the pool ended before the units it was given */
+	if (rc)
+		return rc;
+	m->me.bytes += res.summary.bytes;
+	m->me.selected += res.summary.selected;
+	m->printed += res.unit_done;
+	if (m->last_sent && m->printed == m->sched.own_given)
+		m->own_done = mps_now();
+	struct run *r = m->r;
+	if (r->progress) {
+		r->done_bytes = m->me.bytes;
+		r->done_files += res.unit->part + 1 == res.unit->nparts;
+		mps_run_progress(r, false);
+	}
+	(void)rd;
+	if (!m->prc) {
+		m->prc = mps_printer_unit(m->pr, res.unit, res.block, res.len, &res.summary);
+		if (m->prc)
+			printer_stopped(m);
+	}
+	return 0;
+}
+
+int mps_dist_rank0_loop(struct mpi_run *m)
+{
+	int rc = 0;
+	m->in = (struct mps_dist_inbox){.wants = m->sched.wants, .progress = m->r->rank_bytes};
+	while (!rc && !m->prc && !(mps_sched_rounds_left(&m->sched) == 0 && m->last_sent)) {
+		if ((rc = dispatch(m)))
+			break;
+		const struct mps_round *rd = mps_sched_round(&m->sched);
+		if (!rd) {
+			/* waiting for the walker */
+			if (m->pool_done || m->st_bytes >= STASH_BUDGET)
+				nap_ms(1);
+			else
+				rc = stash_pump(m, 2);
+			continue;
+		}
+		if (rd->owner == 0 && m->printed == rd->own_target) {
+			mps_sched_round_done(&m->sched);
+			continue;
+		}
+		if (rd->owner == 0) {
+			int prc = print_own(m, rd);
+			rc = prc == MPS_POOL_AGAIN ? 0 : prc;
+			continue;
+		}
+		if (!m->ended[rd->owner])
+			rc = print_remote_round(m, rd->owner);
+		mps_sched_round_done(&m->sched);
+	}
+	if (m->own_done == 0)
+		m->own_done = mps_now();
+	return rc;
+}
+
+int mps_dist_rank0_drain(struct mpi_run *m, int rc)
+{
+	/* an early stop: the other ranks still get every round */
+	if (!m->last_sent) {
+		atomic_store(&m->r->stop, 1);
+		int drc = dispatch(m);
+		if (!rc)
+			rc = drc;
+	}
+	/* the rest of every stream (all of it after a stop) */
+	for (int q = 1; q < m->size; q++) {
+		long ns = 20000;
+		while (!m->ended[q]) {
+			int st = mps_dist_receive_step(m->comm, q, print_remote, tally_remote, m, &m->in);
+			if (st < 0) {
+				if (!rc)
+					rc = st;
+				break;
+			}
+			if (st == MPS_DIST_END)
+				m->ended[q] = true;
+			if (st == MPS_DIST_AGAIN) {
+				struct timespec ts = {0, ns};
+				nanosleep(&ts, NULL);
+				if (ns < 1000000)
+					ns *= 2;
+			}
+		}
+		if (m->prc)
+			printer_stopped(m);
+	}
+	int wrc = mps_dist_rounds_progress(&m->rs, true);
+	if (!rc)
+		rc = wrc;
+	mps_dist_need_poll(m->comm, m->sched.wants); /* none may be left unmatched */
+	if (m->r->rank_bytes)
+		mps_dist_progress_poll(m->comm, m->r->rank_bytes);
+	mps_run_progress(m->r, true);
+	return rc;
+}
+
+void mps_dist_rank0_release(struct mpi_run *m)
+{
+	stashed_free(m->cur);
+	m->cur = NULL;
+	struct stashed *e;
+	while (m->stash.held && (e = mps_reorder_skip(&m->stash)))
+		stashed_free(e);
+	mps_reorder_release(&m->stash);
+	free(m->ended);
+	m->ended = NULL;
+	mps_dist_free_units(m->units, m->nunits);
+	m->units = NULL;
+	m->nunits = m->cap = 0;
+}

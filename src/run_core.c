@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Run, the shared core of the local and the MPI run: the walk turns each
+ * file into units (the parts of a big file) and hands them to the run's
+ * sink (r->put: the pool in a local run, rank 0's list under MPI), the
+ * diagnostics counted and forwarded, progress, the output asked of the
+ * driver, the peak RSS. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "files.h"
+#include "run_int.h"
+#include "util.h"
+
+void mps_run_message(struct run *r, const char *fmt, const char *a, const char *b)
+{
+	char msg[1024];
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
+
+/* Units of one file, in order, to r->put. */
+static int add_file(void *ctx, const struct mps_walk_file *f)
+{
+	struct run *r = ctx;
+	if (atomic_load(&r->stop))
+		return 1;
+	bool nosize = f->regular && f->size == MPS_WALK_NOSIZE;
+	uint32_t n = f->regular && !nosize ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
+	struct mps_walk_file g = *f;
+	if (r->in_tree)
+		g.root = r->tree_root;
+	if (!r->o->paths_given && g.pathlen > 2 && !strncmp(g.path, "./", 2)) {
+		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
+		g.path += 2;
+		g.pathlen -= 2;
+		g.root = g.root >= 2 ? g.root - 2 : 0;
+	}
+	f = &g;
+	if (r->lister)
+		return mps_lister_add(r->lister, f->path, f->pathlen);
+	for (uint32_t i = 0; i < n; i++) {
+		struct mps_unit u = {.id = r->next_id++, .file = r->next_file, .part = i, .nparts = n,
+				     .path = (char *)f->path, .pathlen = f->pathlen};
+		if (f->is_stdin)
+			u.flags |= MPS_UNIT_STDIN;
+		if (f->regular)
+			u.flags |= MPS_UNIT_REGULAR;
+		if (nosize)
+			u.flags |= MPS_UNIT_NOSIZE;
+		if (f->walked) {
+			u.flags |= MPS_UNIT_WALKED;
+			u.root = (uint32_t)f->root;
+		}
+		if (n > 1 && f->has_id) {
+			u.flags |= MPS_UNIT_ID | MPS_UNIT_ID_DEV;
+			u.fid = f->id;
+		}
+		u.size = f->size;
+		if (n > 1)
+			mps_plan_part(f->size, i, n, &u.begin, &u.end);
+		else
+			u.end = UINT64_MAX;
+		int rc = r->put(r, &u, f);
+		if (rc) {
+			r->submit_err = rc;
+			return rc;
+		}
+	}
+	r->next_file++;
+	return 0;
+}
+
+static void forward_message(void *ctx, const char *msg)
+{
+	struct run *r = ctx;
+	if (r->d->message)
+		r->d->message(r->d->ctx, msg);
+}
+
+static void count_error(void *ctx, const char *path, int err)
+{
+	struct run *r = ctx;
+	atomic_fetch_add(&r->errors, 1);
+	if (r->d->error && !r->o->no_messages)
+		r->d->error(r->d->ctx, path, err);
+}
+
+void mps_run_diag_init(struct run *r)
+{
+	r->pd = (struct mps_diag){.error = count_error, .message = forward_message, .ctx = r};
+}
+
+/* Before each directory listing: count it, and the test switch
+ * MPSEARCH_TEST_DIR_DELAY_US=N sleeps N microseconds first (a parallel
+ * file system's metadata latency, on one machine). */
+static void walk_dir(void *ctx)
+{
+	struct run *r = ctx;
+	static long delay_us = -1;
+	if (delay_us < 0) {
+		const char *v = getenv("MPSEARCH_TEST_DIR_DELAY_US");
+		delay_us = v ? atol(v) : 0;
+		if (delay_us < 0)
+			delay_us = 0;
+	}
+	atomic_fetch_add(&r->dirs, 1);
+	if (delay_us > 0) {
+		struct timespec ts = {delay_us / 1000000, (delay_us % 1000000) * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Under MPI: a directory deep enough is one item, listed by the rank that
+ * gets it.  Its place in the output order is the directory's own: all
+ * paths under d/ sort together, right where the walk meets d. */
+static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root, size_t depth)
+{
+	struct run *r = ctx;
+	if (!r->tree_depth || depth < r->tree_depth || atomic_load(&r->stop))
+		return 0;
+	struct mps_unit u = {.id = r->next_id++, .file = r->next_file++, .nparts = 1,
+			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
+			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
+			     .size = MPS_WALK_NOSIZE};
+	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
+				  .walked = true, .root = root};
+	int rc = r->put(r, &u, &f);
+	if (rc) {
+		r->submit_err = rc;
+		atomic_store(&r->stop, 1); /* the next file stops the walk */
+	}
+	return 1;
+}
+
+static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tree)
+{
+	const struct mps_opts *o = r->o;
+	struct mps_walk_opts wo = {
+		.deref = o->deref,
+		/* locally, files met while walking are not stat'ed (a stat per
+		 * file would make the walk three times slower): workers find the
+		 * big ones and split them among themselves.  Under MPI with
+		 * several ranks they are, so that big files are split across
+		 * ranks and rounds are balanced by bytes. */
+		.no_size = !r->walk_sizes,
+		.include = o->include.v, .ninclude = o->include.n,
+		.exclude = o->exclude.v, .nexclude = o->exclude.n,
+		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
+		.filters = o->filters.v, .nfilters = o->filters.n,
+		/* a tree item is a directory met while walking, not an operand */
+		.dirs_skip = !tree && o->directories == MPS_ACT_SKIP,
+		.dirs_read = !tree && o->directories == MPS_ACT_READ,
+		.devices_skip = o->devices == MPS_ACT_SKIP,
+		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
+	};
+	mps_files_walk_opts(&wo, o);
+	struct mps_walk_cb cb = {.file = add_file, .error = count_error, .dir = walk_dir,
+				 .descend = tree ? NULL : walk_descend, .ctx = r};
+	double t0 = mps_now();
+	int rc = mps_walk_run(&wo, paths, npaths, &cb);
+	r->walk_s += mps_now() - t0;
+	return rc;
+}
+
+int mps_run_walk(struct run *r)
+{
+	return walk_paths(r, r->o->paths.v, r->o->paths.n, false);
+}
+
+int mps_run_walk_tree(struct run *r, const struct mps_unit *tree)
+{
+	char *p = strndup(tree->path, tree->pathlen);
+	if (!p)
+		return -ENOMEM;
+	r->in_tree = true;
+	r->tree_root = tree->root;
+	int rc = walk_paths(r, &p, 1, true);
+	r->in_tree = false;
+	free(p);
+	return rc;
+}
+
+void mps_run_progress(struct run *r, bool final)
+{
+	if (!r->progress || !r->d->progress)
+		return;
+	double t = mps_now();
+	if (!final && t - r->progress_at < 0.1)
+		return;
+	r->progress_at = t;
+	uint64_t done = r->done_bytes;
+	for (int i = 1; r->rank_bytes && i < r->nranks; i++)
+		done += r->rank_bytes[i];
+	if (final && r->total_bytes)
+		done = r->total_bytes;
+	else if (final)
+		r->total_bytes = done; /* known at the end */
+	r->d->progress(r->d->ctx, done, r->total_bytes, r->done_files);
+}
+
+int mps_run_out_open(struct run *r, int *fd)
+{
+	*fd = -1;
+	r->navoid = 0;
+	r->avoid = NULL;
+	r->avoid_report = !r->o->output_file;
+	if (!r->out || !r->out->open)
+		return -EINVAL;
+	return r->out->open(r->out->ctx, fd, &r->avoid, &r->navoid, &r->avoid_report);
+}
+
+uint64_t mps_run_maxrss_kb(void)
+{
+	struct rusage self, kids;
+	if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &kids))
+		return 0;
+	/* ru_maxrss of the children is the largest reaped worker's */
+	return (uint64_t)self.ru_maxrss + (uint64_t)kids.ru_maxrss;
+}
