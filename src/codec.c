@@ -57,6 +57,14 @@ int mps_buf_put_varint(struct mps_buf *b, uint64_t v)
 	return rc;
 }
 
+int mps_buf_put_varints(struct mps_buf *b, const uint64_t *v, size_t n)
+{
+	int rc = mps_buf_reserve(b, n * MPS_VARINT_MAX);
+	for (size_t i = 0; !rc && i < n; i++)
+		b->len += mps_varint_put(b->data + b->len, v[i]);
+	return rc;
+}
+
 int mps_buf_put_bytes(struct mps_buf *b, const void *p, size_t n)
 {
 	int rc = mps_buf_reserve(b, MPS_VARINT_MAX + n);

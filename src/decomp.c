@@ -23,6 +23,7 @@
 
 #include "mpsearch/decomp.h"
 #include "mpsearch/error.h"
+#include "util.h"
 
 #define INBUF (256u << 10)
 
@@ -547,28 +548,9 @@ static ssize_t zs_read(struct mps_reader *rd, char *buf, size_t n)
 	return transcode(z, out, n);
 }
 
-/* Read n bytes (fewer at the end of input): with pread at off, or with
- * read from the current position when off is -1 (a pipe). */
-static ssize_t read_full(int fd, unsigned char *buf, size_t n, int64_t off)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t k = off < 0 ? read(fd, buf + got, n - got)
-				    : pread(fd, buf + got, n - got, (off_t)(off + (int64_t)got));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	return (ssize_t)got;
-}
-
 static ssize_t fd_read_at(void *ctx, uint64_t off, void *buf, size_t n)
 {
-	return off > INT64_MAX ? 0 : read_full(*(const int *)ctx, buf, n, (int64_t)off);
+	return off > INT64_MAX ? 0 : mps_read_full(*(const int *)ctx, buf, n, (int64_t)off);
 }
 
 /* A stream of fmt decoding [start, stop) of fd (a file of fsize bytes), the
@@ -650,7 +632,7 @@ int mps_zsearch_run(struct mps_searcher *s, const struct mps_search_opts *o, int
 	/* a stream gives what it has: without -z two bytes tell (a UTF-16
 	 * byte order mark), so a line that comes alone is searched at once */
 	size_t want = seek || o->search_zip ? sizeof(head) : 2;
-	ssize_t nh = read_full(fd, head, want, seek ? 0 : -1);
+	ssize_t nh = mps_read_full(fd, head, want, seek ? 0 : -1);
 	if (nh < 0 && seek)
 		return 0;
 	if (nh < 0) {

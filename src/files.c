@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* --files and --type-list (see files.h). */
 #include "files.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,24 +24,9 @@ void mps_files_walk_opts(struct mps_walk_opts *wo, const struct mps_opts *o)
 	wo->ignore_files = o->ignore_files;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int flush(struct mps_lister *l)
 {
-	int rc = write_all(l->fd, l->buf.data, l->buf.len);
+	int rc = mps_write_all(l->fd, l->buf.data, l->buf.len);
 	l->buf.len = 0;
 	return rc;
 }
@@ -68,7 +54,7 @@ int mps_files_type_list(const struct mps_opts *o, int fd)
 	char *s = mps_types_list(&o->type_add);
 	if (!s)
 		return -errno;
-	int rc = write_all(fd, s, strlen(s));
+	int rc = mps_write_all(fd, s, strlen(s));
 	free(s);
 	return rc;
 }

@@ -9,22 +9,7 @@
 
 #include "mpsearch/error.h"
 #include "filetypes.h"
-
-/* --max-depth: decimal digits, clamped at UINT64_MAX. */
-static int parse_depth(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		unsigned d = (unsigned)(*s - '0');
-		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
+#include "opts_int.h"
 
 static int push_tagged(struct mps_strlist *l, char tag, const char *s)
 {
@@ -58,7 +43,7 @@ int mps_opts_filter_apply(struct mps_opts *o, enum mps_fopt which, const char *s
 	case MPS_FOPT_TYPE_LIST: o->type_list = true; break;
 	case MPS_FOPT_FILES: o->list_files = true; break;
 	case MPS_FOPT_MAX_DEPTH:
-		if (parse_depth(arg, &o->max_depth) < 0) {
+		if (mps_opts_decimal(arg, UINT64_MAX, &o->max_depth) < 0) {
 			snprintf(err, errlen, "invalid depth '%s' for '%s'", arg, shown);
 			rc = MPS_EUSAGE;
 		}

@@ -133,10 +133,7 @@ int mps_fid_put(struct mps_buf *b, const struct mps_file_id *id)
 {
 	const uint64_t v[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec,
 			      (uint64_t)id->mtime_nsec};
-	int rc = 0;
-	for (size_t i = 0; !rc && i < sizeof(v) / sizeof(v[0]); i++)
-		rc = mps_buf_put_varint(b, v[i]);
-	return rc;
+	return mps_buf_put_varints(b, v, sizeof(v) / sizeof(v[0]));
 }
 
 int mps_fid_get(const struct mps_frame *f, struct mps_file_id *id)
@@ -153,10 +150,7 @@ int mps_stats_put(struct mps_buf *b, const struct mps_worker_stats *st)
 	memcpy(&busy, &st->busy, sizeof(busy));
 	const uint64_t v[] = {(uint64_t)st->pid, (uint64_t)(st->core + 1), st->units, st->bytes,
 			      st->selected, busy};
-	int rc = 0;
-	for (size_t i = 0; !rc && i < sizeof(v) / sizeof(v[0]); i++)
-		rc = mps_buf_put_varint(b, v[i]);
-	return rc;
+	return mps_buf_put_varints(b, v, sizeof(v) / sizeof(v[0]));
 }
 
 int mps_stats_get(const struct mps_frame *f, struct mps_worker_stats *st)

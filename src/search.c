@@ -21,6 +21,7 @@
 
 #include "mpsearch/error.h"
 #include "mpsearch/search.h"
+#include "util.h"
 #include "search_int.h"
 
 #define DEFAULT_BUF (1u << 20)
@@ -166,12 +167,11 @@ int search_read(struct run *r)
 	if (r->len == s->cap) {
 		if (r->rd && r->rd->max_buf && s->cap >= r->rd->max_buf)
 			return MPS_ELINE;
-		size_t n = s->cap * 2;
-		char *b = realloc(s->buf, n);
-		if (!b)
-			return -ENOMEM;
+		void *b = s->buf;
+		int rc = mps_grow(&b, &s->cap, s->cap + 1, 1, 65536);
 		s->buf = b;
-		s->cap = n;
+		if (rc)
+			return rc;
 	}
 	ssize_t n;
 	size_t want = s->cap - r->len;
@@ -629,11 +629,9 @@ static int count_owned(struct run *r)
 	if (r->rd) /* a reader: the lines are what it gives up to its end */
 		return count_rest(r);
 	for (;;) {
-		ssize_t k = pread(r->fd, tmp, sizeof(tmp), (off_t)p);
-		if (k < 0 && errno == EINTR)
-			continue;
+		ssize_t k = mps_read_full(r->fd, tmp, sizeof(tmp), (int64_t)p);
 		if (k < 0)
-			return -errno;
+			return (int)k;
 		if (k == 0)
 			break;
 		any = true;

@@ -49,3 +49,21 @@ int mps_write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+ssize_t mps_read_full(int fd, void *p, size_t n, int64_t off)
+{
+	unsigned char *buf = p;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = off < 0 ? read(fd, buf + got, n - got)
+				    : pread(fd, buf + got, n - got, (off_t)(off + (int64_t)got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}

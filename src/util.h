@@ -6,6 +6,8 @@
 #define MPSEARCH_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* Make room for `need` elements of `size` bytes in *arr, whose room is
  * *cap elements: at least `first` elements, then twice the room, or more
@@ -29,5 +31,10 @@ double mps_now(void);
 /* Write all of p[0, n) to fd (again after EINTR and short writes).
  * 0 or -errno. */
 int mps_write_all(int fd, const void *p /* in */, size_t n);
+
+/* Read n bytes into p (fewer only at the end of input): with pread at
+ * off, or with read from the current position when off is -1 (a pipe).
+ * The bytes read, or -errno. */
+ssize_t mps_read_full(int fd, void *p /* out */, size_t n, int64_t off);
 
 #endif

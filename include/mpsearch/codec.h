@@ -20,6 +20,8 @@ size_t mps_varint_put(unsigned char *p /* out */, uint64_t v);
 /* Append v, or n then the n bytes at p.  0 or -ENOMEM. */
 int mps_buf_put_varint(struct mps_buf *b /* in, out */, uint64_t v);
 int mps_buf_put_bytes(struct mps_buf *b /* in, out */, const void *p /* in */, size_t n);
+/* Append v[0, n) as varints.  0 or -ENOMEM. */
+int mps_buf_put_varints(struct mps_buf *b /* in, out */, const uint64_t *v /* in */, size_t n);
 
 struct mps_cursor {
 	const unsigned char *p; /* borrowed */
