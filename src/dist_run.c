@@ -245,13 +245,15 @@ static int before_init(struct mpi_run *m, int env_rank)
 	int rc = mps_run_out_open(r, &m->out_fd);
 	m->out_open = rc == 0;
 	/* directories two levels below an operand are walked by the rank
-	 * that gets them (not with -R: a loop through a symlink is found on
+	 * that gets them, when listing is slow (run_core.c: walk_descend;
+	 * not with -R: a loop through a symlink is found on
 	 * the path from the operand; not when the walk must leave a file out;
 	 * not with --max-depth or --ignore-files, whose answers depend on the
 	 * path from the operand) */
 	if (m->env_size > 1 && !r->o->deref && !r->navoid && !r->o->depth_limited &&
 	    !r->o->ignore_files)
 		r->tree_depth = TREE_DEPTH;
+	r->tree_slow = -1;
 	if (!rc)
 		mps_dist_rank0_start_walk(m);
 	return rc;

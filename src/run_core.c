@@ -123,6 +123,17 @@ static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root
 	struct run *r = ctx;
 	if (!r->tree_depth || depth < r->tree_depth || atomic_load(&r->stop))
 		return 0;
+	if (r->tree_slow < 0) {
+		/* decided once, at the first directory deep enough: only when
+		 * listing is slow (a parallel file system's metadata server) is
+		 * the walk worth spreading; on a fast one rank 0 lists as fast
+		 * as the ranks search, and it searches too */
+		uint64_t dirs = atomic_load(&r->dirs);
+		double per_dir = (mps_now() - r->walk_t0) / (double)(dirs ? dirs : 1);
+		r->tree_slow = per_dir >= TREE_SLOW_DIR_S;
+	}
+	if (!r->tree_slow)
+		return 0;
 	struct mps_unit u = {.id = r->next_id++, .file = r->next_file++, .nparts = 1,
 			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
 			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
@@ -162,6 +173,8 @@ static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tre
 	struct mps_walk_cb cb = {.file = add_file, .error = count_error, .dir = walk_dir,
 				 .descend = tree ? NULL : walk_descend, .ctx = r};
 	double t0 = mps_now();
+	if (!tree)
+		r->walk_t0 = t0;
 	int rc = mps_walk_run(&wo, paths, npaths, &cb);
 	r->walk_s += mps_now() - t0;
 	return rc;

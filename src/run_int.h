@@ -16,6 +16,11 @@
 
 struct run;
 
+/* Mean seconds per directory listed from which directories are handed out
+ * whole under MPI (a parallel file system's metadata latency; a cached
+ * local tree lists one in ~30 us). */
+#define TREE_SLOW_DIR_S 250e-6
+
 /* Where the walk's units go: 0 or -errno (the walk then stops). */
 typedef int (*run_put_fn)(struct run *r, struct mps_unit *u /* in */,
 			  const struct mps_walk_file *f /* in */);
@@ -44,6 +49,9 @@ struct run {
 	atomic_uint_fast64_t dirs; /* directories listed */
 	bool walk_sizes;      /* stat every file met (sizes balance the ranks) */
 	size_t tree_depth;    /* > 0: directories this deep are handed out whole */
+	int tree_slow;        /* -1: not known yet; 1: listing a directory took
+			       * TREE_SLOW_DIR_S or more, so they are handed out */
+	double walk_t0;       /* when the walk of the operands started */
 	bool in_tree;         /* walking a tree item: its files get tree_root */
 	uint32_t tree_root;
 	/* files the walk leaves out: the output file */
