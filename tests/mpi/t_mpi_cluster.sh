@@ -85,6 +85,24 @@ for np in 2 3 4; do
 	total=$(echo "$dirs" | tr ' ' '\n' | awk -F: '{ s += $2 } END { print s }')
 	[ "$total" = 37 ] && ok || fail "np=$np: 37 listings in all: $dirs"
 done
+# a fast listing (no delay: a cached local tree) is not worth spreading:
+# rank 0 lists every directory
+$MPIRUN -np 3 "$MPS" -j 1 --stats -n PM_RESUME dly >out 2>stats
+check_same "no delay np=3" want out
+grep -q '^mpsearch-rank: rank=0 .* dirs=37 ' stats && ok ||
+	fail "fast listing: rank 0 walks: $(grep '^mpsearch-rank' stats)"
+# --max-depth and --ignore-files depend on the path from the operand: the
+# walk stays on rank 0 however slow, and the answers are the local ones
+printf 'e2/\n' >dly/.ignore
+for flags in "--max-depth 2" "--ignore-files"; do
+	"$MPS" -n $flags PM_RESUME dly >want.f
+	env MPSEARCH_TEST_DIR_DELAY_US=2000 $MPIRUN -x MPSEARCH_TEST_DIR_DELAY_US -np 3 "$MPS" -j 1 \
+		--stats -n $flags PM_RESUME dly >out 2>stats
+	check_same "dir delay $flags np=3" want.f out
+	grep -q '^mpsearch-rank: rank=0 .* dirs=\(37\|31\|7\) ' stats && ok ||
+		fail "$flags: rank 0 walks: $(grep '^mpsearch-rank' stats)"
+done
+rm dly/.ignore
 # -R and --output keep the walk on rank 0 (a loop is found on the path
 # from the operand; the output file is left out by rank 0's walk)
 $MPIRUN -np 3 "$MPS" -j 1 -R --stats -n PM_RESUME dly >out 2>stats
