@@ -239,9 +239,9 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 	struct run r = {.o = o, .d = d, .out = out, .t0 = mps_now()};
 	mps_run_diag_init(&r);
 	bool mpi = mps_run_launched();
-	/* every rank sees the same argv, so all agree; under a launcher the
-	 * terminal test means nothing, so auto is off there */
-	r.progress = o->progress == 1 || (o->progress < 0 && !mpi && isatty(STDERR_FILENO));
+	/* "auto" is the driver's to settle (mps_opts_progress: it knows where
+	 * standard output goes); left unsettled, it is off */
+	r.progress = o->progress == 1;
 	static const char *const lrank_env[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
 						"SLURM_LOCALID", NULL};
 	static const char *const lsize_env[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",

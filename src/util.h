@@ -16,14 +16,9 @@
 int mps_grow(void **arr /* in, out */, size_t *cap /* in, out */, size_t need,
 	     size_t size, size_t first);
 
-/* MPS_GROW(a, need, cap): mps_grow for a typed array a of cap elements. */
-#define MPS_GROW(a, need, cap)                                                       \
-	((need) <= (cap) ? 0 : mps_grow_typed((void **)&(a), &(cap), (need), sizeof(*(a))))
-
-static inline int mps_grow_typed(void **arr, size_t *cap, size_t need, size_t size)
-{
-	return mps_grow(arr, cap, need, size, 16);
-}
+/* MPS_GROW(a, need, cap): mps_grow for a typed array a of cap elements
+ * (at least 16 at first). */
+#define MPS_GROW(a, need, cap) mps_grow((void **)&(a), &(cap), (need), sizeof(*(a)), 16)
 
 /* Monotonic seconds (CLOCK_MONOTONIC), for durations only. */
 double mps_now(void);

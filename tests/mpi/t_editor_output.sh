@@ -4,12 +4,8 @@
 # (files split into 100-byte parts that different ranks search, groups of
 # matches across them) give the local run's stdout, which
 # tests/cli/t_editor_output.sh checks against ripgrep.
-. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../cli/editor_fixtures.sh"
-MPIEXEC=${MPIEXEC:-mpirun}
-command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
 cd "$T" || exit 1
 editor_tree tree
 set -f # patterns are not globs

@@ -3,11 +3,7 @@
 # Under mpirun with 2 ranks, binary files (whole and split into parts that
 # different ranks search) and grep's output options give the local run's
 # stdout, stderr and exit status, which t_grep_options.sh checks against grep.
-. "$(dirname "$0")/../cli/lib.sh"
-MPIEXEC=${MPIEXEC:-mpirun}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
-command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 
 make_tree "$T/tree" 11 40
 cd "$T"

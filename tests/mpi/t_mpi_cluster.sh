@@ -6,11 +6,7 @@
 # the directory-delay test switch slows every listing and leaves the output
 # as it was, --stats prints one line per rank, and a task of a Slurm step
 # without PMI refuses to search alone.
-. "$(dirname "$0")/../cli/lib.sh"
-MPIEXEC=${MPIEXEC:-mpirun}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
-command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 cd "$T"
 
 # imbalance from the per-rank lines: max/mean bytes, at most 1.2

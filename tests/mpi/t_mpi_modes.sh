@@ -2,11 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Under mpirun with 1-4 ranks, every output mode gives the same bytes as the
 # local run, on a tree and on a big file split in small chunks.
-. "$(dirname "$0")/../cli/lib.sh"
-MPIEXEC=${MPIEXEC:-mpirun}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
-command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 
 make_tree "$T/tree" 7 120
 cd "$T"

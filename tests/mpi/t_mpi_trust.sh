@@ -6,11 +6,7 @@
 # parts on different ranks see one version of it.  Each case is repeated at
 # -np 4 with rounds small enough (MPSEARCH_TEST_ROUNDS) that a unit of
 # standard input would land on another rank without the rule.
-. "$(dirname "$0")/../cli/lib.sh"
-MPIEXEC=${MPIEXEC:-mpirun}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
-command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 cd "$T"
 
 mkdir -p sd

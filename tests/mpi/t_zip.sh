@@ -4,11 +4,7 @@
 # BGZF file and a multi-stream bzip2 file, split in small chunks, give
 # grep's lines; with rank 0 searching nothing before MPI is up, rank 1
 # searches parts of each.
-. "$(dirname "$0")/../cli/lib.sh"
-MPIEXEC=${MPIEXEC:-mpirun}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="$MPIEXEC --oversubscribe --bind-to none --mca btl self,vader,tcp"
-command -v "$MPIEXEC" >/dev/null || { echo "no mpirun"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 for t in zstd bgzip bzip2; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
 
 make_tree "$T/tree" 5 150
