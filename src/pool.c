@@ -30,6 +30,7 @@
 #include "mpsearch/pool.h"
 #include "cores.h"
 #include "pool_int.h"
+#include "outring.h"
 #include "util.h"
 #include "zygote.h"
 
@@ -67,6 +68,16 @@ static int plan_workers(struct mps_pool *p, const struct mps_pool_opts *o)
 		p->cores[i] = -1;
 	for (int i = 0; i < p->nworkers; i++)
 		p->w[i].fd = -1;
+	if (o->text && nw < MPS_POOL_LEAN_FROM) {
+		/* rings of 128 MB in all, each of 1 to 32 MB (a power of two) */
+		uint64_t want = (128u << 20) / (uint64_t)nw, size = 1u << 20;
+		const char *kb = getenv("MPSEARCH_TEST_RING_KB");
+		if (kb && atol(kb) > 0)
+			want = (uint64_t)atol(kb) << 10, size = 4096;
+		while (size * 2 <= want && size < (32u << 20))
+			size *= 2;
+		p->ring_size = size;
+	}
 	return 0;
 }
 
@@ -119,6 +130,7 @@ static void release_delivered(struct mps_pool *p)
 {
 	if (p->delivered) {
 		struct slot *d = p->delivered;
+		mps_pool_text_release(d);
 		p->held -= d->data.len < p->held ? d->data.len : p->held;
 		mps_buf_release(&d->data);
 		if (!p->delivered_parent || p->delivered_parent == d)
@@ -270,6 +282,10 @@ static enum mps_pool_status deliver(struct mps_pool *p, struct mps_result *r, in
 	r->block = ready->data.data;
 	r->len = ready->data.len;
 	r->summary = ready->sum;
+	r->ring = ready->ring;
+	r->text_off = ready->text.off;
+	r->text_len = ready->text.len;
+	r->printed = ready->text.printed;
 	return MPS_POOL_READY;
 }
 
@@ -433,6 +449,9 @@ int mps_pool_free(struct mps_pool *p, struct mps_worker_stats *st, int max)
 	release_delivered(p);
 	for (uint64_t id = p->win.next; p->base_set && id < p->end; id++)
 		mps_pool_slot_free(slot_at(p, id));
+	for (size_t i = 0; i < p->nrings; i++)
+		mps_oring_free(p->rings[i]);
+	free(p->rings);
 	mps_reorder_release(&p->win);
 	free(p->urgent);
 	mps_buf_release(&p->msg);

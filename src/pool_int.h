@@ -17,6 +17,9 @@
 #include "pool_wire.h"
 #include "reorder.h"
 
+/* from this many workers on, each maps its read-ahead buffers as they are
+ * used rather than all at start (8 MB each), and none formats its units */
+#define MPS_POOL_LEAN_FROM 64
 #define BATCH_MAX MPS_TASK_BATCH_MAX
 #define BATCH_BYTES (1u << 20) /* file bytes in a batch */
 #define HOLD_BUDGET (64u << 20)
@@ -38,6 +41,10 @@ struct slot {
 	struct slot **sub;
 	uint32_t nsub, next_sub;
 	bool solo;        /* redo alone in its batch (after a worker died) */
+	/* formatted by its worker: its text in ring (segment seg) */
+	struct mps_oring *ring;
+	uint64_t seg;
+	struct mps_text_ref text;
 };
 
 struct ref {
@@ -49,6 +56,7 @@ struct worker {
 	pid_t pid;
 	int fd;           /* result pipe read end, -1 when closed */
 	int core;
+	struct mps_oring *ring; /* its output ring (opts text), else NULL */
 	bool alive;
 	struct mps_buf in; /* frames read, not yet handled from in_off on */
 	size_t in_off;
@@ -111,10 +119,17 @@ struct mps_pool {
 	struct slot *delivered, *delivered_parent;
 	bool started;        /* the workers were asked for (a matcher was given) */
 	double watched;      /* --stall-timeout: when the workers were last sampled */
+	struct mps_oring **rings; /* every ring made, freed with the pool (a
+				  * dead worker's texts may still be printed) */
+	size_t nrings, ringcap;
+	uint64_t ring_size;
 };
 
 enum { POLL_WAKE = -1, POLL_ZYGOTE = -2, POLL_QUEUE = -3 };
 
+
+/* The formatted text of slot s, if any, is printed or dropped. */
+void mps_pool_text_release(struct slot *s /* in, out */);
 
 /* The slot of unit id, mu held: NULL when it is not in the table. */
 static inline struct slot *slot_at(const struct mps_pool *p, uint64_t id)

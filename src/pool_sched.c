@@ -17,14 +17,23 @@
 #include "mpsearch/opts.h"
 #include "pool_int.h"
 #include "util.h"
+#include "outring.h"
 #include "worker.h"
 
 /* ---- unit table ---- */
+
+void mps_pool_text_release(struct slot *s)
+{
+	if (s->ring)
+		mps_oring_release(s->ring, s->seg);
+	s->ring = NULL;
+}
 
 void mps_pool_slot_free(struct slot *s)
 {
 	if (!s)
 		return;
+	mps_pool_text_release(s);
 	for (uint32_t i = 0; i < s->nsub; i++)
 		mps_pool_slot_free(s->sub[i]);
 	free(s->sub);
@@ -281,6 +290,7 @@ static int took_batch(struct mps_pool *p, struct worker *w, const struct mps_fra
 			b->st = S_RUNNING;
 			b->worker = (int)(w - p->w);
 			b->data.len = 0;
+			mps_pool_text_release(b);
 		}
 		w->batch[w->nbatch++] = (struct ref){id[i], part[i]};
 	}
@@ -307,6 +317,27 @@ static int unit_ended(struct mps_pool *p, struct slot *s, const struct mps_frame
 		return split_slot(p, s, s->sum.bytes);
 	}
 	s->st = S_DONE;
+	return 0;
+}
+
+/* A TEXT frame: the unit's lines, formatted, are in the worker's ring. */
+static int took_text(struct worker *w, struct slot *s, const struct mps_frame *f)
+{
+	struct mps_text_ref t;
+	uint64_t seg;
+	if (mps_text_get(f, &t) || !w->ring)
+		return MPS_ECORRUPT;
+	int rc = mps_oring_publish(w->ring, t.off, t.len, &seg);
+	if (rc)
+		return rc;
+	if (!s) { /* not this worker's any more: its room goes back */
+		mps_oring_release(w->ring, seg);
+		return 0;
+	}
+	mps_pool_text_release(s);
+	s->ring = w->ring;
+	s->seg = seg;
+	s->text = t;
 	return 0;
 }
 
@@ -341,6 +372,8 @@ static int take_frame(struct mps_pool *p, struct worker *w, const struct mps_fra
 		}
 		return 0;
 	}
+	case MPS_FRAME_TEXT:
+		return took_text(w, s, f);
 	case MPS_FRAME_STATS:
 		w->have_stats = mps_stats_get(f, &w->st) == 0;
 		return 0;
@@ -429,6 +462,7 @@ static int requeue_batch(struct mps_pool *p, int idx)
 			continue;
 		p->held -= s->data.len < p->held ? s->data.len : p->held;
 		s->data.len = 0;
+		mps_pool_text_release(s);
 		if (unfinished == 1 && ++s->attempts >= 2) {
 			s->st = S_DONE;
 			s->sum = (struct mps_unit_summary){.err = MPS_EWORKER};

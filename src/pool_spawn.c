@@ -18,15 +18,15 @@
 
 #include "mpsearch/error.h"
 #include "pool_int.h"
+#include "outring.h"
+#include "util.h"
 #include "worker.h"
 #include "zygote.h"
 
 /* spawn requests in flight at once: their replies (a message and a
  * descriptor each) always fit in the socket's buffer */
 #define SPAWN_WINDOW 16
-/* from this many workers on, each maps its read-ahead buffers as they are
- * used rather than all at start (8 MB each) */
-#define LEAN_FROM 64
+#define LEAN_FROM MPS_POOL_LEAN_FROM
 
 /* Ask the zygote for worker idx; the answer comes to mps_pool_zygote_msg.
  * Without a zygote the worker is wanted until one is back. */
@@ -40,7 +40,15 @@ static int spawn(struct mps_pool *p, int idx)
 	struct mps_zmsg m = {.op = MPS_Z_SPAWN, .idx = idx, .core = p->cores ? p->cores[idx] : -1};
 	w->wanted = false;
 	w->spawning = true;
-	return mps_zmsg_send(p->zfd, &m, -1);
+	w->ring = NULL;
+	struct mps_oring *r;
+	if (p->ring_size && !MPS_GROW(p->rings, p->nrings + 1, p->ringcap) &&
+	    !mps_oring_new(&r, p->ring_size)) {
+		/* a new worker, a new ring: the old one's texts may still wait */
+		p->rings[p->nrings++] = r;
+		w->ring = r;
+	}
+	return mps_zmsg_send(p->zfd, &m, w->ring ? mps_oring_fd(w->ring) : -1);
 }
 
 static int spawning(const struct mps_pool *p)
@@ -154,7 +162,8 @@ int mps_pool_zygote_start(struct mps_pool *p)
 	struct mps_zygote_conf zc = {
 		.worker = {.matcher = p->o.matcher, .search = &p->o.search, .deref = p->o.deref,
 			   .cores = p->o.pin ? p->topo : NULL, .core = -1, .tasks = p->tq_child,
-			   .out = -1, .lean = p->nworkers > LEAN_FROM},
+			   .out = -1, .lean = p->nworkers > LEAN_FROM, .ring = -1,
+			   .print = p->ring_size ? &p->o.print : NULL},
 		.life = p->life[0],
 	};
 	fflush(NULL);

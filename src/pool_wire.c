@@ -94,7 +94,7 @@ int mps_frame_next(const unsigned char *buf, size_t len, size_t *pos, struct mps
 	if (r.bad)
 		/* a head cut short waits for more; one this long is broken */
 		return len - *pos >= 4 * MPS_VARINT_MAX ? MPS_ECORRUPT : 0;
-	if (type < MPS_FRAME_BEGIN || type > MPS_FRAME_ID || n > UINT32_MAX)
+	if (type < MPS_FRAME_BEGIN || type > MPS_FRAME_TEXT || n > UINT32_MAX)
 		return MPS_ECORRUPT;
 	if (n > len - r.pos)
 		return 0;
@@ -140,6 +140,21 @@ int mps_fid_get(const struct mps_frame *f, struct mps_file_id *id)
 {
 	struct mps_cursor r = {.p = f->payload, .len = f->len};
 	fid_read(&r, id);
+	return r.bad || r.pos != r.len ? MPS_ECORRUPT : 0;
+}
+
+int mps_text_put(struct mps_buf *b, const struct mps_text_ref *t)
+{
+	const uint64_t v[] = {t->off, t->len, t->printed};
+	return mps_buf_put_varints(b, v, sizeof(v) / sizeof(v[0]));
+}
+
+int mps_text_get(const struct mps_frame *f, struct mps_text_ref *t)
+{
+	struct mps_cursor r = {.p = f->payload, .len = f->len};
+	t->off = mps_cursor_varint(&r);
+	t->len = mps_cursor_varint(&r);
+	t->printed = mps_cursor_varint(&r);
 	return r.bad || r.pos != r.len ? MPS_ECORRUPT : 0;
 }
 

@@ -55,6 +55,14 @@ enum mps_frame_type {
 	MPS_FRAME_STATS,     /* the worker's stats, last */
 	MPS_FRAME_ID,        /* the file id of a unit found too big to search
 			      * whole (before its END), which its parts check */
+	MPS_FRAME_TEXT,      /* the unit's lines, formatted, in the worker's
+			      * output ring (ring.h; before its END) */
+};
+
+/* Where a TEXT frame's text is: [off, off + len) of the ring's head
+ * positions; printed: the matches it shows (for the totals). */
+struct mps_text_ref {
+	uint64_t off, len, printed;
 };
 
 struct mps_frame {
@@ -80,6 +88,8 @@ int mps_begin_get(const struct mps_frame *f /* in */, uint64_t *id /* out */,
 		  uint32_t *part /* out */, size_t max, size_t *n /* out */);
 int mps_fid_put(struct mps_buf *b /* in, out */, const struct mps_file_id *id /* in */);
 int mps_fid_get(const struct mps_frame *f /* in */, struct mps_file_id *id /* out */);
+int mps_text_put(struct mps_buf *b /* in, out */, const struct mps_text_ref *t /* in */);
+int mps_text_get(const struct mps_frame *f /* in */, struct mps_text_ref *t /* out */);
 int mps_stats_put(struct mps_buf *b /* in, out */, const struct mps_worker_stats *st /* in */);
 int mps_stats_get(const struct mps_frame *f /* in */, struct mps_worker_stats *st /* out */);
 

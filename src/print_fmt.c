@@ -11,6 +11,8 @@
 
 int print_flush(struct mps_printer *p)
 {
+	if (p->fixed)
+		return 0; /* the owner of the memory takes the text */
 	size_t off = 0;
 	while (off < p->out.len && !p->werr) {
 		ssize_t n = write(p->fd, p->out.data + off, p->out.len - off);
@@ -28,6 +30,13 @@ int print_flush(struct mps_printer *p)
 
 int print_put(struct mps_printer *p, const void *s, size_t n)
 {
+	if (p->fixed) {
+		if (p->out.len + n > p->out.alloc && (!p->more || p->more(p->more_ctx, &p->out, n)))
+			return -ENOSPC;
+		memcpy(p->out.data + p->out.len, s, n);
+		p->out.len += n;
+		return 0;
+	}
 	int rc = mps_buf_append(&p->out, s, n);
 	if (rc)
 		return rc;

@@ -52,6 +52,11 @@ struct mps_printer {
 	int width;           /* -T: numbers are padded to this width */
 	const char *head_path; /* --heading: printed before the file's first line */
 	bool headed;         /* --heading: a file's path was printed */
+	/* a worker's printer (print_text.c) writes into memory it does not
+	 * own: out never grows or flushes, more is asked for room */
+	bool fixed;
+	int (*more)(void *ctx, struct mps_buf *out, size_t need);
+	void *more_ctx;
 };
 
 #define C_FILE "\33[35m\33[K"

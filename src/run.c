@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "print_text.h"
 #include "run_int.h"
 #include "util.h"
 
@@ -271,6 +272,10 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 		.local_size = mpi ? env_int(lsize_env, 1) : 1,
 		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
 		.stall_timeout = o->stall_timeout, .stall = stalled, .stall_ctx = &r,
+		/* results written once, by the workers: in a local run (under
+		 * MPI the lines travel to rank 0 as records) */
+		.text = !mpi && mps_print_text_ok(&r.po) && !getenv("MPSEARCH_TEST_NO_TEXT"),
+		.print = r.po,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */
 	r.pool = mps_pool_new(&pool_o);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "print_text.h"
 #include "run_int.h"
 #include "util.h"
 
@@ -37,7 +38,11 @@ static int print_all(struct run *r, struct mps_printer *pr, int *prc)
 		r->done_bytes += res.summary.bytes;
 		r->done_files += res.unit->part + 1 == res.unit->nparts;
 		mps_run_progress(r, false);
-		*prc = mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary);
+		if (res.ring)
+			*prc = mps_printer_text(pr, res.unit, &res.summary, res.printed, res.ring,
+						res.text_off, res.text_len);
+		else
+			*prc = mps_printer_unit(pr, res.unit, res.block, res.len, &res.summary);
 		if (*prc)
 			break;
 	}

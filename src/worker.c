@@ -21,11 +21,16 @@
 #include "mpsearch/pool.h"
 #include "cores.h"
 #include "pool_wire.h"
+#include "print_text.h"
+#include "outring.h"
 #include "uring.h"
 #include "util.h"
 #include "worker.h"
 
 #define FLUSH_AT (256u << 10)
+/* a worker short of room in its ring gives up on formatting a unit when
+ * no room came back for this long (the room may wait for this very unit) */
+#define RING_IDLE 0.05
 
 /* ---- frames staged and written ---- */
 
@@ -492,6 +497,8 @@ struct worker {
 	struct prefetch *pf;
 	struct mps_worker_stats st;
 	long abort_unit, slow_ms, slow_batch_ms; /* test switches */
+	struct mps_oring_view oring; /* results written once (outring.h) */
+	struct mps_printer *tp;    /* formats into the ring; NULL: never */
 };
 
 /* How many bytes of task k were read ahead whole, or -1: the usual way. */
@@ -525,10 +532,12 @@ static int tell_file_id(struct worker *w, const struct mps_task *th, int fd)
 	return rc ? rc : stage_frame(&w->wo, MPS_FRAME_ID, th->id, w->scratch.data, w->scratch.len);
 }
 
-/* Open and search the file of task th (path NUL-terminated) into bs; a
- * file that cannot be opened, or is no longer the one the walk saw, ends
- * with an error summary.  The search's return value. */
-static int search_file(struct worker *w, const struct mps_task *th, struct mps_block_sink *bs)
+/* Open and search the file of task th (path NUL-terminated) into sink,
+ * whose finish fills *sum; a file that cannot be opened, or is no longer
+ * the one the walk saw, ends with an error summary.  The search's return
+ * value. */
+static int search_file(struct worker *w, const struct mps_task *th, struct mps_sink *sink,
+		       struct mps_unit_summary *sum)
 {
 	struct stat fst = {0}, now_st;
 	bool skip = false;
@@ -543,8 +552,8 @@ static int search_file(struct worker *w, const struct mps_task *th, struct mps_b
 			err = MPS_ECHANGED;
 		if (fd >= 0)
 			fds_add(&w->done, fd);
-		struct mps_unit_summary sum = {.err = err};
-		return bs->base.finish(&bs->base, &sum);
+		struct mps_unit_summary es = {.err = err};
+		return sink->finish(sink, &es);
 	}
 	unsigned fl = th->part + 1 < th->nparts ? MPS_SEARCH_COUNT_LINES : 0;
 	if (th->flags & MPS_UNIT_REGULAR)
@@ -552,19 +561,88 @@ static int search_file(struct worker *w, const struct mps_task *th, struct mps_b
 	if (th->flags & MPS_UNIT_NOSIZE)
 		fl |= MPS_SEARCH_SPLIT_BIG;
 	bool decoded;
-	int rc = mps_zsearch_run(w->s, w->c->search, fd, th->begin, th->end, fl, &bs->base, &decoded);
+	int rc = mps_zsearch_run(w->s, w->c->search, fd, th->begin, th->end, fl, sink, &decoded);
 	if (!decoded)
-		rc = mps_searcher_run(w->s, fd, th->begin, th->end, fl, &bs->base);
+		rc = mps_searcher_run(w->s, fd, th->begin, th->end, fl, sink);
 	/* one version per file: a part of a split file that changed while it
 	 * was read is an error (its lines are dropped with the whole file's);
 	 * a file found big tells its parts what to check */
 	if ((th->flags & MPS_UNIT_ID) && fd > 0 && (fstat(fd, &now_st) || !same_file(th, &now_st)))
-		bs->summary.err = MPS_ECHANGED;
-	if (bs->summary.err == MPS_ESPLIT && fd > 0 && tell_file_id(w, th, fd))
+		sum->err = MPS_ECHANGED;
+	if (sum->err == MPS_ESPLIT && fd > 0 && tell_file_id(w, th, fd))
 		_exit(MPS_WORKER_NOSEND);
 	if (fd > 0)
 		fds_add(&w->done, fd);
 	return rc;
+}
+
+/* Search task k of the batch as records and stage its frames; *sum gets
+ * its summary.  pre: what prefetched() said. */
+static void run_records(struct worker *w, size_t k, int pre, struct mps_unit_summary *sum)
+{
+	struct mps_task *th = &w->t[k];
+	struct mps_block_sink bs;
+	w->buf.len = 0;
+	mps_block_sink_init(&bs, &w->buf);
+	bs.flush = worker_flush;
+	bs.ctx = &w->wo;
+	bs.flush_at = FLUSH_AT;
+	int rc;
+	if (pre >= 0) /* read whole ahead (a regular file: a short read is its end) */
+		rc = mps_searcher_run_mem(w->s, w->pf->buf + k * w->pf->slot, (size_t)pre, 0, &bs.base);
+	else
+		rc = search_file(w, th, &bs.base, &bs.summary);
+	if (rc < 0)
+		_exit(MPS_WORKER_NOSEND); /* the pipe to the parent is gone */
+	if (w->buf.len && stage_frame(&w->wo, MPS_FRAME_DATA, th->id, w->buf.data, w->buf.len))
+		_exit(MPS_WORKER_NOSEND);
+	*sum = bs.summary;
+}
+
+/* Room for the text: wait (a while) for the pool to give some back. */
+static int ring_more(void *ctx, struct mps_buf *out, size_t need)
+{
+	struct worker *w = ctx;
+	uint64_t want = out->len + need;
+	if (want > w->oring.size)
+		return -1;
+	uint64_t room = mps_oring_room(&w->oring);
+	if (room < want && w->wo.frames.len && write_staged(&w->wo))
+		_exit(MPS_WORKER_NOSEND); /* the texts before it must be known */
+	if (room < want)
+		room = mps_oring_wait(&w->oring, want - 1, RING_IDLE);
+	if (room < want)
+		return -1;
+	out->alloc = room;
+	return 0;
+}
+
+/* Search task k formatting its lines into the ring (print_text.h): true
+ * when that is its answer (the TEXT frame is staged), false when it must
+ * go the usual way. */
+static bool run_text(struct worker *w, size_t k, int pre, struct mps_unit_summary *sum)
+{
+	struct mps_task *th = &w->t[k];
+	struct mps_text_sink ts;
+	mps_text_sink_init(&ts, w->tp, th->path, mps_oring_at(&w->oring), mps_oring_room(&w->oring),
+			   ring_more, w);
+	int rc;
+	if (pre >= 0)
+		rc = mps_searcher_run_mem(w->s, w->pf->buf + k * w->pf->slot, (size_t)pre, 0, &ts.base);
+	else
+		rc = search_file(w, th, &ts.base, &ts.summary);
+	struct mps_text_ref t = {.off = w->oring.head, .len = mps_text_sink_len(&ts),
+				 .printed = ts.printed};
+	mps_text_sink_close(&ts);
+	if (rc < 0 || !mps_text_sink_done(&ts))
+		return false;
+	w->scratch.len = 0;
+	if (mps_text_put(&w->scratch, &t) ||
+	    stage_frame(&w->wo, MPS_FRAME_TEXT, th->id, w->scratch.data, w->scratch.len))
+		_exit(MPS_WORKER_NOSEND);
+	w->oring.head += t.len;
+	*sum = ts.summary;
+	return true;
 }
 
 /* Search task k of the batch and stage its frames. */
@@ -575,26 +653,16 @@ static void run_unit(struct worker *w, size_t k)
 	th->path[th->pathlen] = 0;
 	double t0 = mps_now();
 	test_switches(th->id, w->abort_unit, w->slow_ms);
-	struct mps_block_sink bs;
 	w->wo.id = th->id;
 	w->wo.part = th->part;
-	w->buf.len = 0;
-	mps_block_sink_init(&bs, &w->buf);
-	bs.flush = worker_flush;
-	bs.ctx = &w->wo;
-	bs.flush_at = FLUSH_AT;
-	int pre = prefetched(w, k), rc;
-	if (pre >= 0) /* read whole ahead (a regular file: a short read is its end) */
-		rc = mps_searcher_run_mem(w->s, w->pf->buf + k * w->pf->slot, (size_t)pre, 0, &bs.base);
-	else
-		rc = search_file(w, th, &bs);
+	int pre = prefetched(w, k);
+	struct mps_unit_summary sum;
+	if (!w->tp || !mps_print_text_unit(th->flags, th->part, th->nparts) ||
+	    !run_text(w, k, pre, &sum))
+		run_records(w, k, pre, &sum);
 	th->path[th->pathlen] = save;
-	if (rc < 0)
-		_exit(MPS_WORKER_NOSEND); /* the pipe to the parent is gone */
-	if (w->buf.len && stage_frame(&w->wo, MPS_FRAME_DATA, th->id, w->buf.data, w->buf.len))
-		_exit(MPS_WORKER_NOSEND);
 	w->scratch.len = 0;
-	if (mps_summary_put(&w->scratch, &bs.summary) ||
+	if (mps_summary_put(&w->scratch, &sum) ||
 	    stage_frame(&w->wo, MPS_FRAME_END, th->id, w->scratch.data, w->scratch.len))
 		_exit(MPS_WORKER_NOSEND);
 	/* results go out at the end of a batch, or sooner when they grow big
@@ -602,8 +670,8 @@ static void run_unit(struct worker *w, size_t k)
 	if ((w->wo.frames.len >= FLUSH_AT || mps_now() - w->wo.since > 0.02) && write_staged(&w->wo))
 		_exit(MPS_WORKER_NOSEND);
 	w->st.units++;
-	w->st.bytes += bs.summary.bytes;
-	w->st.selected += bs.summary.selected;
+	w->st.bytes += sum.bytes;
+	w->st.selected += sum.selected;
 	w->st.busy += mps_now() - t0;
 }
 
@@ -647,6 +715,10 @@ _Noreturn void mps_worker_main(const struct mps_worker_conf *c)
 	w.slow_ms = env_long("MPSEARCH_TEST_SLOW_MS", 0);
 	w.slow_batch_ms = env_long("MPSEARCH_TEST_SLOW_BATCH_MS", 0);
 	w.st = (struct mps_worker_stats){.pid = getpid(), .core = c->cores ? c->core : -1};
+	if (c->ring >= 0 && c->print && !mps_oring_map(&w.oring, c->ring))
+		w.tp = mps_printer_text_new(c->print);
+	if (c->ring >= 0)
+		close(c->ring);
 	/* MPSEARCH_TEST_SLOW_MS: each unit waits before it opens its file (the
 	 * tests remove or truncate files meanwhile), so nothing is read ahead */
 	prefetch_init(&pf, c->search, w.slow_ms <= 0, !c->lean);
@@ -665,6 +737,8 @@ _Noreturn void mps_worker_main(const struct mps_worker_conf *c)
 		write_staged(&w.wo);
 	/* freed although _exit follows: memory checkers see no leak */
 	mps_searcher_free(w.s);
+	mps_printer_free(w.tp);
+	mps_oring_unmap(&w.oring);
 	prefetch_release(&pf);
 	mps_buf_release(&w.buf);
 	mps_buf_release(&w.scratch);

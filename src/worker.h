@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include "mpsearch/matcher.h"
+#include "mpsearch/print.h"
 #include "mpsearch/search.h"
 
 struct mps_cores;
@@ -24,6 +25,8 @@ struct mps_worker_conf {
 	int out;                       /* the result pipe (write end) */
 	bool lean;                     /* one of very many workers: memory is
 					* taken as it is used, not ahead */
+	const struct mps_print_opts *print; /* format units into ring (print_text.h) */
+	int ring;                      /* the output ring's memfd, -1 none */
 };
 
 /* How a worker ends: its exit status. */

@@ -86,7 +86,7 @@ static int hold_lifeline(int life)
 /* The child side of a spawn: become worker on core, writing to out.  Not
  * tied to the zygote's life (a new zygote may take over), but to the
  * caller's. */
-static _Noreturn void become_worker(struct zygote *z, pid_t zpid, int core, int out)
+static _Noreturn void become_worker(struct zygote *z, pid_t zpid, int core, int out, int ring)
 {
 	sigprocmask(SIG_UNBLOCK, &z->chld, NULL);
 	if (z->sfd >= 0)
@@ -97,12 +97,13 @@ static _Noreturn void become_worker(struct zygote *z, pid_t zpid, int core, int 
 	struct mps_worker_conf c = z->w;
 	c.core = core;
 	c.out = out;
+	c.ring = ring;
 	mps_worker_main(&c);
 }
 
-/* Fork worker m->idx and reply with its pid and pipe, or with the cause
- * it could not be made. */
-static void spawn(struct zygote *z, const struct mps_zmsg *m)
+/* Fork worker m->idx (with its output ring, -1 none) and reply with its
+ * pid and pipe, or with the cause it could not be made. */
+static void spawn(struct zygote *z, const struct mps_zmsg *m, int ring)
 {
 	struct mps_zmsg r = {.op = MPS_Z_SPAWNED, .idx = m->idx, .core = m->core};
 	int pfd[2];
@@ -115,7 +116,7 @@ static void spawn(struct zygote *z, const struct mps_zmsg *m)
 		pid_t c = fork();
 		if (c == 0) {
 			close(pfd[0]);
-			become_worker(z, zpid, m->core, pfd[1]);
+			become_worker(z, zpid, m->core, pfd[1], ring);
 		}
 		r.status = c < 0 ? -errno : 0;
 		close(pfd[1]);
@@ -193,7 +194,7 @@ static _Noreturn void zygote_main(struct zygote *z, pid_t parent)
 			struct mps_zmsg r = {.op = MPS_Z_MATCHED, .status = matcher_from(z, mfd)};
 			mps_zmsg_send(z->sock, &r, -1);
 		} else if (n == 1 && m.op == MPS_Z_SPAWN) {
-			spawn(z, &m);
+			spawn(z, &m, mfd);
 		}
 		if (mfd >= 0)
 			close(mfd);

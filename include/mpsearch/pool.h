@@ -20,8 +20,11 @@
 #include <sys/types.h>
 #include "mpsearch/matcher.h"
 #include "mpsearch/plan.h"
+#include "mpsearch/print.h"
 #include "mpsearch/search.h"
 #include "mpsearch/sink.h"
+
+struct mps_oring;
 
 struct mps_pool_opts {
 	long workers;          /* 0: one per core of the process's CPU set */
@@ -38,6 +41,10 @@ struct mps_pool_opts {
 	double stall_timeout;
 	void (*stall)(void *ctx, pid_t pid, const char *path /* in */, double secs);
 	void *stall_ctx;
+	/* results written once: the workers format the units they can (see
+	 * src/print_text.h) under these options into output rings */
+	bool text;
+	struct mps_print_opts print;
 };
 
 struct mps_worker_stats {
@@ -55,6 +62,10 @@ struct mps_result {
 	struct mps_unit_summary summary;
 	bool unit_done; /* the last result of a submitted unit (a unit the
 			 * workers found big comes back in several parts) */
+	/* formatted by its worker (opts text): the text [text_off, + text_len)
+	 * of ring, to hand to mps_printer_text, instead of a block */
+	struct mps_oring *ring;
+	uint64_t text_off, text_len, printed;
 };
 
 struct mps_pool;

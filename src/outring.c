@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The output ring (see ring.h): a memfd, a header page and the ring after
+ * it; the pool's list of the texts not yet given back; the worker's
+ * double mapping and its wait on the tail. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mpsearch/error.h"
+#include "outring.h"
+#include "util.h"
+
+#define HDR 4096u
+
+struct hdr {
+	_Atomic uint64_t tail;   /* bytes given back (the pool writes it) */
+	_Atomic uint32_t seq;    /* futex word: moves with the tail */
+	_Atomic uint32_t waiting; /* the worker sleeps on seq */
+};
+
+struct seg {
+	uint64_t off, len;
+	bool released;
+};
+
+struct mps_oring {
+	int fd;
+	uint64_t size;
+	struct hdr *hdr;
+	unsigned char *map; /* the ring, read by the pool (mapped when first needed) */
+	struct seg *seg;    /* texts from first_id on, in ring order */
+	size_t nseg, cap, start; /* a queue: seg[start, start + nseg) mod cap */
+	uint64_t first_id;
+	uint64_t published; /* the end of the last text */
+};
+
+int mps_oring_new(struct mps_oring **out, uint64_t size)
+{
+	if (size < HDR || (size & (size - 1)))
+		return -EINVAL;
+	struct mps_oring *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->size = size;
+	r->fd = memfd_create("mpsearch-ring", MFD_CLOEXEC);
+	if (r->fd < 0 || ftruncate(r->fd, (off_t)(HDR + size))) {
+		int e = -errno;
+		if (r->fd >= 0)
+			close(r->fd);
+		free(r);
+		return e;
+	}
+	r->hdr = mmap(NULL, HDR, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->hdr == MAP_FAILED) {
+		int e = -errno;
+		close(r->fd);
+		free(r);
+		return e;
+	}
+	*out = r;
+	return 0;
+}
+
+void mps_oring_free(struct mps_oring *r)
+{
+	if (!r)
+		return;
+	munmap(r->hdr, HDR);
+	if (r->map)
+		munmap(r->map, r->size);
+	close(r->fd);
+	free(r->seg);
+	free(r);
+}
+
+int mps_oring_fd(const struct mps_oring *r)
+{
+	return r->fd;
+}
+
+int mps_oring_publish(struct mps_oring *r, uint64_t off, uint64_t len, uint64_t *id)
+{
+	if (off < r->published || len > r->size || off + len - atomic_load(&r->hdr->tail) > r->size)
+		return MPS_ECORRUPT;
+	if (r->nseg == r->cap) {
+		size_t ncap = r->cap ? 2 * r->cap : 64;
+		struct seg *n = malloc(ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; i < r->nseg; i++)
+			n[i] = r->seg[(r->start + i) % r->cap];
+		free(r->seg);
+		r->seg = n;
+		r->cap = ncap;
+		r->start = 0;
+	}
+	r->seg[(r->start + r->nseg) % r->cap] = (struct seg){.off = off, .len = len};
+	*id = r->first_id + r->nseg++;
+	r->published = off + len;
+	return 0;
+}
+
+void mps_oring_release(struct mps_oring *r, uint64_t id)
+{
+	if (id < r->first_id || id - r->first_id >= r->nseg)
+		return;
+	r->seg[(r->start + (id - r->first_id)) % r->cap].released = true;
+	uint64_t tail = atomic_load(&r->hdr->tail);
+	bool moved = false;
+	while (r->nseg && r->seg[r->start].released) {
+		tail = r->seg[r->start].off + r->seg[r->start].len;
+		r->start = (r->start + 1) % r->cap;
+		r->nseg--;
+		r->first_id++;
+		moved = true;
+	}
+	if (!moved)
+		return;
+	atomic_store(&r->hdr->tail, tail);
+	atomic_fetch_add(&r->hdr->seq, 1);
+	if (atomic_load(&r->hdr->waiting))
+		syscall(SYS_futex, &r->hdr->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static const unsigned char *ring_map(struct mps_oring *r);
+
+/* The part of [off, off + len) before the ring's end, from *pos. */
+static uint64_t first_piece(const struct mps_oring *r, uint64_t off, uint64_t len, uint64_t *pos)
+{
+	*pos = off & (r->size - 1);
+	return len < r->size - *pos ? len : r->size - *pos;
+}
+
+int mps_oring_copy(struct mps_oring *r, void *dst, uint64_t off, uint64_t len)
+{
+	uint64_t pos, n = first_piece(r, off, len, &pos);
+	const unsigned char *m = ring_map(r);
+	if (!m)
+		return -ENOMEM;
+	memcpy(dst, m + pos, n);
+	memcpy((char *)dst + n, m, len - n);
+	return 0;
+}
+
+/* The ring, mapped (read only) when first needed. */
+static const unsigned char *ring_map(struct mps_oring *r)
+{
+	if (!r->map) {
+		void *m = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->fd, HDR);
+		if (m == MAP_FAILED)
+			return NULL;
+		r->map = m;
+	}
+	return r->map;
+}
+
+/* Write [pos, pos + n) of the ring to fd.  With write(2), which copies:
+ * sendfile or splice to a pipe would pass the ring's pages by reference,
+ * and the worker writes over them once the room is given back. */
+static int write_piece(struct mps_oring *r, int fd, uint64_t pos, uint64_t n)
+{
+	const unsigned char *m = ring_map(r);
+	return m ? mps_write_all(fd, m + pos, n) : -ENOMEM;
+}
+
+int mps_oring_write(struct mps_oring *r, int fd, uint64_t off, uint64_t len)
+{
+	uint64_t pos, n = first_piece(r, off, len, &pos);
+	int rc = write_piece(r, fd, pos, n);
+	return rc || len == n ? rc : write_piece(r, fd, 0, len - n);
+}
+
+/* ---- the worker's side ---- */
+
+int mps_oring_map(struct mps_oring_view *v, int fd)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end < (off_t)(2 * HDR))
+		return -EINVAL;
+	uint64_t size = (uint64_t)end - HDR;
+	if (size & (size - 1))
+		return -EINVAL;
+	void *hdr = mmap(NULL, HDR, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (hdr == MAP_FAILED)
+		return -errno;
+	unsigned char *base = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED ||
+	    mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, HDR) == MAP_FAILED ||
+	    mmap(base + size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, HDR) == MAP_FAILED) {
+		int e = -errno;
+		if (base != MAP_FAILED)
+			munmap(base, 2 * size);
+		munmap(hdr, HDR);
+		return e;
+	}
+	*v = (struct mps_oring_view){.base = base, .size = size, .hdr = hdr,
+				    .head = atomic_load(&((struct hdr *)hdr)->tail)};
+	return 0;
+}
+
+void mps_oring_unmap(struct mps_oring_view *v)
+{
+	if (!v->base)
+		return;
+	munmap(v->base, 2 * v->size);
+	munmap(v->hdr, HDR);
+	v->base = NULL;
+}
+
+uint64_t mps_oring_room(const struct mps_oring_view *v)
+{
+	const struct hdr *h = v->hdr;
+	return v->size - (v->head - atomic_load(&h->tail));
+}
+
+uint64_t mps_oring_wait(const struct mps_oring_view *v, uint64_t have, double idle)
+{
+	struct hdr *h = v->hdr;
+	double since = mps_now();
+	uint64_t room;
+	while ((room = mps_oring_room(v)) <= have && mps_now() - since < idle) {
+		uint32_t seq = atomic_load(&h->seq);
+		atomic_store(&h->waiting, 1);
+		if (mps_oring_room(v) == room) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+			syscall(SYS_futex, &h->seq, FUTEX_WAIT, seq, &ts, NULL, 0);
+		}
+		atomic_store(&h->waiting, 0);
+		if (mps_oring_room(v) > room)
+			since = mps_now(); /* moving: wait on */
+	}
+	return room;
+}
