@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The output ring (see ring.h): a memfd, a header page and the ring after
+/* The output ring (see outring.h): a memfd, a header page and the ring after
  * it; the pool's list of the texts not yet given back; the worker's
  * double mapping and its wait on the tail. */
 #include <errno.h>
@@ -22,9 +22,15 @@
 
 struct hdr {
 	_Atomic uint64_t tail;   /* bytes given back (the pool writes it) */
-	_Atomic uint32_t seq;    /* futex word: moves with the tail */
+	_Atomic uint32_t seq;    /* futex word: moves with the tail and posts */
 	_Atomic uint32_t waiting; /* the worker sleeps on seq */
+	/* the line number bases of parts, one for each place of a batch (a
+	 * seqlock each: gen is odd while the pool writes) */
+	struct post {
+		_Atomic uint64_t gen, id, part, base;
+	} post[MPS_ORING_POSTS];
 };
+_Static_assert(sizeof(struct hdr) <= HDR, "the header fits its page");
 
 struct seg {
 	uint64_t off, len;
@@ -108,6 +114,13 @@ int mps_oring_publish(struct mps_oring *r, uint64_t off, uint64_t len, uint64_t 
 	return 0;
 }
 
+static void wake(struct hdr *h)
+{
+	atomic_fetch_add(&h->seq, 1);
+	if (atomic_load(&h->waiting))
+		syscall(SYS_futex, &h->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
 void mps_oring_release(struct mps_oring *r, uint64_t id)
 {
 	if (id < r->first_id || id - r->first_id >= r->nseg)
@@ -125,12 +138,23 @@ void mps_oring_release(struct mps_oring *r, uint64_t id)
 	if (!moved)
 		return;
 	atomic_store(&r->hdr->tail, tail);
-	atomic_fetch_add(&r->hdr->seq, 1);
-	if (atomic_load(&r->hdr->waiting))
-		syscall(SYS_futex, &r->hdr->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+	wake(r->hdr);
 }
 
 static const unsigned char *ring_map(struct mps_oring *r);
+
+void mps_oring_post(struct mps_oring *r, size_t at, uint64_t id, uint32_t part, uint64_t base)
+{
+	if (at >= MPS_ORING_POSTS)
+		return;
+	struct post *m = &r->hdr->post[at];
+	atomic_fetch_add(&m->gen, 1);
+	atomic_store(&m->id, id);
+	atomic_store(&m->part, part);
+	atomic_store(&m->base, base);
+	atomic_fetch_add(&m->gen, 1);
+	wake(r->hdr);
+}
 
 /* The part of [off, off + len) before the ring's end, from *pos. */
 static uint64_t first_piece(const struct mps_oring *r, uint64_t off, uint64_t len, uint64_t *pos)
@@ -238,4 +262,37 @@ uint64_t mps_oring_wait(const struct mps_oring_view *v, uint64_t have, double id
 			since = mps_now(); /* moving: wait on */
 	}
 	return room;
+}
+
+/* The base posted for (id, part), if it is there now. */
+static bool posted(struct post *m, uint64_t id, uint32_t part, uint64_t *base)
+{
+	uint64_t g = atomic_load(&m->gen);
+	if (g & 1)
+		return false;
+	bool match = atomic_load(&m->id) == id && atomic_load(&m->part) == part;
+	*base = atomic_load(&m->base);
+	return match && atomic_load(&m->gen) == g;
+}
+
+bool mps_oring_wait_post(const struct mps_oring_view *v, size_t at, uint64_t id, uint32_t part,
+			 double timeout, uint64_t *base)
+{
+	struct hdr *h = v->hdr;
+	if (at >= MPS_ORING_POSTS)
+		return false;
+	struct post *m = &h->post[at];
+	double end = mps_now() + timeout;
+	while (!posted(m, id, part, base)) {
+		if (mps_now() >= end)
+			return false;
+		uint32_t seq = atomic_load(&h->seq);
+		atomic_store(&h->waiting, 1);
+		if (!posted(m, id, part, base)) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+			syscall(SYS_futex, &h->seq, FUTEX_WAIT, seq, &ts, NULL, 0);
+		}
+		atomic_store(&h->waiting, 0);
+	}
+	return *base != UINT64_MAX;
 }

@@ -15,6 +15,11 @@
  * room waits on a futex for the tail to move, and gives up (the unit goes
  * the usual way, as records) when it does not move for a while: the room
  * may be held by units that wait for the very unit it is formatting.
+ *
+ * A part of a split file needs the number of lines before it: its worker
+ * counts the part's lines first and says so (a COUNT frame), and the pool
+ * posts each part's base in the header once the parts before it are
+ * counted.
  * Private to src/. */
 #ifndef MPSEARCH_OUTRING_H
 #define MPSEARCH_OUTRING_H
@@ -46,6 +51,16 @@ int mps_oring_write(struct mps_oring *r /* in */, int fd, uint64_t off, uint64_t
 int mps_oring_copy(struct mps_oring *r /* in */, void *dst /* out */, uint64_t off,
 		   uint64_t len);
 
+/* Parts of a batch that can wait for a base at once: one post each, at
+ * their place in the batch. */
+#define MPS_ORING_POSTS 64
+
+/* The line number base of part `part` of unit id (the lines of the parts
+ * before it), at place `at` of its worker's batch, for the worker, which waits for it to format the part; base
+ * UINT64_MAX: none will come (the part goes the usual way). */
+void mps_oring_post(struct mps_oring *r /* in, out */, size_t at, uint64_t id, uint32_t part,
+		    uint64_t base);
+
 /* ---- the worker's side ---- */
 
 struct mps_oring_view {
@@ -63,6 +78,10 @@ uint64_t mps_oring_room(const struct mps_oring_view *v /* in */);
 /* Wait until the room grows past have, or no text is given back for
  * idle seconds: the room then. */
 uint64_t mps_oring_wait(const struct mps_oring_view *v /* in */, uint64_t have, double idle);
+/* Wait up to timeout seconds for the base of (id, part): true and *base,
+ * or false. */
+bool mps_oring_wait_post(const struct mps_oring_view *v /* in */, size_t at, uint64_t id,
+			 uint32_t part, double timeout, uint64_t *base /* out */);
 /* Where the next byte goes. */
 static inline unsigned char *mps_oring_at(const struct mps_oring_view *v)
 {

@@ -45,6 +45,10 @@ struct slot {
 	struct mps_oring *ring;
 	uint64_t seg;
 	struct mps_text_ref text;
+	/* a part of a split file: the lines it owns (counted: known), and
+	 * whether its worker waits for its line number base (posted: sent) */
+	uint64_t lines, base; /* base: lines before it (base_known) */
+	bool counted, wants_base, posted, base_known;
 };
 
 struct ref {

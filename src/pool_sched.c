@@ -300,6 +300,80 @@ static int took_batch(struct mps_pool *p, struct worker *w, const struct mps_fra
 	return 0;
 }
 
+/* The part at k of the file whose part s is (unit id): the sub slots of
+ * a file found big, or units planned as parts, which have ids in a row
+ * (id0 the first's).  NULL when it is not in the table. */
+static struct slot *part_at(struct mps_pool *p, struct slot *h, uint64_t id0, uint32_t k,
+			    const struct slot *s)
+{
+	if (h && h->nsub)
+		return k < h->nsub ? h->sub[k] : NULL;
+	pthread_mutex_lock(&p->mu);
+	struct slot *t = slot_at(p, id0 + k);
+	pthread_mutex_unlock(&p->mu);
+	return t && !t->nsub && t->u.file == s->u.file && t->u.part == k ? t : NULL;
+}
+
+/* Part s (of unit id) is counted or waits: learn the bases that follow
+ * from it (a part's base is the one before's plus its lines; parts
+ * already printed are gone from the table, so each passes its end on to
+ * the next while it can), and post them to the parts that wait. */
+static void post_bases(struct mps_pool *p, uint64_t id, struct slot *s)
+{
+	pthread_mutex_lock(&p->mu);
+	struct slot *h = slot_at(p, id);
+	pthread_mutex_unlock(&p->mu);
+	bool sub = h && h->nsub;
+	if (!sub && s->u.part > id)
+		return;
+	uint64_t id0 = sub ? id : id - s->u.part;
+	uint32_t n = sub ? h->nsub : s->u.nparts, k = s->u.part;
+	if (k == 0) {
+		s->base_known = true;
+		s->base = 0;
+	} else if (!s->base_known) {
+		struct slot *prev = part_at(p, h, id0, k - 1, s);
+		if (prev && prev->base_known && prev->counted) {
+			s->base = prev->base + prev->lines;
+			s->base_known = true;
+		}
+	}
+	for (struct slot *t = s; t && t->base_known; t = k < n ? part_at(p, h, id0, k, s) : NULL) {
+		if (t->wants_base && !t->posted && t->st == S_RUNNING) {
+			t->posted = true;
+			struct worker *w = &p->w[t->worker];
+			uint64_t tid = sub ? id : id0 + t->u.part;
+			for (size_t i = 0; w->ring && i < w->nbatch; i++)
+				if (w->batch[i].id == tid && w->batch[i].part == t->u.part)
+					mps_oring_post(w->ring, i, tid, t->u.part, t->base);
+		}
+		if (!t->counted)
+			break;
+		k = t->u.part + 1;
+		struct slot *next = k < n ? part_at(p, h, id0, k, s) : NULL;
+		if (next && !next->base_known) {
+			next->base = t->base + t->lines;
+			next->base_known = true;
+		}
+	}
+}
+
+/* A COUNT frame: part s owns this many lines, and waits for its base. */
+static int took_count(struct mps_pool *p, struct slot *s, const struct mps_frame *f)
+{
+	struct mps_cursor r = {.p = f->payload, .len = f->len};
+	uint64_t lines = mps_cursor_varint(&r);
+	if (r.bad || r.pos != r.len)
+		return MPS_ECORRUPT;
+	if (!s)
+		return 0;
+	s->lines = lines;
+	s->counted = s->wants_base = true;
+	s->posted = false;
+	post_bases(p, f->id, s);
+	return 0;
+}
+
 /* An END frame: unit s is done, or found too big and cut into parts. */
 static int unit_ended(struct mps_pool *p, struct slot *s, const struct mps_frame *f)
 {
@@ -317,6 +391,11 @@ static int unit_ended(struct mps_pool *p, struct slot *s, const struct mps_frame
 		return split_slot(p, s, s->sum.bytes);
 	}
 	s->st = S_DONE;
+	if (s->u.nparts > 1 && !s->counted) {
+		s->lines = s->sum.lines; /* the parts after it may wait for this */
+		s->counted = true;
+		post_bases(p, f->id, s);
+	}
 	return 0;
 }
 
@@ -374,6 +453,8 @@ static int take_frame(struct mps_pool *p, struct worker *w, const struct mps_fra
 	}
 	case MPS_FRAME_TEXT:
 		return took_text(w, s, f);
+	case MPS_FRAME_COUNT:
+		return took_count(p, s, f);
 	case MPS_FRAME_STATS:
 		w->have_stats = mps_stats_get(f, &w->st) == 0;
 		return 0;

@@ -163,7 +163,8 @@ int mps_pool_zygote_start(struct mps_pool *p)
 		.worker = {.matcher = p->o.matcher, .search = &p->o.search, .deref = p->o.deref,
 			   .cores = p->o.pin ? p->topo : NULL, .core = -1, .tasks = p->tq_child,
 			   .out = -1, .lean = p->nworkers > LEAN_FROM, .ring = -1,
-			   .print = p->ring_size ? &p->o.print : NULL},
+			   .print = p->ring_size ? &p->o.print : NULL,
+			   .text_parts = p->o.text_parts},
 		.life = p->life[0],
 	};
 	fflush(NULL);

@@ -94,7 +94,7 @@ int mps_frame_next(const unsigned char *buf, size_t len, size_t *pos, struct mps
 	if (r.bad)
 		/* a head cut short waits for more; one this long is broken */
 		return len - *pos >= 4 * MPS_VARINT_MAX ? MPS_ECORRUPT : 0;
-	if (type < MPS_FRAME_BEGIN || type > MPS_FRAME_TEXT || n > UINT32_MAX)
+	if (type < MPS_FRAME_BEGIN || type > MPS_FRAME_COUNT || n > UINT32_MAX)
 		return MPS_ECORRUPT;
 	if (n > len - r.pos)
 		return 0;

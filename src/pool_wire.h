@@ -56,7 +56,9 @@ enum mps_frame_type {
 	MPS_FRAME_ID,        /* the file id of a unit found too big to search
 			      * whole (before its END), which its parts check */
 	MPS_FRAME_TEXT,      /* the unit's lines, formatted, in the worker's
-			      * output ring (ring.h; before its END) */
+			      * output ring (outring.h; before its END) */
+	MPS_FRAME_COUNT,     /* the lines a part of a split file owns, counted
+			      * before it is searched (a varint) */
 };
 
 /* Where a TEXT frame's text is: [off, off + len) of the ring's head

@@ -21,9 +21,9 @@ bool mps_print_text_ok(const struct mps_print_opts *o)
 	       !o->vimgrep && !o->line_buffered;
 }
 
-bool mps_print_text_unit(unsigned flags, uint32_t part, uint32_t nparts)
+bool mps_print_text_unit(unsigned flags)
 {
-	return !(flags & MPS_UNIT_STDIN) && part == 0 && nparts == 1;
+	return !(flags & MPS_UNIT_STDIN);
 }
 
 struct mps_printer *mps_printer_text_new(const struct mps_print_opts *o)
@@ -49,7 +49,7 @@ static int text_line(struct mps_sink *s, const struct mps_line *l)
 	}
 	if (sel && !p->o.invert)
 		ts->printed += l->nspans;
-	int rc = print_line(p, ts->path, l, l->lineno, sel);
+	int rc = print_line(p, ts->path, l, ts->lines_before + l->lineno, sel);
 	if (rc)
 		ts->failed = true;
 	return rc;
@@ -75,6 +75,17 @@ void mps_text_sink_init(struct mps_text_sink *ts, struct mps_printer *p, const c
 size_t mps_text_sink_len(const struct mps_text_sink *ts)
 {
 	return ts->p->out.len;
+}
+
+int mps_text_sink_records(struct mps_text_sink *ts, const unsigned char *block, size_t len)
+{
+	size_t pos = 0;
+	struct mps_line l;
+	int r;
+	while ((r = mps_block_next(block, len, &pos, &l, &ts->p->spans, &ts->p->spcap)) == 1)
+		if (text_line(&ts->base, &l))
+			return -1;
+	return r < 0 || ts->failed ? -1 : 0;
 }
 
 void mps_text_sink_close(struct mps_text_sink *ts)

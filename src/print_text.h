@@ -22,8 +22,9 @@ struct mps_oring;
 
 /* Can units be formatted in the workers under these options? */
 bool mps_print_text_ok(const struct mps_print_opts *o /* in */);
-/* Can this unit (its MPS_UNIT_* flags, part and parts)? */
-bool mps_print_text_unit(unsigned flags, uint32_t part, uint32_t nparts);
+/* Can this unit (its MPS_UNIT_* flags)?  A part of a split file needs
+ * the base of its line numbers too (see outring.h). */
+bool mps_print_text_unit(unsigned flags);
 
 /* More room for the text: make out->alloc at least out->len + need (out
  * stays where it is), or return non-zero (the unit goes the usual way). */
@@ -34,6 +35,7 @@ struct mps_text_sink {
 	struct mps_sink base;
 	struct mps_printer *p;
 	const char *path;
+	int64_t lines_before; /* lines before the unit (a part of a split file) */
 	uint64_t printed;  /* matches printed (what -o and --color count) */
 	struct mps_unit_summary summary;
 	bool failed;       /* out of room, or a line the printer must judge */
@@ -48,6 +50,10 @@ void mps_text_sink_init(struct mps_text_sink *ts /* out */, struct mps_printer *
  * unit goes the usual way). */
 size_t mps_text_sink_len(const struct mps_text_sink *ts /* in */);
 bool mps_text_sink_done(const struct mps_text_sink *ts /* in */);
+/* Format the records of block[0, len) (a block sink's) instead of lines
+ * from a search: 0, or non-zero when the unit must go the usual way. */
+int mps_text_sink_records(struct mps_text_sink *ts /* in, out */, const unsigned char *block /* in */,
+			  size_t len);
 /* The printer lets go of the memory (call before reusing or freeing it). */
 void mps_text_sink_close(struct mps_text_sink *ts /* in, out */);
 

@@ -14,6 +14,9 @@
 #include "files.h"
 #include "print_text.h"
 #include "run_int.h"
+
+/* parts of files split when the workers format their lines (outring.h) */
+#define TEXT_CHUNK (8u << 20)
 #include "util.h"
 
 static const char *env_first(const char *const *names)
@@ -266,15 +269,24 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 	r.po.multiline = o->multiline && mps_matcher_multiline(m); /* (m: rank 0's, which prints) */
 	if (r.po.multiline) /* ripgrep's output: lines that are not UTF-8 are printed */
 		r.po.utf8 = false;
+	/* results written once, by the workers: in a local run (under MPI the
+	 * lines travel to rank 0 as records), in parts small enough for the
+	 * workers' output rings */
+	bool text = !mpi && mps_print_text_ok(&r.po) && !getenv("MPSEARCH_TEST_NO_TEXT");
+	struct mps_opts capped;
+	if (text && o->chunk_size > TEXT_CHUNK) {
+		capped = *o;
+		capped.chunk_size = so.split_over = TEXT_CHUNK;
+		r.o = o = &capped;
+	}
 	struct mps_pool_opts pool_o = {
 		.workers = o->workers, .pin = o->pin,
 		.local_rank = mpi ? env_int(lrank_env, 0) : 0,
 		.local_size = mpi ? env_int(lsize_env, 1) : 1,
 		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
 		.stall_timeout = o->stall_timeout, .stall = stalled, .stall_ctx = &r,
-		/* results written once, by the workers: in a local run (under
-		 * MPI the lines travel to rank 0 as records) */
-		.text = !mpi && mps_print_text_ok(&r.po) && !getenv("MPSEARCH_TEST_NO_TEXT"),
+		.text = text,
+		.text_parts = getenv("MPSEARCH_TEST_TEXT_PARTS") != NULL,
 		.print = r.po,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +32,8 @@
 /* a worker short of room in its ring gives up on formatting a unit when
  * no room came back for this long (the room may wait for this very unit) */
 #define RING_IDLE 0.05
+/* a part waits this long for the line count of the parts before it */
+#define BASE_WAIT 1.0
 
 /* ---- frames staged and written ---- */
 
@@ -499,6 +502,7 @@ struct worker {
 	long abort_unit, slow_ms, slow_batch_ms; /* test switches */
 	struct mps_oring_view oring; /* results written once (outring.h) */
 	struct mps_printer *tp;    /* formats into the ring; NULL: never */
+	bool tp_lines;             /* it prints line numbers: parts need a base */
 };
 
 /* How many bytes of task k were read ahead whole, or -1: the usual way. */
@@ -617,6 +621,18 @@ static int ring_more(void *ctx, struct mps_buf *out, size_t need)
 	return 0;
 }
 
+/* Stage the TEXT frame of the text the sink wrote (the head moves on). */
+static void stage_text(struct worker *w, const struct mps_task *th, struct mps_text_sink *ts)
+{
+	struct mps_text_ref t = {.off = w->oring.head, .len = mps_text_sink_len(ts),
+				 .printed = ts->printed};
+	w->scratch.len = 0;
+	if (mps_text_put(&w->scratch, &t) ||
+	    stage_frame(&w->wo, MPS_FRAME_TEXT, th->id, w->scratch.data, w->scratch.len))
+		_exit(MPS_WORKER_NOSEND);
+	w->oring.head += t.len;
+}
+
 /* Search task k formatting its lines into the ring (print_text.h): true
  * when that is its answer (the TEXT frame is staged), false when it must
  * go the usual way. */
@@ -631,18 +647,54 @@ static bool run_text(struct worker *w, size_t k, int pre, struct mps_unit_summar
 		rc = mps_searcher_run_mem(w->s, w->pf->buf + k * w->pf->slot, (size_t)pre, 0, &ts.base);
 	else
 		rc = search_file(w, th, &ts.base, &ts.summary);
-	struct mps_text_ref t = {.off = w->oring.head, .len = mps_text_sink_len(&ts),
-				 .printed = ts.printed};
+	bool done = rc >= 0 && mps_text_sink_done(&ts);
+	if (done)
+		stage_text(w, th, &ts);
 	mps_text_sink_close(&ts);
-	if (rc < 0 || !mps_text_sink_done(&ts))
-		return false;
-	w->scratch.len = 0;
-	if (mps_text_put(&w->scratch, &t) ||
-	    stage_frame(&w->wo, MPS_FRAME_TEXT, th->id, w->scratch.data, w->scratch.len))
-		_exit(MPS_WORKER_NOSEND);
-	w->oring.head += t.len;
 	*sum = ts.summary;
-	return true;
+	return done;
+}
+
+/* A part of a split file: searched as records, its line count said at
+ * once (a COUNT frame), then, when the pool has posted the lines of the
+ * parts before it, its records formatted into the ring; else (no base in
+ * time, no room, a line the printer must judge) its records go the usual
+ * way.  Its frames are staged. */
+static void run_part(struct worker *w, size_t k, struct mps_unit_summary *sum)
+{
+	struct mps_task *th = &w->t[k];
+	struct mps_block_sink bs;
+	w->buf.len = 0;
+	mps_block_sink_init(&bs, &w->buf);
+	bs.flush_at = SIZE_MAX; /* kept whole here */
+	if (search_file(w, th, &bs.base, &bs.summary) < 0)
+		_exit(MPS_WORKER_NOMEM);
+	*sum = bs.summary;
+	uint64_t base = 0;
+	bool text = !sum->err && !sum->binary;
+	if (text && w->tp_lines) {
+		w->scratch.len = 0;
+		if (mps_buf_put_varints(&w->scratch, &sum->lines, 1) ||
+		    stage_frame(&w->wo, MPS_FRAME_COUNT, th->id, w->scratch.data, w->scratch.len) ||
+		    write_staged(&w->wo))
+			_exit(MPS_WORKER_NOSEND);
+		text = mps_oring_wait_post(&w->oring, k, th->id, th->part, BASE_WAIT, &base);
+	}
+	if (text) {
+		struct mps_text_sink ts;
+		mps_text_sink_init(&ts, w->tp, th->path, mps_oring_at(&w->oring),
+				   mps_oring_room(&w->oring), ring_more, w);
+		ts.lines_before = (int64_t)base;
+		text = mps_text_sink_records(&ts, w->buf.data, w->buf.len) == 0;
+		if (text)
+			stage_text(w, th, &ts);
+		mps_text_sink_close(&ts);
+	}
+	if (!text && w->buf.len &&
+	    stage_frame(&w->wo, MPS_FRAME_DATA, th->id, w->buf.data, w->buf.len))
+		_exit(MPS_WORKER_NOSEND);
+	if (w->buf.alloc > (16u << 20))
+		mps_buf_release(&w->buf);
 }
 
 /* Search task k of the batch and stage its frames. */
@@ -657,8 +709,10 @@ static void run_unit(struct worker *w, size_t k)
 	w->wo.part = th->part;
 	int pre = prefetched(w, k);
 	struct mps_unit_summary sum;
-	if (!w->tp || !mps_print_text_unit(th->flags, th->part, th->nparts) ||
-	    !run_text(w, k, pre, &sum))
+	if (w->tp && mps_print_text_unit(th->flags) && th->nparts > 1 && w->c->text_parts)
+		run_part(w, k, &sum);
+	else if (!w->tp || !mps_print_text_unit(th->flags) || th->nparts > 1 ||
+		 !run_text(w, k, pre, &sum))
 		run_records(w, k, pre, &sum);
 	th->path[th->pathlen] = save;
 	w->scratch.len = 0;
@@ -717,6 +771,7 @@ _Noreturn void mps_worker_main(const struct mps_worker_conf *c)
 	w.st = (struct mps_worker_stats){.pid = getpid(), .core = c->cores ? c->core : -1};
 	if (c->ring >= 0 && c->print && !mps_oring_map(&w.oring, c->ring))
 		w.tp = mps_printer_text_new(c->print);
+	w.tp_lines = c->print && (c->print->line_number || c->print->column);
 	if (c->ring >= 0)
 		close(c->ring);
 	/* MPSEARCH_TEST_SLOW_MS: each unit waits before it opens its file (the
