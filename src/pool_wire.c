@@ -158,13 +158,13 @@ int mps_text_get(const struct mps_frame *f, struct mps_text_ref *t)
 	return r.bad || r.pos != r.len ? MPS_ECORRUPT : 0;
 }
 
-/* pid, core + 1, units, bytes, selected, the bits of busy */
+/* pid, core + 1, units, bytes, selected, the bits of busy, formatted */
 int mps_stats_put(struct mps_buf *b, const struct mps_worker_stats *st)
 {
 	uint64_t busy;
 	memcpy(&busy, &st->busy, sizeof(busy));
 	const uint64_t v[] = {(uint64_t)st->pid, (uint64_t)(st->core + 1), st->units, st->bytes,
-			      st->selected, busy};
+			      st->selected, busy, st->formatted};
 	return mps_buf_put_varints(b, v, sizeof(v) / sizeof(v[0]));
 }
 
@@ -178,6 +178,7 @@ int mps_stats_get(const struct mps_frame *f, struct mps_worker_stats *st)
 	st->selected = mps_cursor_varint(&r);
 	uint64_t busy = mps_cursor_varint(&r);
 	memcpy(&st->busy, &busy, sizeof(busy));
+	st->formatted = mps_cursor_varint(&r);
 	return r.bad || r.pos != r.len ? MPS_ECORRUPT : 0;
 }
 

@@ -631,6 +631,7 @@ static void stage_text(struct worker *w, const struct mps_task *th, struct mps_t
 	    stage_frame(&w->wo, MPS_FRAME_TEXT, th->id, w->scratch.data, w->scratch.len))
 		_exit(MPS_WORKER_NOSEND);
 	w->oring.head += t.len;
+	w->st.formatted++;
 }
 
 /* Search task k formatting its lines into the ring (print_text.h): true

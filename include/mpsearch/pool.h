@@ -51,6 +51,7 @@ struct mps_worker_stats {
 	pid_t pid;
 	int core;              /* OS index of the core it is bound to, -1 none */
 	uint64_t units, bytes, selected;
+	uint64_t formatted;    /* units whose lines it formatted itself (opts text) */
 	double busy;           /* seconds spent searching */
 };
 
