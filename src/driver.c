@@ -301,10 +301,10 @@ static void worker_table(struct mps_buf *b, const struct mps_worker_stats *ws, i
 		sum += ws[i].busy;
 		if (ws[i].busy > max)
 			max = ws[i].busy;
-		append(b, "%sworker %d: pid %d core %d units %llu (formatted %llu) bytes %llu matches %llu busy %.3fs\n",
+		append(b, "%sworker %d: pid %d core %d units %llu bytes %llu matches %llu busy %.3fs formatted %llu\n",
 		       who, i, (int)ws[i].pid, ws[i].core, (unsigned long long)ws[i].units,
-		       (unsigned long long)ws[i].formatted, (unsigned long long)ws[i].bytes,
-		       (unsigned long long)ws[i].selected, ws[i].busy);
+		       (unsigned long long)ws[i].bytes, (unsigned long long)ws[i].selected, ws[i].busy,
+		       (unsigned long long)ws[i].formatted);
 	}
 	double mean = nw ? sum / nw : 0;
 	append(b, "%sworkers: %d, imbalance (max/mean busy) %.3f\n", who, nw,

@@ -24,6 +24,7 @@ struct hdr {
 	_Atomic uint64_t tail;   /* bytes given back (the pool writes it) */
 	_Atomic uint32_t seq;    /* futex word: moves with the tail and posts */
 	_Atomic uint32_t waiting; /* the worker sleeps on seq */
+	_Atomic uint64_t printed; /* units the pool printed, from any ring */
 	/* the line number bases of parts, one for each place of a batch (a
 	 * seqlock each: gen is odd while the pool writes) */
 	struct post {
@@ -46,7 +47,14 @@ struct mps_oring {
 	size_t nseg, cap, start; /* a queue: seg[start, start + nseg) mod cap */
 	uint64_t first_id;
 	uint64_t published; /* the end of the last text */
+	uint64_t dropped;   /* the pool's mapping of the ring before this
+			     * (head position) is let go of */
 };
+
+/* The pool's mapping lets go of what is given back, a MB at a time, so
+ * that its resident memory holds only texts not yet written, however many
+ * workers and rings (the bytes stay in the memfd for the worker). */
+#define DROP_STEP (1u << 20)
 
 int mps_oring_new(struct mps_oring **out, uint64_t size)
 {
@@ -139,9 +147,19 @@ void mps_oring_release(struct mps_oring *r, uint64_t id)
 		return;
 	atomic_store(&r->hdr->tail, tail);
 	wake(r->hdr);
+	uint64_t step = r->size < DROP_STEP ? r->size : DROP_STEP;
+	for (; r->map && tail - r->dropped >= step; r->dropped += step)
+		madvise(r->map + (r->dropped & (r->size - 1)), step, MADV_DONTNEED);
 }
 
 static const unsigned char *ring_map(struct mps_oring *r);
+
+void mps_oring_printed(struct mps_oring *r)
+{
+	atomic_fetch_add(&r->hdr->printed, 1);
+	if (atomic_load(&r->hdr->waiting))
+		wake(r->hdr);
+}
 
 void mps_oring_post(struct mps_oring *r, size_t at, uint64_t id, uint32_t part, uint64_t base)
 {
@@ -252,14 +270,15 @@ uint64_t mps_oring_wait(const struct mps_oring_view *v, uint64_t have, double id
 	uint64_t room;
 	while ((room = mps_oring_room(v)) <= have && mps_now() - since < idle) {
 		uint32_t seq = atomic_load(&h->seq);
+		uint64_t printed = atomic_load(&h->printed);
 		atomic_store(&h->waiting, 1);
 		if (mps_oring_room(v) == room) {
-			struct timespec ts = {0, 10 * 1000 * 1000};
+			struct timespec ts = {0, 5 * 1000 * 1000};
 			syscall(SYS_futex, &h->seq, FUTEX_WAIT, seq, &ts, NULL, 0);
 		}
 		atomic_store(&h->waiting, 0);
-		if (mps_oring_room(v) > room)
-			since = mps_now(); /* moving: wait on */
+		if (mps_oring_room(v) > room || atomic_load(&h->printed) != printed)
+			since = mps_now(); /* the output moves: wait on */
 	}
 	return room;
 }

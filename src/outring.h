@@ -12,9 +12,10 @@
  * contiguous run of memory even where it wraps.  The only state shared
  * is the tail (bytes given back), moved by the pool alone; the head is
  * the worker's own and travels in the TEXT frames.  A worker short of
- * room waits on a futex for the tail to move, and gives up (the unit goes
- * the usual way, as records) when it does not move for a while: the room
- * may be held by units that wait for the very unit it is formatting.
+ * room waits on a futex for the tail to move while the output moves, and
+ * gives up (the unit goes the usual way, as records) when nothing was
+ * printed for a while: the room may be held by units that wait for the
+ * very unit it is formatting.
  *
  * A part of a split file needs the number of lines before it: its worker
  * counts the part's lines first and says so (a COUNT frame), and the pool
@@ -61,6 +62,10 @@ int mps_oring_copy(struct mps_oring *r /* in */, void *dst /* out */, uint64_t o
 void mps_oring_post(struct mps_oring *r /* in, out */, size_t at, uint64_t id, uint32_t part,
 		    uint64_t base);
 
+/* A unit was printed (from any ring): a worker waiting for room in this
+ * one waits on, as long as the output moves. */
+void mps_oring_printed(struct mps_oring *r /* in, out */);
+
 /* ---- the worker's side ---- */
 
 struct mps_oring_view {
@@ -75,8 +80,8 @@ int mps_oring_map(struct mps_oring_view *v /* out */, int fd);
 void mps_oring_unmap(struct mps_oring_view *v /* in, out */);
 /* Room free from the head on, now. */
 uint64_t mps_oring_room(const struct mps_oring_view *v /* in */);
-/* Wait until the room grows past have, or no text is given back for
- * idle seconds: the room then. */
+/* Wait until the room grows past have, or for idle seconds in which no
+ * room came back and no unit was printed: the room then. */
 uint64_t mps_oring_wait(const struct mps_oring_view *v /* in */, uint64_t have, double idle);
 /* Wait up to timeout seconds for the base of (id, part): true and *base,
  * or false. */

@@ -69,8 +69,8 @@ static int plan_workers(struct mps_pool *p, const struct mps_pool_opts *o)
 	for (int i = 0; i < p->nworkers; i++)
 		p->w[i].fd = -1;
 	if (o->text && nw < MPS_POOL_LEAN_FROM) {
-		/* rings of 128 MB in all, each of 1 to 32 MB (a power of two) */
-		uint64_t want = (128u << 20) / (uint64_t)nw, size = 1u << 20;
+		/* a ring holds a few parts of split files (run.c's TEXT_CHUNK) */
+		uint64_t want = 32u << 20, size = 1u << 20;
 		const char *kb = getenv("MPSEARCH_TEST_RING_KB");
 		if (kb && atol(kb) > 0)
 			want = (uint64_t)atol(kb) << 10, size = 4096;
@@ -382,8 +382,12 @@ int mps_pool_next_wait(struct mps_pool *p, struct mps_result *r, int timeout_ms)
 	for (int pass = 0;; pass++) {
 		int head_worker;
 		enum mps_pool_status st = deliver(p, r, &head_worker);
-		if (st == MPS_POOL_READY)
+		if (st == MPS_POOL_READY) {
+			for (int i = 0; i < p->nworkers; i++)
+				if (p->w[i].alive && p->w[i].ring)
+					mps_oring_printed(p->w[i].ring);
 			return st;
+		}
 		if (st == MPS_POOL_DONE) {
 			if (!p->tq_shut) {
 				shutdown(p->tq, SHUT_WR);

@@ -21,6 +21,7 @@
  * used rather than all at start (8 MB each), and none formats its units */
 #define MPS_POOL_LEAN_FROM 64
 #define BATCH_MAX MPS_TASK_BATCH_MAX
+#define INFLIGHT_MAX 4 /* batches queued and not yet taken, a worker */
 #define BATCH_BYTES (1u << 20) /* file bytes in a batch */
 #define HOLD_BUDGET (64u << 20)
 /* units submitted and not yet delivered before a submitting thread other

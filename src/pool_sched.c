@@ -216,6 +216,11 @@ int mps_pool_pump(struct mps_pool *p, bool *blocked)
 		size_t avail = (size_t)(p->end - p->send_next);
 		if (!p->closed && avail < BATCH_MAX && p->inflight >= 2 * (size_t)p->nworkers)
 			break;
+		/* a few batches a worker, not a socket full: the parts of a file
+		 * found big (sent first) and units redone are taken soon, and
+		 * the workers stay near the unit to print next */
+		if (p->inflight >= INFLIGHT_MAX * (size_t)p->nworkers)
+			break;
 		/* spread what is queued over the workers: small batches when
 		 * few units are known (big files of unknown size, the tail) */
 		size_t per = avail / (2 * (size_t)p->nworkers);

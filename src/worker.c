@@ -29,8 +29,9 @@
 #include "worker.h"
 
 #define FLUSH_AT (256u << 10)
-/* a worker short of room in its ring gives up on formatting a unit when
- * no room came back for this long (the room may wait for this very unit) */
+/* a worker short of room in its ring waits while the pool prints; it
+ * gives up on formatting a unit when nothing was printed for this long
+ * (the room may wait for this very unit) */
 #define RING_IDLE 0.05
 /* a part waits this long for the line count of the parts before it */
 #define BASE_WAIT 1.0
@@ -503,6 +504,7 @@ struct worker {
 	struct mps_oring_view oring; /* results written once (outring.h) */
 	struct mps_printer *tp;    /* formats into the ring; NULL: never */
 	bool tp_lines;             /* it prints line numbers: parts need a base */
+	bool starved;              /* a unit gave up for room: wait for much */
 };
 
 /* How many bytes of task k were read ahead whole, or -1: the usual way. */
@@ -615,8 +617,10 @@ static int ring_more(void *ctx, struct mps_buf *out, size_t need)
 		_exit(MPS_WORKER_NOSEND); /* the texts before it must be known */
 	if (room < want)
 		room = mps_oring_wait(&w->oring, want - 1, RING_IDLE);
-	if (room < want)
+	if (room < want) {
+		w->starved = true;
 		return -1;
+	}
 	out->alloc = room;
 	return 0;
 }
@@ -698,6 +702,17 @@ static void run_part(struct worker *w, size_t k, struct mps_unit_summary *sum)
 		mps_buf_release(&w->buf);
 }
 
+/* Is the ring roomy enough to try formatting the next unit?  After a unit
+ * gave up for room (the output waits for a unit that is not done), units
+ * go the usual way, without waiting, until half the ring is free again. */
+static bool ring_roomy(struct worker *w)
+{
+	uint64_t room = mps_oring_room(&w->oring);
+	if (w->starved && room >= w->oring.size / 2)
+		w->starved = false;
+	return !w->starved && room >= w->oring.size / 4;
+}
+
 /* Search task k of the batch and stage its frames. */
 static void run_unit(struct worker *w, size_t k)
 {
@@ -710,10 +725,10 @@ static void run_unit(struct worker *w, size_t k)
 	w->wo.part = th->part;
 	int pre = prefetched(w, k);
 	struct mps_unit_summary sum;
-	if (w->tp && mps_print_text_unit(th->flags) && th->nparts > 1 && w->c->text_parts)
+	bool text = w->tp && mps_print_text_unit(th->flags) && ring_roomy(w);
+	if (text && th->nparts > 1 && w->c->text_parts)
 		run_part(w, k, &sum);
-	else if (!w->tp || !mps_print_text_unit(th->flags) || th->nparts > 1 ||
-		 !run_text(w, k, pre, &sum))
+	else if (!text || th->nparts > 1 || !run_text(w, k, pre, &sum))
 		run_records(w, k, pre, &sum);
 	th->path[th->pathlen] = save;
 	w->scratch.len = 0;

@@ -135,7 +135,7 @@ done
 nfiles=$(find tree -type f | wc -l)
 nbytes=$(find tree -type f -exec cat {} + | wc -c)
 nsel=$(grep -rc foo tree | awk -F: '{ s += $NF } END { print s }')
-stats_line='^worker [0-9]+: pid [0-9]+ core -?[0-9]+ units [0-9]+ bytes [0-9]+ matches [0-9]+ busy [0-9]+\.[0-9]+s$'
+stats_line='^worker [0-9]+: pid [0-9]+ core -?[0-9]+ units [0-9]+ bytes [0-9]+ matches [0-9]+ busy [0-9]+\.[0-9]+s formatted [0-9]+$'
 for jobs in 1 2 4; do
 	for pin in "" "--no-pin"; do
 		# shellcheck disable=SC2086

@@ -68,9 +68,9 @@ check_same "--stats totals" ref got
 
 # the rings are used: whole files and parts are formatted by the workers
 "$MPS" --stats -j 2 --chunk-size 64K e d 2>&1 >/dev/null |
-	sed -n 's/.*(formatted \([0-9]*\)).*/\1/p' | awk '{ n += $1 } END { print n }' > formatted
+	sed -n 's/.* formatted \([0-9]*\)$/\1/p' | awk '{ n += $1 } END { print n }' > formatted
 [ "$(cat formatted)" -gt 100 ] && ok || fail "only $(cat formatted) units formatted by the workers"
-MPSEARCH_TEST_NO_TEXT=1 "$MPS" --stats e d 2>&1 >/dev/null | grep -c '(formatted 0)' > none
+MPSEARCH_TEST_NO_TEXT=1 "$MPS" --stats e d 2>&1 >/dev/null | grep -c ' formatted 0$' > none
 [ "$(cat none)" -ge 1 ] && ok || fail "the records path formats in the workers"
 
 # a worker that dies mid-batch (once): its units are redone, and what it
