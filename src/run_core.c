@@ -23,17 +23,31 @@ void mps_run_message(struct run *r, const char *fmt, const char *a, const char *
 		r->d->message(r->d->ctx, msg);
 }
 
-/* Units of one file, in order, to r->put. */
+/* One walk: the operands' (its ids and failure are the run's) or a tree
+ * item's (its own: under MPI rank 0 walks one while it walks the operands). */
+struct walk_ctx {
+	struct run *r;
+	run_put_fn put;
+	bool in_tree;         /* a tree item: its files get tree_root */
+	uint32_t tree_root;
+	uint64_t *next_id, *next_file;
+	int *submit_err;
+	uint64_t ids[2];      /* a tree walk's next_id, next_file */
+	int err;              /* a tree walk's submit_err */
+};
+
+/* Units of one file, in order, to the walk's sink. */
 static int add_file(void *ctx, const struct mps_walk_file *f)
 {
-	struct run *r = ctx;
+	struct walk_ctx *w = ctx;
+	struct run *r = w->r;
 	if (atomic_load(&r->stop))
 		return 1;
 	bool nosize = f->regular && f->size == MPS_WALK_NOSIZE;
 	uint32_t n = f->regular && !nosize ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
 	struct mps_walk_file g = *f;
-	if (r->in_tree)
-		g.root = r->tree_root;
+	if (w->in_tree)
+		g.root = w->tree_root;
 	if (!r->o->paths_given && g.pathlen > 2 && !strncmp(g.path, "./", 2)) {
 		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
 		g.path += 2;
@@ -44,7 +58,7 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 	if (r->lister)
 		return mps_lister_add(r->lister, f->path, f->pathlen);
 	for (uint32_t i = 0; i < n; i++) {
-		struct mps_unit u = {.id = r->next_id++, .file = r->next_file, .part = i, .nparts = n,
+		struct mps_unit u = {.id = (*w->next_id)++, .file = *w->next_file, .part = i, .nparts = n,
 				     .path = (char *)f->path, .pathlen = f->pathlen};
 		if (f->is_stdin)
 			u.flags |= MPS_UNIT_STDIN;
@@ -65,13 +79,13 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 			mps_plan_part(f->size, i, n, &u.begin, &u.end);
 		else
 			u.end = UINT64_MAX;
-		int rc = r->put(r, &u, f);
+		int rc = w->put(r, &u, f);
 		if (rc) {
-			r->submit_err = rc;
+			*w->submit_err = rc;
 			return rc;
 		}
 	}
-	r->next_file++;
+	(*w->next_file)++;
 	return 0;
 }
 
@@ -82,12 +96,21 @@ static void forward_message(void *ctx, const char *msg)
 		r->d->message(r->d->ctx, msg);
 }
 
-static void count_error(void *ctx, const char *path, int err)
+static void count_error_run(struct run *r, const char *path, int err)
 {
-	struct run *r = ctx;
 	atomic_fetch_add(&r->errors, 1);
 	if (r->d->error && !r->o->no_messages)
 		r->d->error(r->d->ctx, path, err);
+}
+
+static void count_error(void *ctx, const char *path, int err)
+{
+	count_error_run(ctx, path, err);
+}
+
+static void count_walk_error(void *ctx, const char *path, int err)
+{
+	count_error_run(((struct walk_ctx *)ctx)->r, path, err);
 }
 
 void mps_run_diag_init(struct run *r)
@@ -100,7 +123,7 @@ void mps_run_diag_init(struct run *r)
  * file system's metadata latency, on one machine). */
 static void walk_dir(void *ctx)
 {
-	struct run *r = ctx;
+	struct run *r = ((struct walk_ctx *)ctx)->r;
 	static long delay_us = -1;
 	if (delay_us < 0) {
 		const char *v = getenv("MPSEARCH_TEST_DIR_DELAY_US");
@@ -120,7 +143,8 @@ static void walk_dir(void *ctx)
  * paths under d/ sort together, right where the walk meets d. */
 static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root, size_t depth)
 {
-	struct run *r = ctx;
+	struct walk_ctx *w = ctx;
+	struct run *r = w->r;
 	if (!r->tree_depth || depth < r->tree_depth || atomic_load(&r->stop))
 		return 0;
 	if (r->tree_slow < 0) {
@@ -134,22 +158,23 @@ static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root
 	}
 	if (!r->tree_slow)
 		return 0;
-	struct mps_unit u = {.id = r->next_id++, .file = r->next_file++, .nparts = 1,
+	struct mps_unit u = {.id = (*w->next_id)++, .file = (*w->next_file)++, .nparts = 1,
 			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
 			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
 			     .size = MPS_WALK_NOSIZE};
 	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
 				  .walked = true, .root = root};
-	int rc = r->put(r, &u, &f);
+	int rc = w->put(r, &u, &f);
 	if (rc) {
-		r->submit_err = rc;
+		*w->submit_err = rc;
 		atomic_store(&r->stop, 1); /* the next file stops the walk */
 	}
 	return 1;
 }
 
-static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tree)
+static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, bool tree)
 {
+	struct run *r = w->r;
 	const struct mps_opts *o = r->o;
 	struct mps_walk_opts wo = {
 		.deref = o->deref,
@@ -170,32 +195,38 @@ static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tre
 		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
 	};
 	mps_files_walk_opts(&wo, o);
-	struct mps_walk_cb cb = {.file = add_file, .error = count_error, .dir = walk_dir,
-				 .descend = tree ? NULL : walk_descend, .ctx = r};
+	struct mps_walk_cb cb = {.file = add_file, .error = count_walk_error, .dir = walk_dir,
+				 .descend = tree ? NULL : walk_descend, .ctx = w};
 	double t0 = mps_now();
 	if (!tree)
 		r->walk_t0 = t0;
 	int rc = mps_walk_run(&wo, paths, npaths, &cb);
-	r->walk_s += mps_now() - t0;
+	if (tree)
+		r->tree_walk_s += mps_now() - t0;
+	else
+		r->walk_s += mps_now() - t0;
 	return rc;
 }
 
 int mps_run_walk(struct run *r)
 {
-	return walk_paths(r, r->o->paths.v, r->o->paths.n, false);
+	struct walk_ctx w = {.r = r, .put = r->put, .next_id = &r->next_id,
+			     .next_file = &r->next_file, .submit_err = &r->submit_err};
+	return walk_paths(&w, r->o->paths.v, r->o->paths.n, false);
 }
 
-int mps_run_walk_tree(struct run *r, const struct mps_unit *tree)
+int mps_run_walk_tree(struct run *r, const struct mps_unit *tree, run_put_fn put)
 {
 	char *p = strndup(tree->path, tree->pathlen);
 	if (!p)
 		return -ENOMEM;
-	r->in_tree = true;
-	r->tree_root = tree->root;
-	int rc = walk_paths(r, &p, 1, true);
-	r->in_tree = false;
+	struct walk_ctx w = {.r = r, .put = put, .in_tree = true, .tree_root = tree->root};
+	w.next_id = &w.ids[0];
+	w.next_file = &w.ids[1];
+	w.submit_err = &w.err;
+	int rc = walk_paths(&w, &p, 1, true);
 	free(p);
-	return rc;
+	return w.err ? w.err : rc;
 }
 
 void mps_run_progress(struct run *r, bool final)
