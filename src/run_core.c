@@ -182,8 +182,11 @@ static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, boo
 		 * file would make the walk three times slower): workers find the
 		 * big ones and split them among themselves.  Under MPI with
 		 * several ranks they are, so that big files are split across
-		 * ranks and rounds are balanced by bytes. */
-		.no_size = !r->walk_sizes,
+		 * ranks and rounds are balanced by bytes; but not in a tree item,
+		 * whose files stay on the rank that lists it (its workers split
+		 * its big files; a stat per file would cost a metadata request
+		 * each on a parallel file system). */
+		.no_size = !r->walk_sizes || tree,
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,

@@ -54,6 +54,17 @@ for tree in bal skw; do
 	done
 done
 
+# a big file inside an item: the rank that lists it does not stat it; its
+# workers split it (small chunks), and the output is still the local one
+seq 1 200000 | sed 's/$/ filler PM_RESUME/' >bal/a3/b2/big.txt
+"$MPS" -n PM_RESUME bal >want
+for np in 2 3; do
+	env MPSEARCH_TEST_DIR_DELAY_US=1000 $MPIRUN -x MPSEARCH_TEST_DIR_DELAY_US -np $np \
+		"$MPS" -j 2 --chunk-size 256K -n PM_RESUME bal >out 2>/dev/null
+	check_same "big file in an item np=$np" want out
+done
+rm bal/a3/b2/big.txt
+
 # both trees at once at np=2: rank 0 lists more than the operands' top two
 # levels (it takes directories as rank 1 does)
 top=$(find bal skw -maxdepth 1 -type d | wc -l)
