@@ -387,6 +387,77 @@ static size_t items_prefix(const struct mpi_run *m, size_t n, size_t max_items)
 	return k;
 }
 
+/* The walk's sink while rank 0 splits an item: units to m->split. */
+static int put_split(struct run *r, struct mps_unit *u, const struct mps_walk_file *f)
+{
+	struct mpi_run *m = r->put_ctx;
+	if (MPS_GROW(m->split, m->nsplit + 1, m->split_cap))
+		return -ENOMEM;
+	struct mps_unit v = *u;
+	v.path = strndup(f->path, f->pathlen);
+	if (!v.path)
+		return -ENOMEM;
+	m->split[m->nsplit++] = v;
+	return 0;
+}
+
+/* The walk is over, mu held: the tree item units[at] is replaced by its
+ * split (its files, its subdirectories as items), in its place.  0 or
+ * -errno (the item is kept). */
+static int split_item(struct mpi_run *m, size_t at)
+{
+	m->nsplit = 0;
+	int rc = mps_run_split_tree(m->r, &m->units[at], put_split);
+	if (rc >= 0)
+		rc = MPS_GROW(m->units, m->nunits + m->nsplit, m->cap);
+	if (rc < 0) {
+		mps_dist_free_units(m->split, m->nsplit); /* a failure: the item stays */
+		m->split = NULL;
+		m->nsplit = m->split_cap = 0;
+		return rc;
+	}
+	/* a directory it could not list was reported: nothing in its place */
+	m->listed_cost -= unit_cost(&m->units[at]);
+	m->items_waiting--;
+	mps_unit_release(&m->units[at]);
+	memmove(m->units + at + m->nsplit, m->units + at + 1,
+		(m->nunits - at - 1) * sizeof(*m->units));
+	memcpy(m->units + at, m->split, m->nsplit * sizeof(*m->units));
+	m->nunits += m->nsplit - 1;
+	for (size_t i = 0; i < m->nsplit; i++) {
+		m->listed_cost += unit_cost(&m->split[i]);
+		m->items_waiting += (m->split[i].flags & MPS_UNIT_TREE) != 0;
+	}
+	m->nsplit = 0;
+	m->splits++;
+	return 0;
+}
+
+/* How many splits made tree item u: its depth below the operand (1 + the
+ * slashes after the operand's prefix) less the walk's item depth. */
+static size_t split_level(const struct mpi_run *m, const struct mps_unit *u)
+{
+	size_t depth = 1;
+	for (size_t i = u->root; i < u->pathlen; i++)
+		depth += u->path[i] == '/';
+	return depth > m->r->tree_depth ? depth - m->r->tree_depth : 0;
+}
+
+/* The first tree item of the next n units is split if the schedule says
+ * so; the units to hand out are then counted again.  mu held. */
+static int split_next(struct mpi_run *m, size_t n)
+{
+	if (atomic_load(&m->r->stop))
+		return 0;
+	for (size_t i = m->dist_end; i < m->dist_end + n; i++)
+		if (m->units[i].flags & MPS_UNIT_TREE)
+			return mps_sched_should_split(&m->sched, m->walk_done, m->items_waiting,
+						      split_level(m, &m->units[i]))
+				       ? split_item(m, i)
+				       : 0;
+	return 0;
+}
+
 /* Serve the ranks that asked, in turn, from what is listed.  mu held. */
 static int serve(struct mpi_run *m, bool walked)
 {
@@ -398,6 +469,10 @@ static int serve(struct mpi_run *m, bool walked)
 			break;
 		size_t avail = m->nunits - m->dist_end;
 		size_t take = mps_sched_share(&m->sched, avail, asking, walked);
+		if ((rc = split_next(m, take)))
+			break;
+		avail = m->nunits - m->dist_end;
+		take = mps_sched_share(&m->sched, avail, asking, walked);
 		if (q != 0)
 			take = before_stdin(m, take);
 		take = items_prefix(m, take, 1);
@@ -746,4 +821,6 @@ void mps_dist_rank0_release(struct mpi_run *m)
 	mps_dist_free_units(m->units, m->nunits);
 	m->units = NULL;
 	m->nunits = m->cap = 0;
+	free(m->split);
+	m->split = NULL;
 }

@@ -199,6 +199,10 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 			rc = prc;
 			break;
 		}
+		/* the rounds before this result's end first: its unit may be
+		 * of a round the feeder began after counting the last one */
+		if ((rc = mark_ends(m, &e, completed, snd)))
+			break;
 		m->me.bytes += res.summary.bytes;
 		m->me.selected += res.summary.selected;
 		completed += res.unit_done;

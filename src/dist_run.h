@@ -46,6 +46,9 @@ struct mpi_run {
 	size_t dist_end;               /* units[0, dist_end) are handed out */
 	uint64_t listed_cost;          /* of every unit listed */
 	size_t items_waiting;          /* tree items listed, not handed out */
+	struct mps_unit *split;        /* an item split by rank 0 (split_item) */
+	size_t nsplit, split_cap;
+	uint64_t splits;               /* items split so */
 	uint64_t pre_cost;             /* of the units rank 0 took before MPI */
 	bool pre_open;                 /* MPI_Init runs: rank 0 feeds itself */
 	uint64_t pre_n, pre_max;

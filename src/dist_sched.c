@@ -189,6 +189,13 @@ size_t mps_sched_item_prefix(const bool *is_item, size_t n, size_t max_items)
 	return n;
 }
 
+bool mps_sched_should_split(const struct mps_sched *s, bool walked, size_t items_waiting,
+			    size_t level)
+{
+	return walked && s->size > 1 && items_waiting > 0 && level < SPLIT_LEVELS &&
+	       items_waiting < SPLIT_PER_RANK * (size_t)s->size;
+}
+
 bool mps_sched_should_ask(const struct mps_sched *s, bool asked, size_t backlog, uint64_t pending)
 {
 	return !asked && backlog <= 2 && pending < s->low;

@@ -16,7 +16,8 @@
  *
  * Tree items (a directory listed by the rank that gets it, rank 0 too) go
  * out one per round (mps_sched_item_prefix), at most one per rank in round
- * 0, so that a slow listing is shared by every rank as it comes free; a
+ * 0, so that a slow listing is shared by every rank as it comes free; the
+ * last ones are split before they go (mps_sched_should_split); a
  * rank asks for more while it still lists its last ones
  * (mps_sched_should_ask), so no rank waits a round trip between items.
  * Rank 0's own rounds after MPI_Init go through its feeder as well: their
@@ -111,6 +112,18 @@ size_t mps_sched_share(const struct mps_sched *s /* in */, size_t avail, int ask
  * item), how many to hand out: the longest prefix with at most max_items
  * tree items (at least 1 when n > 0). */
 size_t mps_sched_item_prefix(const bool *is_item /* in */, size_t n, size_t max_items);
+
+/* Split the next tree item before it is handed out (rank 0 lists its
+ * directory alone, its subdirectories become items in its place)?  When
+ * the walk is over and fewer than SPLIT_PER_RANK items per rank wait: the
+ * last items are cut finer, so that no rank lists a big subtree alone
+ * while the others have nothing left.  level: how many splits made the
+ * item (0: the walk's); at most SPLIT_LEVELS, so that rank 0 does not
+ * list the last subtrees down to their leaves itself. */
+#define SPLIT_PER_RANK 4
+#define SPLIT_LEVELS 2
+bool mps_sched_should_split(const struct mps_sched *s /* in */, bool walked,
+			    size_t items_waiting, size_t level);
 
 /* Should a rank ask for more?  Not while a request is outstanding; yes
  * when at most two rounds are left to feed (the one being fed, a tree

@@ -138,6 +138,25 @@ static void walk_dir(void *ctx)
 	}
 }
 
+/* The directory path as a tree item, to the walk's sink; 1 (the walk
+ * does not enter it). */
+static int put_item(struct walk_ctx *w, const char *path, size_t pathlen, size_t root)
+{
+	struct run *r = w->r;
+	struct mps_unit u = {.id = (*w->next_id)++, .file = (*w->next_file)++, .nparts = 1,
+			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
+			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
+			     .size = MPS_WALK_NOSIZE};
+	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
+				  .walked = true, .root = root};
+	int rc = w->put(r, &u, &f);
+	if (rc) {
+		*w->submit_err = rc;
+		atomic_store(&r->stop, 1); /* the next file stops the walk */
+	}
+	return 1;
+}
+
 /* Under MPI: a directory deep enough is one item, listed by the rank that
  * gets it.  Its place in the output order is the directory's own: all
  * paths under d/ sort together, right where the walk meets d. */
@@ -158,21 +177,24 @@ static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root
 	}
 	if (!r->tree_slow)
 		return 0;
-	struct mps_unit u = {.id = (*w->next_id)++, .file = (*w->next_file)++, .nparts = 1,
-			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
-			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
-			     .size = MPS_WALK_NOSIZE};
-	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
-				  .walked = true, .root = root};
-	int rc = w->put(r, &u, &f);
-	if (rc) {
-		*w->submit_err = rc;
-		atomic_store(&r->stop, 1); /* the next file stops the walk */
-	}
-	return 1;
+	return put_item(w, path, pathlen, root);
 }
 
-static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, bool tree)
+/* Splitting an item: each directory in it is an item in turn (the walk
+ * does not enter it), its root the item's. */
+static int split_descend(void *ctx, const char *path, size_t pathlen, size_t root, size_t depth)
+{
+	struct walk_ctx *w = ctx;
+	(void)root;
+	(void)depth;
+	if (atomic_load(&w->r->stop))
+		return 0;
+	return put_item(w, path, pathlen, w->tree_root);
+}
+
+/* tree: a tree item's directory, walked whole (descend NULL) or split. */
+static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, bool tree,
+		      int (*descend)(void *, const char *, size_t, size_t, size_t))
 {
 	struct run *r = w->r;
 	const struct mps_opts *o = r->o;
@@ -199,15 +221,15 @@ static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, boo
 	};
 	mps_files_walk_opts(&wo, o);
 	struct mps_walk_cb cb = {.file = add_file, .error = count_walk_error, .dir = walk_dir,
-				 .descend = tree ? NULL : walk_descend, .ctx = w};
+				 .descend = descend, .ctx = w};
 	double t0 = mps_now();
 	if (!tree)
 		r->walk_t0 = t0;
 	int rc = mps_walk_run(&wo, paths, npaths, &cb);
-	if (tree)
-		r->tree_walk_s += mps_now() - t0;
+	if (tree && !descend)
+		r->tree_walk_s += mps_now() - t0; /* a feeder's */
 	else
-		r->walk_s += mps_now() - t0;
+		r->walk_s += mps_now() - t0; /* rank 0's walker, or its main thread splitting */
 	return rc;
 }
 
@@ -215,10 +237,10 @@ int mps_run_walk(struct run *r)
 {
 	struct walk_ctx w = {.r = r, .put = r->put, .next_id = &r->next_id,
 			     .next_file = &r->next_file, .submit_err = &r->submit_err};
-	return walk_paths(&w, r->o->paths.v, r->o->paths.n, false);
+	return walk_paths(&w, r->o->paths.v, r->o->paths.n, false, walk_descend);
 }
 
-int mps_run_walk_tree(struct run *r, const struct mps_unit *tree, run_put_fn put)
+static int tree_walk(struct run *r, const struct mps_unit *tree, run_put_fn put, bool split)
 {
 	char *p = strndup(tree->path, tree->pathlen);
 	if (!p)
@@ -227,9 +249,19 @@ int mps_run_walk_tree(struct run *r, const struct mps_unit *tree, run_put_fn put
 	w.next_id = &w.ids[0];
 	w.next_file = &w.ids[1];
 	w.submit_err = &w.err;
-	int rc = walk_paths(&w, &p, 1, true);
+	int rc = walk_paths(&w, &p, 1, true, split ? split_descend : NULL);
 	free(p);
 	return w.err ? w.err : rc;
+}
+
+int mps_run_walk_tree(struct run *r, const struct mps_unit *tree, run_put_fn put)
+{
+	return tree_walk(r, tree, put, false);
+}
+
+int mps_run_split_tree(struct run *r, const struct mps_unit *tree, run_put_fn put)
+{
+	return tree_walk(r, tree, put, true);
 }
 
 void mps_run_progress(struct run *r, bool final)

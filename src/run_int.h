@@ -72,6 +72,11 @@ void mps_run_diag_init(struct run *r /* in, out */);
  * failure; r->tree_walk_s grows by the time it took (one caller thread). */
 int mps_run_walk_tree(struct run *r /* in, out */, const struct mps_unit *tree /* in */,
 		      run_put_fn put);
+/* Split a tree item: list its directory alone, its files' units and its
+ * subdirectories as tree items (in its place in the output) to put.
+ * Returns as mps_run_walk_tree. */
+int mps_run_split_tree(struct run *r /* in, out */, const struct mps_unit *tree /* in */,
+		       run_put_fn put);
 /* A message through d (fmt has two %s). */
 void mps_run_message(struct run *r /* in */, const char *fmt /* in */, const char *a /* in */,
 		     const char *b /* in */);

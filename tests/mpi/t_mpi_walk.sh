@@ -26,10 +26,11 @@ for d in bal/a1 bal/a2; do
 	echo "PM_RESUME in d0" >$d/d0/z
 	echo "PM_RESUME d0.txt" >$d/d0.txt
 done
-# a skewed tree: one subtree holds 60 of its 70 directories
+# a skewed tree: one subtree, last in the order, holds 67 of its 84
+# directories: rank 0 splits it when it is handed out (few items are left)
 for i in $(seq 1 60); do
-	mkdir -p skw/big/sub/s$((i % 6))/t$i
-	echo "PM_RESUME big $i" >skw/big/sub/s$((i % 6))/t$i/f
+	mkdir -p skw/zbig/sub/s$((i % 6))/t$i
+	echo "PM_RESUME big $i" >skw/zbig/sub/s$((i % 6))/t$i/f
 done
 for i in 1 2 3 4 5; do
 	mkdir -p skw/small$i/x/y
@@ -51,6 +52,11 @@ for tree in bal skw; do
 		# every directory is listed once, on some rank
 		total=$(dirs_of | tr ' ' '\n' | awk -F: '{ s += $2 } END { print s }')
 		[ "$total" = "$(find $tree -type d | wc -l)" ] && ok || fail "$tree np=$np: listings $(dirs_of)"
+		# split: no rank lists most of the skewed tree alone
+		if [ $tree = skw ] && [ $np -ge 3 ]; then
+			max=$(dirs_of | tr ' ' '\n' | awk -F: 'NF == 2 && $2 > m { m = $2 } END { print m }')
+			[ $((max * 10)) -lt $((total * 6)) ] && ok || fail "skw np=$np: one rank lists most: $(dirs_of)"
+		fi
 	done
 done
 
