@@ -13,6 +13,7 @@ listed by the rank that gets it (rank 0 too), one item per round.
   walk_items(N) = max(items / (N * walk_eff), max_item)        items listed in parallel, but a
                   items    = (1 - top_fraction) * dirs * dir_cost + files * file_cost
                   max_item = max_item_fraction * dirs * dir_cost  subtree is listed by one rank
+                                                               (rank 0 splits only the last)
   dir_cost      = dir_latency + dir_overhead                   latency-bound metadata: a listing
                                                                waits on the metadata server
   When a listing (dir_cost + files_per_dir * file_cost) takes less than tree_slow (250 us,
@@ -174,7 +175,8 @@ def main():
             out("\nSerial parts bind: " + "; ".join(b) + ".\n")
     out("A part binds from the node count where it is as long as the parallel part "
         "(items listed in parallel, or the search). max_item: the largest subtree two levels "
-        "down is listed by one rank (splitting an item among ranks is not done yet); walk_top: "
+        "down, handed out before the last items (which rank 0 splits), is listed by one rank "
+        "(no stealing from a rank that is listing); walk_top: "
         "rank 0 lists the top two levels alone; walk_rank0: a listing faster than tree_slow "
         "keeps the whole walk on rank 0; gather: every printed line passes rank 0 "
         "through mpirun's standard output; startup: mpirun and MPI_Init.")
