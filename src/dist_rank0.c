@@ -181,9 +181,41 @@ static void handed_out(struct mpi_run *m, size_t n)
  * list go to rank 0's own pool while its queue is short and it has no
  * more than its fair share of what is listed; their results are held
  * aside until rank 0 prints them. */
+static int own_round(struct mpi_run *m, size_t n);
+static size_t before_stdin(const struct mpi_run *m, size_t n);
+static size_t items_prefix(const struct mpi_run *m, size_t n, size_t max_items);
+static uint64_t range_cost(const struct mps_unit *u, size_t n);
+
+/* pre_feed's part once a tree item is at the front: rank 0's feeder
+ * lists it while MPI_Init runs, one round at a time, and from then on
+ * what rank 0 takes goes through its feeder (its pool's order is the
+ * rounds').  mu held. */
+static void pre_feed_items(struct mpi_run *m)
+{
+	while (!m->pre_err && m->feed.running && m->dist_end < m->nunits && m->pre_n < m->pre_max) {
+		if ((m->pre_err = own_collect(m)) || m->sched.nuncounted > 1)
+			break;
+		size_t n = items_prefix(m, m->nunits - m->dist_end, 1);
+		uint64_t c = range_cost(m->units + m->dist_end, n);
+		if (before_stdin(m, n) < n ||
+		    !mps_sched_pre_take(m->pre_cost, c, m->listed_cost, m->env_size))
+			break;
+		if (!m->pre_round) {
+			/* the units given to the pool so far are a round before it */
+			m->me.rounds++;
+			m->pre_err = mps_sched_add_round(&m->sched, 0, 0, 0);
+			m->pre_round = true;
+		}
+		if (!m->pre_err)
+			m->pre_err = own_round(m, n);
+		m->pre_cost += c;
+		m->pre_n += n;
+	}
+}
+
 static void pre_feed(struct mpi_run *m, int timeout_ms)
 {
-	while (!m->pre_err && m->dist_end < m->nunits && m->pre_n < m->pre_max &&
+	while (!m->pre_err && !m->pre_round && m->dist_end < m->nunits && m->pre_n < m->pre_max &&
 	       mps_sched_own_low(&m->sched) &&
 	       !(m->units[m->dist_end].flags & (MPS_UNIT_STDIN | MPS_UNIT_TREE)) &&
 	       mps_sched_pre_take(m->pre_cost, unit_cost(&m->units[m->dist_end]), m->listed_cost,
@@ -199,6 +231,8 @@ static void pre_feed(struct mpi_run *m, int timeout_ms)
 		handed_out(m, 1);
 		m->pre_n++;
 	}
+	if (m->dist_end < m->nunits && (m->pre_round || (m->units[m->dist_end].flags & MPS_UNIT_TREE)))
+		pre_feed_items(m);
 	if (!m->pre_err)
 		m->pre_err = stash_pump(m, timeout_ms);
 }
@@ -595,7 +629,7 @@ int mps_dist_first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmin
 	int rc = 0;
 	if (m->rank == 0) {
 		/* the units searched while MPI_Init ran come first */
-		if (m->pre_n)
+		if (m->pre_n && !m->pre_round)
 			rc = add_round(m, 0, NULL, 0);
 		if (!rc)
 			first_round_cut(m, &all, &first, &take, &more);

@@ -260,6 +260,10 @@ static int before_init(struct mpi_run *m, int env_rank)
 	    !r->o->ignore_files)
 		r->tree_depth = TREE_DEPTH;
 	r->tree_slow = -1;
+	/* rank 0's feeder lists tree items while MPI_Init runs (without one,
+	 * rank 0 takes only files until MPI is up) */
+	if (!rc && r->tree_depth && mps_feed_start(&m->feed, m))
+		m->feed = (struct mps_feed){0};
 	if (!rc)
 		mps_dist_rank0_start_walk(m);
 	return rc;
@@ -280,6 +284,7 @@ static int after_init(struct mpi_run *m, int out_rc)
 	if (m->walking && m->rank != 0) {
 		mps_run_message(r, "%s%s", "the launcher's rank variables disagree with MPI's ranks", "");
 		pre_err = -EPROTO;
+		mps_feed_stop(&m->feed);
 		mps_dist_rank0_stop_walk(m);
 		atomic_store(&r->stop, 0);
 	}
@@ -378,7 +383,7 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 	size_t nmine = 0;
 	/* rank 0's feeder takes its own rounds from round 0 on (standard
 	 * input's go first, in mps_dist_first_round) */
-	int feed_rc = m->rank == 0 ? mps_feed_start(&m->feed, m) : 0;
+	int feed_rc = m->rank == 0 && !m->feed.running ? mps_feed_start(&m->feed, m) : 0;
 	int rc = mps_dist_first_round(m, &mine, &nmine);
 	m->me.scatter = mps_now() - ts;
 	*started = rc == 0;

@@ -52,6 +52,7 @@ struct mpi_run {
 	uint64_t pre_cost;             /* of the units rank 0 took before MPI */
 	bool pre_open;                 /* MPI_Init runs: rank 0 feeds itself */
 	uint64_t pre_n, pre_max;
+	bool pre_round;                /* rank 0's round of what it took before MPI is added */
 	int pre_err;
 	/* rank 0: handing out */
 	bool last_sent;

@@ -125,9 +125,6 @@ bool mps_sched_own_fair(const struct mps_sched *s)
 {
 	if (s->size <= 1)
 		return true;
-	/* idle (nothing queued, nothing being fed): it asks as any rank does */
-	if (s->nuncounted == 0 && s->own_pulled >= s->own_given)
-		return true;
 	uint64_t max = 0;
 	for (int q = 1; q < s->size; q++)
 		if (s->given[q] > max)

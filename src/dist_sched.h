@@ -85,13 +85,13 @@ void mps_sched_want(struct mps_sched *s /* in, out */, int q, int n);
 /* Rank 0's own queue runs low (at most two rounds still being fed and
  * fewer than `low` units queued): it asks too. */
 bool mps_sched_own_low(const struct mps_sched *s /* in */);
-/* May rank 0 serve itself?  When it is idle (all it was given is done),
- * or while it has been given no more than the most served other rank: it
- * needs no round trip to ask, so without this rule it would take a round
- * every time it looks while the others wait for theirs. */
+/* May rank 0 serve itself?  Only while it has been given no more than the
+ * most served other rank: it needs no round trip to ask, so without this
+ * rule it would take a round every time it looks while the others wait for
+ * theirs. */
 bool mps_sched_own_fair(const struct mps_sched *s /* in */);
 /* Does rank 0 ask for a round?  When its queue runs low and it may serve
- * itself, or tree items wait to be listed: then its feeder's backlog
+ * itself (mps_sched_own_fair), or tree items wait to be listed: then its feeder's backlog
  * (mps_sched_own_low) bounds what it holds, as every rank's does, and
  * rank 0 lists its share of a slow walk. */
 bool mps_sched_own_asks(const struct mps_sched *s /* in */, bool items_waiting);

@@ -316,7 +316,7 @@ static void test_uncounted_rounds(void **state)
 
 /* Rank 0 asks for tree items even when it has been given more bytes than
  * the others (its feeder's backlog bounds it), and for files only while it
- * is fair or idle. */
+ * is fair. */
 static void test_own_asks(void **state)
 {
 	(void)state;
@@ -328,9 +328,8 @@ static void test_own_asks(void **state)
 	assert_false(mps_sched_own_fair(&s));
 	assert_false(mps_sched_own_asks(&s, false));
 	assert_true(mps_sched_own_asks(&s, true));
-	s.own_pulled = 10; /* all done: idle, it asks as any rank */
-	assert_true(mps_sched_own_asks(&s, false));
-	s.own_pulled = 0;
+	assert_int_equal(mps_sched_add_round(&s, 2, 10, 1000), 0);
+	assert_true(mps_sched_own_asks(&s, false)); /* fair again */
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(mps_sched_add_round(&s, 0, MPS_SCHED_UNCOUNTED, 1), 0);
 	assert_false(mps_sched_own_asks(&s, true)); /* three rounds ahead */
