@@ -3,7 +3,8 @@
  * and after; until MPI is up it also feeds rank 0's own workers from the
  * front of the list, no more than its fair share), directories two levels
  * down being tree items listed by the rank that gets them, rank 0 too (its
- * feeder thread lists them beside the walker), round 0 goes out with
+ * feeder thread lists them beside the walker, from before MPI is up; the
+ * last items are split before they go out, split_item), round 0 goes out with
  * MPI_Scatterv, later rounds to the ranks that ask (src/dist_sched.c
  * decides how much), and rank 0 prints the rounds in order: its own from
  * its pool, the others' from their streams, one message at a time, handing
