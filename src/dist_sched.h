@@ -3,8 +3,9 @@
  * by tests/unit/test_sched.c).
  *
  * Rank 0's walker lists units; they go out in rounds.  Before MPI is up,
- * rank 0 searches the front of the list itself, but no more than its fair
- * share (1/size of the cost listed so far).  Round 0 is cut into one
+ * rank 0 searches the front of the list itself (its feeder lists the tree
+ * items among them), but no more than its fair share (1/size of the cost
+ * listed so far).  Round 0 is cut into one
  * contiguous range per rank, rank 0's range shortened by what it already
  * has.  Later rounds go, one rank each, to the ranks that ask (their queue
  * runs low): a guided share of what is left, smaller as it runs out.  The

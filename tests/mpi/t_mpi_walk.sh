@@ -60,6 +60,19 @@ for tree in bal skw; do
 	done
 done
 
+# standard input between operands (rank 0's, in its place) and -l, -q
+# with items
+echo "PM_RESUME stdin" | "$MPS" -n PM_RESUME bal/a1 - skw >want
+echo "PM_RESUME stdin" | env MPSEARCH_TEST_DIR_DELAY_US=1000 $MPIRUN -x MPSEARCH_TEST_DIR_DELAY_US \
+	-np 3 "$MPS" -j 1 -n PM_RESUME bal/a1 - skw >out 2>/dev/null
+check_same "stdin among items np=3" want out
+for o in -l -q; do
+	"$MPS" $o PM_RESUME bal >want
+	env MPSEARCH_TEST_DIR_DELAY_US=1000 $MPIRUN -x MPSEARCH_TEST_DIR_DELAY_US -np 3 \
+		"$MPS" -j 1 $o PM_RESUME bal >out 2>/dev/null
+	check_same "$o with items np=3" want out
+done
+
 # a big file inside an item: the rank that lists it does not stat it; its
 # workers split it (small chunks), and the output is still the local one
 seq 1 200000 | sed 's/$/ filler PM_RESUME/' >bal/a3/b2/big.txt
