@@ -16,7 +16,7 @@ struct feed_round {
 	bool last;
 };
 
-/* The walk's sink on a rank > 0: units of a tree item's files. */
+/* The sink of a tree item's walk: its files' units to the pool. */
 static int put_pool(struct run *r, struct mps_unit *u, const struct mps_walk_file *f)
 {
 	struct mpi_run *m = r->put_ctx;
@@ -40,7 +40,7 @@ static int feed_one(struct mps_feed *f, struct feed_round *rd)
 	for (size_t i = 0; !rc && i < rd->n; i++) {
 		const struct mps_unit *u = &rd->units[i];
 		if (u->flags & MPS_UNIT_TREE) {
-			rc = mps_run_walk_tree(m->r, u);
+			rc = mps_run_walk_tree(m->r, u, put_pool);
 			if (rc == 1)
 				rc = 0; /* stopped */
 		} else {
@@ -48,8 +48,9 @@ static int feed_one(struct mps_feed *f, struct feed_round *rd)
 			rc = mps_dist_submit_local(m, u);
 		}
 	}
-	if (!rc && m->r->submit_err)
-		rc = m->r->submit_err;
+	/* the final round's mark alone (no units) is no round */
+	if (rd->n == 0 && rd->last)
+		return rc;
 	pthread_mutex_lock(&f->mu);
 	if (!rc && !MPS_GROW(f->counts, f->ncounts + 1, f->cap))
 		f->counts[f->ncounts++] = m->feed_units;
@@ -95,8 +96,7 @@ int mps_feed_start(struct mps_feed *f, struct mpi_run *m)
 	*f = (struct mps_feed){.m = m};
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
-	m->r->put = put_pool;
-	m->r->put_ctx = m;
+	m->r->put_ctx = m; /* rank 0's walker has the same (its list's put) */
 	int rc = pthread_create(&f->th, NULL, feeder, f);
 	f->running = rc == 0;
 	return -rc;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A rank > 0's feeder (src/dist_feed.c): a thread that takes the rounds
- * the rank receives, in order, and hands their units to the pool; a tree
+/* A rank's feeder (src/dist_feed.c): a thread that takes the rounds the
+ * rank receives (rank 0: the rounds it gives itself once MPI is up), in
+ * order, and hands their units to the pool; a tree
  * item (MPS_UNIT_TREE) is walked there and then, its files' units going to
  * the pool in its place.  How many units each round came to is known once
  * the round is fed: the rank's main thread collects those counts to close
@@ -36,7 +37,8 @@ struct mps_feed {
 /* Start the thread.  0 or -errno. */
 int mps_feed_start(struct mps_feed *f /* out */, struct mpi_run *m /* in */);
 /* Queue a round (units taken over; freed by the feeder).  last: no more
- * will come (the pool is closed once it is fed).  0 or -ENOMEM. */
+ * will come (the pool is closed once it is fed; with no units it is only
+ * that mark, and counts as no round).  0 or -ENOMEM. */
 int mps_feed_round(struct mps_feed *f /* in, out */, struct mps_unit *units /* in */, size_t n,
 		   bool last);
 /* Move the unit counts of the rounds fed since the last call into out

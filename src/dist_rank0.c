@@ -2,7 +2,9 @@
 /* The MPI run, rank 0: its walker thread lists units (while MPI_Init runs
  * and after; until MPI is up it also feeds rank 0's own workers from the
  * front of the list, no more than its fair share), directories two levels
- * down being tree items for the other ranks to list, round 0 goes out with
+ * down being tree items listed by the rank that gets them, rank 0 too (its
+ * feeder thread lists them beside the walker, from before MPI is up; the
+ * last items are split before they go out, split_item), round 0 goes out with
  * MPI_Scatterv, later rounds to the ranks that ask (src/dist_sched.c
  * decides how much), and rank 0 prints the rounds in order: its own from
  * its pool, the others' from their streams, one message at a time, handing
@@ -97,7 +99,11 @@ static int stash_pump(struct mpi_run *m, int timeout_ms)
 static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
 {
 	stashed_free(m->cur);
-	m->cur = mps_reorder_take(&m->stash);
+	m->cur = m->back ? m->back : mps_reorder_take(&m->stash);
+	if (m->back) {
+		m->back = NULL;
+		m->st_bytes += m->cur->len; /* taken off again below */
+	}
 	if (m->cur) {
 		m->st_bytes -= m->cur->len;
 		*res = (struct mps_result){.unit = &m->cur->u, .block = m->cur->block,
@@ -115,6 +121,34 @@ static int own_next(struct mpi_run *m, struct mps_result *res, int timeout_ms)
 	return rc;
 }
 
+/* A result own_next gave that belongs to a later round: own_next gives it
+ * again first.  0 or -ENOMEM. */
+static int own_unget(struct mpi_run *m, const struct mps_result *res)
+{
+	if (m->cur) {
+		m->back = m->cur; /* it was held aside already */
+		m->cur = NULL;
+		return 0;
+	}
+	/* from the pool: the stash was empty, so it is the stash's first */
+	uint64_t pulled = m->sched.own_pulled;
+	int rc = stash_push(m, res);
+	m->sched.own_pulled = pulled; /* counted when it was taken */
+	return rc;
+}
+
+/* The unit counts of rank 0's rounds its feeder has fed. */
+static int own_collect(struct mpi_run *m)
+{
+	uint64_t c[64];
+	size_t n;
+	int rc = 0;
+	while (!rc && (n = mps_feed_collect(&m->feed, c, 64)) > 0)
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = mps_sched_own_fed(&m->sched, c[i]);
+	return rc;
+}
+
 /* ---- the list ---- */
 
 static uint64_t unit_cost(const struct mps_unit *u);
@@ -128,6 +162,8 @@ static void handed_out(struct mpi_run *m, size_t n)
 		struct mps_unit *u = &m->units[i];
 		if (u->flags & (MPS_UNIT_NOSIZE | MPS_UNIT_STDIN | MPS_UNIT_TREE))
 			m->sizes_known = false;
+		if (u->flags & MPS_UNIT_TREE)
+			m->items_waiting--;
 		else if (u->part == 0)
 			m->known_bytes += u->size;
 		mps_unit_release(u);
@@ -146,9 +182,41 @@ static void handed_out(struct mpi_run *m, size_t n)
  * list go to rank 0's own pool while its queue is short and it has no
  * more than its fair share of what is listed; their results are held
  * aside until rank 0 prints them. */
+static int own_round(struct mpi_run *m, size_t n);
+static size_t before_stdin(const struct mpi_run *m, size_t n);
+static size_t items_prefix(const struct mpi_run *m, size_t n, size_t max_items);
+static uint64_t range_cost(const struct mps_unit *u, size_t n);
+
+/* pre_feed's part once a tree item is at the front: rank 0's feeder
+ * lists it while MPI_Init runs, one round at a time, and from then on
+ * what rank 0 takes goes through its feeder (its pool's order is the
+ * rounds').  mu held. */
+static void pre_feed_items(struct mpi_run *m)
+{
+	while (!m->pre_err && m->feed.running && m->dist_end < m->nunits && m->pre_n < m->pre_max) {
+		if ((m->pre_err = own_collect(m)) || m->sched.nuncounted > 1)
+			break;
+		size_t n = items_prefix(m, m->nunits - m->dist_end, 1);
+		uint64_t c = range_cost(m->units + m->dist_end, n);
+		if (before_stdin(m, n) < n ||
+		    !mps_sched_pre_take(m->pre_cost, c, m->listed_cost, m->env_size))
+			break;
+		if (!m->pre_round) {
+			/* the units given to the pool so far are a round before it */
+			m->me.rounds++;
+			m->pre_err = mps_sched_add_round(&m->sched, 0, 0, 0);
+			m->pre_round = true;
+		}
+		if (!m->pre_err)
+			m->pre_err = own_round(m, n);
+		m->pre_cost += c;
+		m->pre_n += n;
+	}
+}
+
 static void pre_feed(struct mpi_run *m, int timeout_ms)
 {
-	while (!m->pre_err && m->dist_end < m->nunits && m->pre_n < m->pre_max &&
+	while (!m->pre_err && !m->pre_round && m->dist_end < m->nunits && m->pre_n < m->pre_max &&
 	       mps_sched_own_low(&m->sched) &&
 	       !(m->units[m->dist_end].flags & (MPS_UNIT_STDIN | MPS_UNIT_TREE)) &&
 	       mps_sched_pre_take(m->pre_cost, unit_cost(&m->units[m->dist_end]), m->listed_cost,
@@ -164,6 +232,8 @@ static void pre_feed(struct mpi_run *m, int timeout_ms)
 		handed_out(m, 1);
 		m->pre_n++;
 	}
+	if (m->dist_end < m->nunits && (m->pre_round || (m->units[m->dist_end].flags & MPS_UNIT_TREE)))
+		pre_feed_items(m);
 	if (!m->pre_err)
 		m->pre_err = stash_pump(m, timeout_ms);
 }
@@ -196,6 +266,7 @@ static int put_list(struct run *r, struct mps_unit *u, const struct mps_walk_fil
 	if (!rc) {
 		m->units[m->nunits++] = v;
 		m->listed_cost += unit_cost(&v);
+		m->items_waiting += (v.flags & MPS_UNIT_TREE) != 0;
 		if (m->pre_open && (r->next_id & 31) == 0)
 			pre_feed(m, 0);
 	}
@@ -245,7 +316,7 @@ void mps_dist_rank0_stop_walk(struct mpi_run *m)
 	pthread_mutex_unlock(&m->mu);
 	pthread_join(m->th, NULL);
 	m->walking = false;
-	m->me.walk = m->r->walk_s;
+	m->me.walk = m->r->walk_s + m->r->tree_walk_s; /* the feeder is stopped */
 }
 
 uint64_t mps_dist_rank0_mpi_up(struct mpi_run *m, int *pre_err)
@@ -295,38 +366,131 @@ static int add_round(struct mpi_run *m, int owner, const struct mps_unit *u, siz
 	return mps_sched_add_round(&m->sched, owner, n, range_cost(u, n));
 }
 
+/* Units [dist_end, dist_end + n) are rank 0's round: to its feeder
+ * (their paths with them), counted once fed.  mu held. */
+static int own_round(struct mpi_run *m, size_t n)
+{
+	struct mps_unit *u = malloc((n ? n : 1) * sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	memcpy(u, m->units + m->dist_end, n * sizeof(*u));
+	m->me.rounds++;
+	int rc = mps_sched_add_round(&m->sched, 0, MPS_SCHED_UNCOUNTED, range_cost(u, n));
+	if (rc) {
+		free(u);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		m->units[m->dist_end + i].path = NULL; /* now the feeder's */
+	handed_out(m, n);
+	return mps_feed_round(&m->feed, u, n, false);
+}
+
 /* Standard input is rank 0's (the launcher gives it to rank 0 only):
  * units of it at the front of what is left go to rank 0's own pool, each
  * a round of its own.  mu held. */
 static int stdin_rounds(struct mpi_run *m)
 {
 	int rc = 0;
-	while (!rc && m->dist_end < m->nunits && (m->units[m->dist_end].flags & MPS_UNIT_STDIN)) {
-		rc = mps_dist_submit_local(m, &m->units[m->dist_end]);
-		if (!rc)
-			rc = add_round(m, 0, &m->units[m->dist_end], 1);
-		if (!rc)
-			handed_out(m, 1);
-	}
+	while (!rc && m->dist_end < m->nunits && (m->units[m->dist_end].flags & MPS_UNIT_STDIN))
+		rc = own_round(m, 1);
 	return rc;
 }
 
-/* Of the n units from `from`, how many come before the next unit with
- * one of flags: standard input (only rank 0 has it) for the other ranks,
- * a tree item (rank 0 walks no tree items: its walker is busy with the
- * top of the corpus) for rank 0. */
-static size_t before(const struct mpi_run *m, size_t from, size_t n, uint32_t flags)
+/* Of the n units from dist_end, how many come before the next unit of
+ * standard input (only rank 0 has it). */
+static size_t before_stdin(const struct mpi_run *m, size_t n)
 {
-	const struct mps_unit *u = m->units + from;
+	const struct mps_unit *u = m->units + m->dist_end;
 	for (size_t i = 0; i < n; i++)
-		if (u[i].flags & flags)
+		if (u[i].flags & MPS_UNIT_STDIN)
 			return i;
 	return n;
 }
 
-static size_t before_stdin(const struct mpi_run *m, size_t n)
+/* Of the n units from dist_end, a prefix with at most max_items tree
+ * items (src/dist_sched.c decides).  mu held. */
+static size_t items_prefix(const struct mpi_run *m, size_t n, size_t max_items)
 {
-	return before(m, m->dist_end, n, MPS_UNIT_STDIN);
+	bool *is = malloc((n ? n : 1) * sizeof(*is));
+	if (!is)
+		return n ? 1 : 0; /* one unit at a time still goes */
+	for (size_t i = 0; i < n; i++)
+		is[i] = m->units[m->dist_end + i].flags & MPS_UNIT_TREE;
+	size_t k = mps_sched_item_prefix(is, n, max_items);
+	free(is);
+	return k;
+}
+
+/* The walk's sink while rank 0 splits an item: units to m->split. */
+static int put_split(struct run *r, struct mps_unit *u, const struct mps_walk_file *f)
+{
+	struct mpi_run *m = r->put_ctx;
+	if (MPS_GROW(m->split, m->nsplit + 1, m->split_cap))
+		return -ENOMEM;
+	struct mps_unit v = *u;
+	v.path = strndup(f->path, f->pathlen);
+	if (!v.path)
+		return -ENOMEM;
+	m->split[m->nsplit++] = v;
+	return 0;
+}
+
+/* The walk is over, mu held: the tree item units[at] is replaced by its
+ * split (its files, its subdirectories as items), in its place.  0 or
+ * -errno (the item is kept). */
+static int split_item(struct mpi_run *m, size_t at)
+{
+	m->nsplit = 0;
+	int rc = mps_run_split_tree(m->r, &m->units[at], put_split);
+	if (rc >= 0)
+		rc = MPS_GROW(m->units, m->nunits + m->nsplit, m->cap);
+	if (rc < 0) {
+		mps_dist_free_units(m->split, m->nsplit); /* a failure: the item stays */
+		m->split = NULL;
+		m->nsplit = m->split_cap = 0;
+		return rc;
+	}
+	/* a directory it could not list was reported: nothing in its place */
+	m->listed_cost -= unit_cost(&m->units[at]);
+	m->items_waiting--;
+	mps_unit_release(&m->units[at]);
+	memmove(m->units + at + m->nsplit, m->units + at + 1,
+		(m->nunits - at - 1) * sizeof(*m->units));
+	memcpy(m->units + at, m->split, m->nsplit * sizeof(*m->units));
+	m->nunits += m->nsplit - 1;
+	for (size_t i = 0; i < m->nsplit; i++) {
+		m->listed_cost += unit_cost(&m->split[i]);
+		m->items_waiting += (m->split[i].flags & MPS_UNIT_TREE) != 0;
+	}
+	m->nsplit = 0;
+	m->splits++;
+	return 0;
+}
+
+/* How many splits made tree item u: its depth below the operand (1 + the
+ * slashes after the operand's prefix) less the walk's item depth. */
+static size_t split_level(const struct mpi_run *m, const struct mps_unit *u)
+{
+	size_t depth = 1;
+	for (size_t i = u->root; i < u->pathlen; i++)
+		depth += u->path[i] == '/';
+	return depth > m->r->tree_depth ? depth - m->r->tree_depth : 0;
+}
+
+/* The first tree item of the next n units is split if the schedule says
+ * so; the units to hand out are then counted again.  mu held. */
+static int split_next(struct mpi_run *m, size_t n)
+{
+	if (atomic_load(&m->r->stop))
+		return 0;
+	for (size_t i = m->dist_end; i < m->dist_end + n; i++)
+		if (m->units[i].flags & MPS_UNIT_TREE)
+			return mps_sched_should_split(&m->sched, m->walk_done, m->items_waiting,
+						      split_level(m, &m->units[i]))
+				       ? split_item(m, i)
+				       : 0;
+	return 0;
 }
 
 /* Serve the ranks that asked, in turn, from what is listed.  mu held. */
@@ -340,15 +504,13 @@ static int serve(struct mpi_run *m, bool walked)
 			break;
 		size_t avail = m->nunits - m->dist_end;
 		size_t take = mps_sched_share(&m->sched, avail, asking, walked);
+		if ((rc = split_next(m, take)))
+			break;
+		avail = m->nunits - m->dist_end;
+		take = mps_sched_share(&m->sched, avail, asking, walked);
 		if (q != 0)
 			take = before_stdin(m, take);
-		else
-			take = before(m, m->dist_end, take, MPS_UNIT_TREE);
-		if (take == 0 && q == 0 && avail) {
-			mps_sched_served(&m->sched, 0); /* a tree item: for another rank */
-			asking--;
-			continue;
-		}
+		take = items_prefix(m, take, 1);
 		if (take == 0) {
 			if (avail)
 				mps_sched_want(&m->sched, 0, 1); /* standard input: rank 0's next */
@@ -358,11 +520,10 @@ static int serve(struct mpi_run *m, bool walked)
 		mps_sched_served(&m->sched, q);
 		const struct mps_unit *u = m->units + m->dist_end;
 		if (q == 0) {
-			for (size_t k = 0; !rc && k < take; k++)
-				rc = mps_dist_submit_local(m, &u[k]);
-		} else {
-			rc = mps_dist_round_send(&m->rs, q, u, take, false);
+			rc = own_round(m, take);
+			continue;
 		}
+		rc = mps_dist_round_send(&m->rs, q, u, take, false);
 		if (!rc)
 			rc = add_round(m, q, u, take);
 		if (!rc)
@@ -384,11 +545,13 @@ static int dispatch(struct mpi_run *m)
 	int rc = mps_dist_rounds_progress(&m->rs, false);
 	if (!rc)
 		rc = mps_dist_need_poll(m->comm, m->sched.wants);
+	if (!rc)
+		rc = own_collect(m); /* what rank 0's feeder has fed: it may ask again */
 	if (rc || m->last_sent)
 		return rc;
-	if (mps_sched_own_low(&m->sched) && mps_sched_own_fair(&m->sched))
-		m->sched.wants[0] = 1;
 	pthread_mutex_lock(&m->mu);
+	if (mps_sched_own_asks(&m->sched, m->items_waiting > 0))
+		m->sched.wants[0] = 1;
 	bool stop = atomic_load(&r->stop); /* -q found a line, or the output is gone */
 	bool walked = m->walk_done || stop;
 	if (!stop)
@@ -399,7 +562,9 @@ static int dispatch(struct mpi_run *m)
 		for (int q = 1; !rc && q < m->size; q++)
 			rc = mps_dist_round_send(&m->rs, q, NULL, 0, true);
 		m->last_sent = true;
-		mps_pool_close(m->pool);
+		int frc = mps_feed_round(&m->feed, NULL, 0, true); /* it closes the pool */
+		if (!rc)
+			rc = frc;
 		if (m->sizes_known)
 			r->total_bytes = m->known_bytes;
 	}
@@ -422,24 +587,9 @@ static int cut(struct mpi_run *m, size_t from, size_t n, int parts, uint64_t bas
 	return rc;
 }
 
-/* Round 0: the n units from dist_end, one range per rank, rank 0's
- * shortened by what it took before MPI was up and ending before the first
- * tree item (the other ranks share the rest).  mu held. */
-static int cut_round0(struct mpi_run *m, size_t n, size_t *first)
-{
-	int rc = cut(m, m->dist_end, n, m->size, m->pre_cost, first);
-	size_t n0 = rc ? 0 : before(m, m->dist_end, first[1], MPS_UNIT_TREE);
-	if (rc || n0 == first[1] || m->size < 2)
-		return rc;
-	rc = cut(m, m->dist_end + n0, n - n0, m->size - 1, 0, first + 1);
-	for (int r = 1; !rc && r <= m->size; r++)
-		first[r] += n0;
-	return rc;
-}
-
 /* Rank 0's part of round 0: a copy of the units (the walker goes on).
- * With tree items in it, half of what is listed: the rest goes out in
- * later rounds to the ranks that finish first. */
+ * With tree items in it, no more than one per rank: the rest goes out in
+ * later rounds, one at a time, to the ranks that come free first. */
 static int first_round_cut(struct mpi_run *m, struct mps_unit **all, size_t **first,
 			   size_t *take, int *more)
 {
@@ -448,15 +598,15 @@ static int first_round_cut(struct mpi_run *m, struct mps_unit **all, size_t **fi
 	size_t avail = m->nunits - m->dist_end;
 	*take = avail < m->sched.round0_max ? avail : m->sched.round0_max;
 	*take = rc ? 0 : before_stdin(m, *take);
-	if (before(m, m->dist_end, *take, MPS_UNIT_TREE) < *take && *take > 1)
-		*take = *take / 2;
+	*take = items_prefix(m, *take, (size_t)m->size);
 	*more = !(m->walk_done && *take == avail);
 	*first = calloc((size_t)m->size + 1, sizeof(size_t));
 	*all = malloc((*take ? *take : 1) * sizeof(**all));
 	if (!rc && (!*first || !*all))
 		rc = -ENOMEM;
+	/* rank 0's range is shortened by what it took before MPI was up */
 	if (!rc)
-		rc = cut_round0(m, *take, *first);
+		rc = cut(m, m->dist_end, *take, m->size, m->pre_cost, *first);
 	if (!rc) {
 		memcpy(*all, m->units + m->dist_end, *take * sizeof(**all));
 		for (size_t i = 0; i < *take; i++)
@@ -480,7 +630,7 @@ int mps_dist_first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmin
 	int rc = 0;
 	if (m->rank == 0) {
 		/* the units searched while MPI_Init ran come first */
-		if (m->pre_n)
+		if (m->pre_n && !m->pre_round)
 			rc = add_round(m, 0, NULL, 0);
 		if (!rc)
 			first_round_cut(m, &all, &first, &take, &more);
@@ -489,8 +639,12 @@ int mps_dist_first_round(struct mpi_run *m, struct mps_unit **mine, size_t *nmin
 	if (!rc)
 		rc = src;
 	if (m->rank == 0) {
-		/* round 0 is one round per rank, in rank order */
-		for (int q = 0; !rc && q < m->size; q++)
+		/* round 0 is one round per rank, in rank order (rank 0's through
+		 * its feeder: counted once fed) */
+		m->me.rounds++;
+		rc = mps_sched_add_round(&m->sched, 0, MPS_SCHED_UNCOUNTED,
+					 range_cost(all, first[1]));
+		for (int q = 1; !rc && q < m->size; q++)
 			rc = add_round(m, q, all + first[q], first[q + 1] - first[q]);
 		if (!more && !rc && m->sizes_known)
 			m->r->total_bytes = m->known_bytes;
@@ -566,7 +720,10 @@ static int print_remote_round(struct mpi_run *m, int q)
 				return rc;
 		} else {
 			ns = 20000;
-			int rc = dispatch(m); /* between messages too: rank 0 has other work */
+			/* between messages too: rank 0 has other work */
+			int rc = dispatch(m);
+			if (!rc)
+				rc = stash_pump(m, 0);
 			if (rc)
 				return rc;
 		}
@@ -580,14 +737,20 @@ static int print_own(struct mpi_run *m, const struct mps_round *rd)
 {
 	struct mps_result res;
 	int rc = own_next(m, &res, 2);
+	int crc = own_collect(m); /* rd's count may have come meanwhile */
+	if (crc)
+		return crc;
+	bool ended = rd->counted && m->printed == rd->own_target;
 	if (rc == 1)
-		return -EPROTO; /* the pool ended before the units it was given */
+		return ended ? 0 : -EPROTO; /* the pool ended before the units it was given */
 	if (rc)
 		return rc;
+	if (ended)
+		return own_unget(m, &res); /* the next round's */
 	m->me.bytes += res.summary.bytes;
 	m->me.selected += res.summary.selected;
 	m->printed += res.unit_done;
-	if (m->last_sent && m->printed == m->sched.own_given)
+	if (m->last_sent && m->sched.nuncounted == 0 && m->printed == m->sched.own_given)
 		m->own_done = mps_now();
 	struct run *r = m->r;
 	if (r->progress) {
@@ -609,7 +772,7 @@ int mps_dist_rank0_loop(struct mpi_run *m)
 	int rc = 0;
 	m->in = (struct mps_dist_inbox){.wants = m->sched.wants, .progress = m->r->rank_bytes};
 	while (!rc && !m->prc && !(mps_sched_rounds_left(&m->sched) == 0 && m->last_sent)) {
-		if ((rc = dispatch(m)))
+		if ((rc = dispatch(m)) || (rc = own_collect(m)))
 			break;
 		const struct mps_round *rd = mps_sched_round(&m->sched);
 		if (!rd) {
@@ -620,7 +783,7 @@ int mps_dist_rank0_loop(struct mpi_run *m)
 				rc = stash_pump(m, 2);
 			continue;
 		}
-		if (rd->owner == 0 && m->printed == rd->own_target) {
+		if (rd->owner == 0 && rd->counted && m->printed == rd->own_target) {
 			mps_sched_round_done(&m->sched);
 			continue;
 		}
@@ -682,7 +845,8 @@ int mps_dist_rank0_drain(struct mpi_run *m, int rc)
 void mps_dist_rank0_release(struct mpi_run *m)
 {
 	stashed_free(m->cur);
-	m->cur = NULL;
+	stashed_free(m->back);
+	m->cur = m->back = NULL;
 	struct stashed *e;
 	while (m->stash.held && (e = mps_reorder_skip(&m->stash)))
 		stashed_free(e);
@@ -692,4 +856,6 @@ void mps_dist_rank0_release(struct mpi_run *m)
 	mps_dist_free_units(m->units, m->nunits);
 	m->units = NULL;
 	m->nunits = m->cap = 0;
+	free(m->split);
+	m->split = NULL;
 }

@@ -4,9 +4,9 @@
  * asks the driver for the output and starts its walker, which also feeds
  * rank 0's own workers while MPI_Init runs (src/dist_rank0.c).  Then all
  * ranks agree on a good start, round 0 is scattered, rank 0 hands out
- * later rounds and prints (src/dist_rank0.c) while every other rank
- * searches its rounds (its feeder, src/dist_feed.c, lists the tree items
- * among them) and streams its results back (here); at the end
+ * later rounds and prints (src/dist_rank0.c) while every rank searches
+ * its rounds (its feeder, src/dist_feed.c, lists the tree items among
+ * them) and every other rank streams its results back (here); at the end
  * totals are reduced and the ranks' figures gathered as packed bytes, and
  * every rank returns the same totals.selected, errors and write_err. */
 #include <errno.h>
@@ -163,7 +163,7 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 	int rc = 0;
 	m->nrounds_seen = 1;
 	while (!rc) {
-		if (!last && mps_now() - polled > 0.002) {
+		if (!last && mps_now() - polled > 0.0005) {
 			polled = mps_now();
 			int got = take_round(m, &last);
 			if (got < 0) {
@@ -178,15 +178,17 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 		/* running low, nothing left to feed: ask rank 0 for more (one
 		 * request at a time) */
 		uint64_t pending = mps_round_ends_pending(&e, completed);
-		bool feeding = mps_feed_backlog(&m->feed) > 0;
-		if (!last && !asked && !feeding && pending < m->sched.low) {
+		size_t backlog = mps_feed_backlog(&m->feed);
+		bool feeding = backlog > 0;
+		if (!last && mps_sched_should_ask(&m->sched, asked, backlog, pending)) {
 			if ((rc = mps_dist_need_send(m->comm)))
 				break;
 			asked = true;
 		}
 		double tw = mps_now();
 		struct mps_result res;
-		int prc = mps_pool_next_wait(m->pool, &res, pending || feeding ? 5 : 1);
+		/* short: a round asked for is taken soon after it comes */
+		int prc = mps_pool_next_wait(m->pool, &res, 1);
 		if (!pending && !feeding && !last)
 			m->me.waited += mps_now() - tw; /* nothing to do: waiting on rank 0 */
 		if (prc == MPS_POOL_AGAIN)
@@ -197,6 +199,10 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 			rc = prc;
 			break;
 		}
+		/* the rounds before this result's end first: its unit may be
+		 * of a round the feeder began after counting the last one */
+		if ((rc = mark_ends(m, &e, completed, snd)))
+			break;
 		m->me.bytes += res.summary.bytes;
 		m->me.selected += res.summary.selected;
 		completed += res.unit_done;
@@ -211,7 +217,7 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 	int frc = mps_feed_stop(&m->feed);
 	if (!rc)
 		rc = frc;
-	m->me.walk = m->r->walk_s;
+	m->me.walk = m->r->walk_s + m->r->tree_walk_s;
 	/* stopped early: take the rest of the rounds, so that every message
 	 * rank 0 sent is received */
 	while (!last) {
@@ -254,6 +260,10 @@ static int before_init(struct mpi_run *m, int env_rank)
 	    !r->o->ignore_files)
 		r->tree_depth = TREE_DEPTH;
 	r->tree_slow = -1;
+	/* rank 0's feeder lists tree items while MPI_Init runs (without one,
+	 * rank 0 takes only files until MPI is up) */
+	if (!rc && r->tree_depth && mps_feed_start(&m->feed, m))
+		m->feed = (struct mps_feed){0};
 	if (!rc)
 		mps_dist_rank0_start_walk(m);
 	return rc;
@@ -274,6 +284,7 @@ static int after_init(struct mpi_run *m, int out_rc)
 	if (m->walking && m->rank != 0) {
 		mps_run_message(r, "%s%s", "the launcher's rank variables disagree with MPI's ranks", "");
 		pre_err = -EPROTO;
+		mps_feed_stop(&m->feed);
 		mps_dist_rank0_stop_walk(m);
 		atomic_store(&r->stop, 0);
 	}
@@ -354,6 +365,7 @@ static void release(struct mpi_run *m)
 /* A start that failed: all ranks agreed on it. */
 static int give_up(struct mpi_run *m, int rc)
 {
+	mps_feed_stop(&m->feed);
 	mps_dist_rank0_stop_walk(m);
 	mps_pool_free(m->pool, NULL, 0);
 	m->r->pool = NULL;
@@ -369,6 +381,9 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 	double ts = mps_now();
 	struct mps_unit *mine = NULL;
 	size_t nmine = 0;
+	/* rank 0's feeder takes its own rounds from round 0 on (standard
+	 * input's go first, in mps_dist_first_round) */
+	int feed_rc = m->rank == 0 && !m->feed.running ? mps_feed_start(&m->feed, m) : 0;
 	int rc = mps_dist_first_round(m, &mine, &nmine);
 	m->me.scatter = mps_now() - ts;
 	*started = rc == 0;
@@ -376,6 +391,14 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 		/* every rank sees the same failure of the collective */
 		mps_run_message(r, "%s%s", "cannot distribute work: ", mps_strerror(rc));
 		return rc;
+	}
+	if (feed_rc) {
+		/* rank 0 searches nothing; the others get their last round */
+		mps_run_message(r, "%s%s", "cannot start the search: ", mps_strerror(feed_rc));
+		mps_dist_free_units(mine, nmine);
+		mine = NULL;
+		nmine = 0;
+		rc = feed_rc;
 	}
 	if (m->rank != 0) {
 		/* round 0 to the feeder, which walks tree items */
@@ -385,11 +408,11 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 		else
 			mps_dist_free_units(mine, nmine);
 	} else {
-		for (size_t i = 0; i < nmine && !rc; i++)
-			rc = mps_dist_submit_local(m, &mine[i]);
-		mps_dist_free_units(mine, nmine);
-		if (m->last_sent)
-			mps_pool_close(m->pool);
+		/* counted once fed, as an empty part is too */
+		if (!rc)
+			rc = mps_feed_round(&m->feed, mine, nmine, false);
+		if (!rc && m->last_sent)
+			rc = mps_feed_round(&m->feed, NULL, 0, true);
 	}
 	double tsearch = mps_now();
 	if (m->rank == 0) {
@@ -401,6 +424,9 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 			rc = mps_dist_rank0_loop(m);
 		m->me.search = m->own_done - tsearch;
 		rc = mps_dist_rank0_drain(m, rc);
+		int frc = mps_feed_stop(&m->feed);
+		if (!rc)
+			rc = frc;
 		m->me.units = m->sched.own_given;
 		m->me.recv_bytes = m->in.recv_bytes;
 		m->me.gather = mps_now() - m->own_done;

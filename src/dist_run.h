@@ -45,9 +45,14 @@ struct mpi_run {
 	size_t nunits, cap;
 	size_t dist_end;               /* units[0, dist_end) are handed out */
 	uint64_t listed_cost;          /* of every unit listed */
+	size_t items_waiting;          /* tree items listed, not handed out */
+	struct mps_unit *split;        /* an item split by rank 0 (split_item) */
+	size_t nsplit, split_cap;
+	uint64_t splits;               /* items split so */
 	uint64_t pre_cost;             /* of the units rank 0 took before MPI */
 	bool pre_open;                 /* MPI_Init runs: rank 0 feeds itself */
 	uint64_t pre_n, pre_max;
+	bool pre_round;                /* rank 0's round of what it took before MPI is added */
 	int pre_err;
 	/* rank 0: handing out */
 	bool last_sent;
@@ -60,6 +65,7 @@ struct mpi_run {
 	uint64_t stash_in;
 	size_t st_bytes;
 	struct stashed *cur;           /* the stashed result handed out last */
+	struct stashed *back;          /* one given back: the next own_next's */
 	bool pool_done;
 	/* rank 0: printing */
 	struct mps_printer *pr;
@@ -69,9 +75,9 @@ struct mpi_run {
 	struct mps_dist_inbox in;
 	uint64_t printed;              /* own units printed */
 	double own_done;               /* when rank 0's own units were all done */
+	struct mps_feed feed;          /* its feeder (src/dist_feed.c), rank 0's too */
 	/* a rank > 0 */
 	uint64_t nrounds_seen;
-	struct mps_feed feed;          /* its feeder (src/dist_feed.c) */
 	uint64_t feed_units;           /* the feeder's: units of the round it feeds */
 };
 

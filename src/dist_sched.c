@@ -47,28 +47,50 @@ void mps_sched_release(struct mps_sched *s)
 	mps_reorder_release(&s->rounds);
 	free(s->wants);
 	free(s->given);
+	free(s->uncounted);
 	s->wants = NULL;
 	s->given = NULL;
+	s->uncounted = NULL;
+	s->nuncounted = s->ucap = 0;
 }
 
 int mps_sched_add_round(struct mps_sched *s, int owner, uint64_t units, uint64_t cost)
 {
+	bool later = units == MPS_SCHED_UNCOUNTED;
 	struct mps_round *rd = malloc(sizeof(*rd));
-	if (!rd)
+	if (!rd || (later && MPS_GROW(s->uncounted, s->nuncounted + 1, s->ucap))) {
+		free(rd);
 		return -ENOMEM;
-	if (owner == 0)
+	}
+	if (owner == 0 && !later)
 		s->own_given += units;
-	*rd = (struct mps_round){.owner = owner, .units = units, .own_target = s->own_given};
+	*rd = (struct mps_round){.owner = owner, .units = units, .own_target = s->own_given,
+				 .counted = !later};
 	int rc = mps_reorder_put(&s->rounds, s->nrounds, rd);
 	if (rc) {
-		if (owner == 0)
+		if (owner == 0 && !later)
 			s->own_given -= units;
 		free(rd);
 		return rc;
 	}
+	if (later)
+		s->uncounted[s->nuncounted++] = rd;
 	s->nrounds++;
 	if (owner >= 0 && owner < s->size)
 		s->given[owner] += cost;
+	return 0;
+}
+
+int mps_sched_own_fed(struct mps_sched *s, uint64_t units)
+{
+	if (s->nuncounted == 0)
+		return -EPROTO;
+	struct mps_round *rd = s->uncounted[0];
+	memmove(s->uncounted, s->uncounted + 1, --s->nuncounted * sizeof(*s->uncounted));
+	s->own_given += units;
+	rd->units = units;
+	rd->own_target = s->own_given;
+	rd->counted = true;
 	return 0;
 }
 
@@ -95,7 +117,8 @@ void mps_sched_want(struct mps_sched *s, int q, int n)
 
 bool mps_sched_own_low(const struct mps_sched *s)
 {
-	return s->own_given - s->own_pulled < s->low;
+	uint64_t queued = s->own_given > s->own_pulled ? s->own_given - s->own_pulled : 0;
+	return s->nuncounted <= 2 && queued < s->low;
 }
 
 bool mps_sched_own_fair(const struct mps_sched *s)
@@ -107,6 +130,11 @@ bool mps_sched_own_fair(const struct mps_sched *s)
 		if (s->given[q] > max)
 			max = s->given[q];
 	return s->given[0] <= max;
+}
+
+bool mps_sched_own_asks(const struct mps_sched *s, bool items_waiting)
+{
+	return mps_sched_own_low(s) && (items_waiting || mps_sched_own_fair(s));
 }
 
 int mps_sched_asking(const struct mps_sched *s)
@@ -147,6 +175,27 @@ size_t mps_sched_share(const struct mps_sched *s, size_t avail, int asking, bool
 	if (take == 0)
 		take = 1;
 	return take < avail ? take : avail;
+}
+
+size_t mps_sched_item_prefix(const bool *is_item, size_t n, size_t max_items)
+{
+	size_t items = 0;
+	for (size_t i = 0; i < n; i++)
+		if (is_item[i] && ++items > max_items)
+			return i ? i : 1;
+	return n;
+}
+
+bool mps_sched_should_split(const struct mps_sched *s, bool walked, size_t items_waiting,
+			    size_t level)
+{
+	return walked && s->size > 1 && items_waiting > 0 && level < SPLIT_LEVELS &&
+	       items_waiting < SPLIT_PER_RANK * (size_t)s->size;
+}
+
+bool mps_sched_should_ask(const struct mps_sched *s, bool asked, size_t backlog, uint64_t pending)
+{
+	return !asked && backlog <= 2 && pending < s->low;
 }
 
 bool mps_sched_pre_take(uint64_t own, uint64_t c, uint64_t listed, int size)

@@ -23,17 +23,31 @@ void mps_run_message(struct run *r, const char *fmt, const char *a, const char *
 		r->d->message(r->d->ctx, msg);
 }
 
-/* Units of one file, in order, to r->put. */
+/* One walk: the operands' (its ids and failure are the run's) or a tree
+ * item's (its own: under MPI rank 0 walks one while it walks the operands). */
+struct walk_ctx {
+	struct run *r;
+	run_put_fn put;
+	bool in_tree;         /* a tree item: its files get tree_root */
+	uint32_t tree_root;
+	uint64_t *next_id, *next_file;
+	int *submit_err;
+	uint64_t ids[2];      /* a tree walk's next_id, next_file */
+	int err;              /* a tree walk's submit_err */
+};
+
+/* Units of one file, in order, to the walk's sink. */
 static int add_file(void *ctx, const struct mps_walk_file *f)
 {
-	struct run *r = ctx;
+	struct walk_ctx *w = ctx;
+	struct run *r = w->r;
 	if (atomic_load(&r->stop))
 		return 1;
 	bool nosize = f->regular && f->size == MPS_WALK_NOSIZE;
 	uint32_t n = f->regular && !nosize ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
 	struct mps_walk_file g = *f;
-	if (r->in_tree)
-		g.root = r->tree_root;
+	if (w->in_tree)
+		g.root = w->tree_root;
 	if (!r->o->paths_given && g.pathlen > 2 && !strncmp(g.path, "./", 2)) {
 		/* the implicit "." operand: print "a.c", as grep and ripgrep do */
 		g.path += 2;
@@ -44,7 +58,7 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 	if (r->lister)
 		return mps_lister_add(r->lister, f->path, f->pathlen);
 	for (uint32_t i = 0; i < n; i++) {
-		struct mps_unit u = {.id = r->next_id++, .file = r->next_file, .part = i, .nparts = n,
+		struct mps_unit u = {.id = (*w->next_id)++, .file = *w->next_file, .part = i, .nparts = n,
 				     .path = (char *)f->path, .pathlen = f->pathlen};
 		if (f->is_stdin)
 			u.flags |= MPS_UNIT_STDIN;
@@ -65,13 +79,13 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 			mps_plan_part(f->size, i, n, &u.begin, &u.end);
 		else
 			u.end = UINT64_MAX;
-		int rc = r->put(r, &u, f);
+		int rc = w->put(r, &u, f);
 		if (rc) {
-			r->submit_err = rc;
+			*w->submit_err = rc;
 			return rc;
 		}
 	}
-	r->next_file++;
+	(*w->next_file)++;
 	return 0;
 }
 
@@ -82,12 +96,21 @@ static void forward_message(void *ctx, const char *msg)
 		r->d->message(r->d->ctx, msg);
 }
 
-static void count_error(void *ctx, const char *path, int err)
+static void count_error_run(struct run *r, const char *path, int err)
 {
-	struct run *r = ctx;
 	atomic_fetch_add(&r->errors, 1);
 	if (r->d->error && !r->o->no_messages)
 		r->d->error(r->d->ctx, path, err);
+}
+
+static void count_error(void *ctx, const char *path, int err)
+{
+	count_error_run(ctx, path, err);
+}
+
+static void count_walk_error(void *ctx, const char *path, int err)
+{
+	count_error_run(((struct walk_ctx *)ctx)->r, path, err);
 }
 
 void mps_run_diag_init(struct run *r)
@@ -100,7 +123,7 @@ void mps_run_diag_init(struct run *r)
  * file system's metadata latency, on one machine). */
 static void walk_dir(void *ctx)
 {
-	struct run *r = ctx;
+	struct run *r = ((struct walk_ctx *)ctx)->r;
 	static long delay_us = -1;
 	if (delay_us < 0) {
 		const char *v = getenv("MPSEARCH_TEST_DIR_DELAY_US");
@@ -115,12 +138,32 @@ static void walk_dir(void *ctx)
 	}
 }
 
+/* The directory path as a tree item, to the walk's sink; 1 (the walk
+ * does not enter it). */
+static int put_item(struct walk_ctx *w, const char *path, size_t pathlen, size_t root)
+{
+	struct run *r = w->r;
+	struct mps_unit u = {.id = (*w->next_id)++, .file = (*w->next_file)++, .nparts = 1,
+			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
+			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
+			     .size = MPS_WALK_NOSIZE};
+	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
+				  .walked = true, .root = root};
+	int rc = w->put(r, &u, &f);
+	if (rc) {
+		*w->submit_err = rc;
+		atomic_store(&r->stop, 1); /* the next file stops the walk */
+	}
+	return 1;
+}
+
 /* Under MPI: a directory deep enough is one item, listed by the rank that
  * gets it.  Its place in the output order is the directory's own: all
  * paths under d/ sort together, right where the walk meets d. */
 static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root, size_t depth)
 {
-	struct run *r = ctx;
+	struct walk_ctx *w = ctx;
+	struct run *r = w->r;
 	if (!r->tree_depth || depth < r->tree_depth || atomic_load(&r->stop))
 		return 0;
 	if (r->tree_slow < 0) {
@@ -134,22 +177,26 @@ static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root
 	}
 	if (!r->tree_slow)
 		return 0;
-	struct mps_unit u = {.id = r->next_id++, .file = r->next_file++, .nparts = 1,
-			     .flags = MPS_UNIT_TREE | MPS_UNIT_WALKED, .root = (uint32_t)root,
-			     .path = (char *)path, .pathlen = pathlen, .end = UINT64_MAX,
-			     .size = MPS_WALK_NOSIZE};
-	struct mps_walk_file f = {.path = path, .pathlen = pathlen, .size = MPS_WALK_NOSIZE,
-				  .walked = true, .root = root};
-	int rc = r->put(r, &u, &f);
-	if (rc) {
-		r->submit_err = rc;
-		atomic_store(&r->stop, 1); /* the next file stops the walk */
-	}
-	return 1;
+	return put_item(w, path, pathlen, root);
 }
 
-static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tree)
+/* Splitting an item: each directory in it is an item in turn (the walk
+ * does not enter it), its root the item's. */
+static int split_descend(void *ctx, const char *path, size_t pathlen, size_t root, size_t depth)
 {
+	struct walk_ctx *w = ctx;
+	(void)root;
+	(void)depth;
+	if (atomic_load(&w->r->stop))
+		return 0;
+	return put_item(w, path, pathlen, w->tree_root);
+}
+
+/* tree: a tree item's directory, walked whole (descend NULL) or split. */
+static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, bool tree,
+		      int (*descend)(void *, const char *, size_t, size_t, size_t))
+{
+	struct run *r = w->r;
 	const struct mps_opts *o = r->o;
 	struct mps_walk_opts wo = {
 		.deref = o->deref,
@@ -157,8 +204,11 @@ static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tre
 		 * file would make the walk three times slower): workers find the
 		 * big ones and split them among themselves.  Under MPI with
 		 * several ranks they are, so that big files are split across
-		 * ranks and rounds are balanced by bytes. */
-		.no_size = !r->walk_sizes,
+		 * ranks and rounds are balanced by bytes; but not in a tree item,
+		 * whose files stay on the rank that lists it (its workers split
+		 * its big files; a stat per file would cost a metadata request
+		 * each on a parallel file system). */
+		.no_size = !r->walk_sizes || tree,
 		.include = o->include.v, .ninclude = o->include.n,
 		.exclude = o->exclude.v, .nexclude = o->exclude.n,
 		.exclude_dir = o->exclude_dir.v, .nexclude_dir = o->exclude_dir.n,
@@ -170,32 +220,48 @@ static int walk_paths(struct run *r, char *const *paths, size_t npaths, bool tre
 		.avoid = r->avoid, .navoid = r->navoid, .avoid_report = r->avoid_report,
 	};
 	mps_files_walk_opts(&wo, o);
-	struct mps_walk_cb cb = {.file = add_file, .error = count_error, .dir = walk_dir,
-				 .descend = tree ? NULL : walk_descend, .ctx = r};
+	struct mps_walk_cb cb = {.file = add_file, .error = count_walk_error, .dir = walk_dir,
+				 .descend = descend, .ctx = w};
 	double t0 = mps_now();
 	if (!tree)
 		r->walk_t0 = t0;
 	int rc = mps_walk_run(&wo, paths, npaths, &cb);
-	r->walk_s += mps_now() - t0;
+	if (tree && !descend)
+		r->tree_walk_s += mps_now() - t0; /* a feeder's */
+	else
+		r->walk_s += mps_now() - t0; /* rank 0's walker, or its main thread splitting */
 	return rc;
 }
 
 int mps_run_walk(struct run *r)
 {
-	return walk_paths(r, r->o->paths.v, r->o->paths.n, false);
+	struct walk_ctx w = {.r = r, .put = r->put, .next_id = &r->next_id,
+			     .next_file = &r->next_file, .submit_err = &r->submit_err};
+	return walk_paths(&w, r->o->paths.v, r->o->paths.n, false, walk_descend);
 }
 
-int mps_run_walk_tree(struct run *r, const struct mps_unit *tree)
+static int tree_walk(struct run *r, const struct mps_unit *tree, run_put_fn put, bool split)
 {
 	char *p = strndup(tree->path, tree->pathlen);
 	if (!p)
 		return -ENOMEM;
-	r->in_tree = true;
-	r->tree_root = tree->root;
-	int rc = walk_paths(r, &p, 1, true);
-	r->in_tree = false;
+	struct walk_ctx w = {.r = r, .put = put, .in_tree = true, .tree_root = tree->root};
+	w.next_id = &w.ids[0];
+	w.next_file = &w.ids[1];
+	w.submit_err = &w.err;
+	int rc = walk_paths(&w, &p, 1, true, split ? split_descend : NULL);
 	free(p);
-	return rc;
+	return w.err ? w.err : rc;
+}
+
+int mps_run_walk_tree(struct run *r, const struct mps_unit *tree, run_put_fn put)
+{
+	return tree_walk(r, tree, put, false);
+}
+
+int mps_run_split_tree(struct run *r, const struct mps_unit *tree, run_put_fn put)
+{
+	return tree_walk(r, tree, put, true);
 }
 
 void mps_run_progress(struct run *r, bool final)

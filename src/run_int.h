@@ -52,8 +52,7 @@ struct run {
 	int tree_slow;        /* -1: not known yet; 1: listing a directory took
 			       * TREE_SLOW_DIR_S or more, so they are handed out */
 	double walk_t0;       /* when the walk of the operands started */
-	bool in_tree;         /* walking a tree item: its files get tree_root */
-	uint32_t tree_root;
+	double tree_walk_s;   /* walking tree items (the feeder thread only) */
 	/* files the walk leaves out: the output file */
 	const struct mps_file_id *avoid;
 	size_t navoid;
@@ -68,9 +67,16 @@ int mps_run_walk(struct run *r /* in, out */);
 /* r->pd: the printer's diag, counting errors (as the walk's do). */
 void mps_run_diag_init(struct run *r /* in, out */);
 /* Walk the directory of a tree item (MPS_UNIT_TREE) as the whole walk
- * would have walked it: its files' units to r->put.  Returns as
- * mps_run_walk; r->walk_s grows by the time it took. */
-int mps_run_walk_tree(struct run *r /* in, out */, const struct mps_unit *tree /* in */);
+ * would have walked it: its files' units to put (ids of its own, so it may
+ * run beside mps_run_walk).  Returns mps_run_walk's value or put's
+ * failure; r->tree_walk_s grows by the time it took (one caller thread). */
+int mps_run_walk_tree(struct run *r /* in, out */, const struct mps_unit *tree /* in */,
+		      run_put_fn put);
+/* Split a tree item: list its directory alone, its files' units and its
+ * subdirectories as tree items (in its place in the output) to put.
+ * Returns as mps_run_walk_tree. */
+int mps_run_split_tree(struct run *r /* in, out */, const struct mps_unit *tree /* in */,
+		       run_put_fn put);
 /* A message through d (fmt has two %s). */
 void mps_run_message(struct run *r /* in */, const char *fmt /* in */, const char *a /* in */,
 		     const char *b /* in */);

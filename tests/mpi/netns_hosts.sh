@@ -51,6 +51,12 @@
 #   MPS_NETNS_EXTRA=0    skip the extra -j 2 comparison.
 #   MPS_NETNS_TIMEOUT    per-mpirun timeout in seconds (default 60)
 #   MPS_NETNS_VERBOSE=1  show mpirun stderr of passing runs too.
+#   MPS_NETNS_WALK=DIR   a bench instead of the mpsearch checks: 4 hosts;
+#                        mpsearch -j 1 PM_RESUME DIR with every listing
+#                        slowed by 1 ms (MPSEARCH_TEST_DIR_DELAY_US=1000),
+#                        -np 1 and -np 4 (one rank per host), medians of
+#                        MPS_NETNS_WALK_RUNS (3), each output compared with
+#                        the local run's.
 #
 # Exit status: 0 all checks passed, 1 a check failed, 2 usage error,
 #              77 skipped (not root, no network namespace support, missing
@@ -75,6 +81,8 @@ probe_src="$here/netns_probe.c"
 
 KEYWORD=needle
 NHOSTS=3
+WALK=${MPS_NETNS_WALK:-}
+[ -n "$WALK" ] && NHOSTS=4
 TIMEOUT=${MPS_NETNS_TIMEOUT:-60}
 SLOW_MS=${MPS_NETNS_SLOW_MS:-1000}
 
@@ -265,10 +273,11 @@ cd "$WORK" || exit 1
 if mpi $NHOSTS hostname >"$LOGS/hostname.out" 2>"$LOGS/hostname.err"; then
     names=$(sort "$LOGS/hostname.out" | tr '\n' ' ')
     ndistinct=$(sort -u "$LOGS/hostname.out" | wc -l)
-    if [ "$names" = "h1 h2 h3 " ] && [ "$ndistinct" = 3 ]; then
-        pass "hostname on 3 hosts: $names"
+    want=$(for i in $(seq 1 $NHOSTS); do printf 'h%d ' "$i"; done)
+    if [ "$names" = "$want" ] && [ "$ndistinct" = $NHOSTS ]; then
+        pass "hostname on $NHOSTS hosts: $names"
     else
-        fail "hostname on 3 hosts: expected 'h1 h2 h3', got '$names'"
+        fail "hostname on $NHOSTS hosts: expected '$want', got '$names'"
         show "$LOGS/hostname.err"
     fi
 else
@@ -276,6 +285,34 @@ else
     show "$LOGS/hostname.err"
     log "the fake cluster does not work; giving up"
     exit 1
+fi
+
+# ---------------------------------------------------------------- walk bench
+if [ -n "$WALK" ] && [ -n "$MPSEARCH" ]; then
+    export MPSEARCH_TEST_ROUNDS=default  # not the tiny rounds: the real schedule
+    runs=${MPS_NETNS_WALK_RUNS:-3}
+    "$MPSEARCH" -j 1 PM_RESUME "$WALK" | cat >"$WORK/walk.want"
+    declare -A med
+    for np in 1 $NHOSTS; do
+        : >"$WORK/walk.t"
+        for r in $(seq "$runs"); do
+            t0=$(date +%s%N)
+            MPSEARCH_TEST_DIR_DELAY_US=1000 mpi $np -x MPSEARCH_TEST_DIR_DELAY_US \
+                "$MPSEARCH" -j 1 PM_RESUME "$WALK" 2>"$LOGS/walk.err" | cat >"$WORK/walk.out"
+            echo $((($(date +%s%N) - t0) / 1000000)) >>"$WORK/walk.t"
+            if cmp -s "$WORK/walk.want" "$WORK/walk.out"; then
+                pass "walk np=$np run $r: output identical"
+            else
+                fail "walk np=$np run $r: output differs"
+                show "$LOGS/walk.err"
+            fi
+        done
+        med[$np]=$(sort -n "$WORK/walk.t" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+        log "walk, 1 ms per directory, $np host(s): $(tr '\n' ' ' <"$WORK/walk.t")ms, median ${med[$np]} ms"
+    done
+    log "walk speed-up on $NHOSTS hosts: $(awk -v a="${med[1]}" -v b="${med[$NHOSTS]}" 'BEGIN { printf "%.2fx", a / b }')"
+    [ "$nfail" = 0 ] || exit 1
+    exit 0
 fi
 
 # ---------------------------------------------------------------- (p) probe
