@@ -52,10 +52,12 @@ for tree in bal skw; do
 		# every directory is listed once, on some rank
 		total=$(dirs_of | tr ' ' '\n' | awk -F: '{ s += $2 } END { print s }')
 		[ "$total" = "$(find $tree -type d | wc -l)" ] && ok || fail "$tree np=$np: listings $(dirs_of)"
-		# split: no rank lists most of the skewed tree alone
+		# split: no rank lists the big subtree alone (unsplit, the one
+		# that gets zbig lists 68 of the 84 directories, 81 %; split, the
+		# largest share is near 40-60 %, depending on the machine's load)
 		if [ $tree = skw ] && [ $np -ge 3 ]; then
 			max=$(dirs_of | tr ' ' '\n' | awk -F: 'NF == 2 && $2 > m { m = $2 } END { print m }')
-			[ $((max * 10)) -lt $((total * 6)) ] && ok || fail "skw np=$np: one rank lists most: $(dirs_of)"
+			[ $((max * 4)) -lt $((total * 3)) ] && ok || fail "skw np=$np: one rank lists most: $(dirs_of)"
 		fi
 	done
 done
