@@ -22,6 +22,7 @@
 #define MPS_POOL_LEAN_FROM 64
 #define BATCH_MAX MPS_TASK_BATCH_MAX
 #define INFLIGHT_MAX 4 /* batches queued and not yet taken, a worker */
+#define POOL_BASES 16  /* files whose next part's line base is kept */
 #define BATCH_BYTES (1u << 20) /* file bytes in a batch */
 #define HOLD_BUDGET (64u << 20)
 /* units submitted and not yet delivered before a submitting thread other
@@ -124,6 +125,14 @@ struct mps_pool {
 	struct slot *delivered, *delivered_parent;
 	bool started;        /* the workers were asked for (a matcher was given) */
 	double watched;      /* --stall-timeout: when the workers were last sampled */
+	/* where the line numbers of a part of a split file start, kept for
+	 * the last few files split (see post_bases) */
+	struct part_base {
+		bool set;
+		uint64_t file, base;
+		uint32_t part;
+	} bases[POOL_BASES];
+	size_t bases_next;
 	struct mps_oring **rings; /* every ring made, freed with the pool (a
 				  * dead worker's texts may still be printed) */
 	size_t nrings, ringcap;

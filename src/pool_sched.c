@@ -319,10 +319,43 @@ static struct slot *part_at(struct mps_pool *p, struct slot *h, uint64_t id0, ui
 	return t && !t->nsub && t->u.file == s->u.file && t->u.part == k ? t : NULL;
 }
 
+/* Where the line numbers of part k of file start, once known, is also
+ * kept aside for a few files: the part before may be printed (and gone
+ * from the table) before part k is in it. */
+static void bases_keep(struct mps_pool *p, uint64_t file, uint32_t k, uint64_t base)
+{
+	struct part_base *b = &p->bases[p->bases_next++ % POOL_BASES];
+	for (size_t i = 0; i < POOL_BASES; i++)
+		if (p->bases[i].set && p->bases[i].file == file) {
+			b = &p->bases[i]; /* one a file: the furthest part */
+			if (b->part > k)
+				return;
+			break;
+		}
+	*b = (struct part_base){.set = true, .file = file, .part = k, .base = base};
+}
+
+static bool bases_find(const struct mps_pool *p, uint64_t file, uint32_t k, uint64_t *base)
+{
+	for (size_t i = 0; i < POOL_BASES; i++)
+		if (p->bases[i].set && p->bases[i].file == file && p->bases[i].part == k) {
+			*base = p->bases[i].base;
+			return true;
+		}
+	return false;
+}
+
+/* Part t's base is known now. */
+static void base_known(struct mps_pool *p, struct slot *t, uint64_t base)
+{
+	t->base = base;
+	t->base_known = true;
+	bases_keep(p, t->u.file, t->u.part, base);
+}
+
 /* Part s (of unit id) is counted or waits: learn the bases that follow
- * from it (a part's base is the one before's plus its lines; parts
- * already printed are gone from the table, so each passes its end on to
- * the next while it can), and post them to the parts that wait. */
+ * from it (a part's base is the one before's plus its lines), and post
+ * them to the parts that wait. */
 static void post_bases(struct mps_pool *p, uint64_t id, struct slot *s)
 {
 	pthread_mutex_lock(&p->mu);
@@ -331,17 +364,16 @@ static void post_bases(struct mps_pool *p, uint64_t id, struct slot *s)
 	bool sub = h && h->nsub;
 	if (!sub && s->u.part > id)
 		return;
-	uint64_t id0 = sub ? id : id - s->u.part;
+	uint64_t id0 = sub ? id : id - s->u.part, b;
 	uint32_t n = sub ? h->nsub : s->u.nparts, k = s->u.part;
-	if (k == 0) {
-		s->base_known = true;
-		s->base = 0;
-	} else if (!s->base_known) {
-		struct slot *prev = part_at(p, h, id0, k - 1, s);
-		if (prev && prev->base_known && prev->counted) {
-			s->base = prev->base + prev->lines;
-			s->base_known = true;
-		}
+	if (!s->base_known) {
+		struct slot *prev = k ? part_at(p, h, id0, k - 1, s) : NULL;
+		if (k == 0)
+			base_known(p, s, 0);
+		else if (prev && prev->base_known && prev->counted)
+			base_known(p, s, prev->base + prev->lines);
+		else if (bases_find(p, s->u.file, k, &b))
+			base_known(p, s, b);
 	}
 	for (struct slot *t = s; t && t->base_known; t = k < n ? part_at(p, h, id0, k, s) : NULL) {
 		if (t->wants_base && !t->posted && t->st == S_RUNNING) {
@@ -355,11 +387,10 @@ static void post_bases(struct mps_pool *p, uint64_t id, struct slot *s)
 		if (!t->counted)
 			break;
 		k = t->u.part + 1;
+		bases_keep(p, t->u.file, k, t->base + t->lines);
 		struct slot *next = k < n ? part_at(p, h, id0, k, s) : NULL;
-		if (next && !next->base_known) {
-			next->base = t->base + t->lines;
-			next->base_known = true;
-		}
+		if (next && !next->base_known)
+			base_known(p, next, t->base + t->lines);
 	}
 }
 

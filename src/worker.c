@@ -34,7 +34,7 @@
  * (the room may wait for this very unit) */
 #define RING_IDLE 0.05
 /* a part waits this long for the line count of the parts before it */
-#define BASE_WAIT 1.0
+#define BASE_WAIT 0.5
 
 /* ---- frames staged and written ---- */
 
