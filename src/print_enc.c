@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "print_int.h"
+#include "util.h"
 
 /* ---- lines with encoding errors (a UTF-8 locale) ---- */
 
@@ -35,7 +36,7 @@ bool print_line_bad(const struct mps_printer *p, const struct mps_line *l, bool 
  * so the after-context that follows tries it again; group separators
  * compare with lastout.  Lines grep would then try that are no record of
  * ours (outside every context) are skipped.  At the end, "FILE: binary
- * file matches". */
+ * file matches" (owed through p->f.note_due). */
 struct erec {
 	int64_t abs;
 	bool sel;
@@ -101,9 +102,9 @@ static int enc_pending(struct enc *e, int64_t *pending, int64_t lim)
 }
 
 int print_encoding_errors(struct mps_printer *p, const char *path, bool ctx,
-				 uint64_t *printed_matches)
+			  const struct print_rec_it *it0, uint64_t *printed_matches)
 {
-	struct print_rec_it it = {.last = INT64_MIN, .mline = -1};
+	struct print_rec_it it = *it0;
 	struct mps_buf text = {0}, spans = {0};
 	struct erec *v = NULL;
 	size_t n = 0, cap = 0;
@@ -112,16 +113,8 @@ int print_encoding_errors(struct mps_printer *p, const char *path, bool ctx,
 	bool sel;
 	int rc = 0, r;
 	while (!rc && (r = print_rec_next(p, &it, &l, &abs, &sel)) == 1) {
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 64;
-			struct erec *nv = realloc(v, nc * sizeof(*nv));
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
+		if (n == cap && (rc = MPS_GROW(v, n + 1, cap)))
+			break;
 		v[n] = (struct erec){.abs = abs, .sel = sel, .l = l};
 		v[n].l.text = (const char *)(uintptr_t)text.len;
 		v[n].l.spans = (const struct mps_span *)(uintptr_t)(spans.len / sizeof(*l.spans));
@@ -134,8 +127,12 @@ int print_encoding_errors(struct mps_printer *p, const char *path, bool ctx,
 	}
 	if (!rc && r < 0)
 		rc = r;
-	struct enc e = {p, path, v, n, &text, (const struct mps_span *)spans.data, 0, false};
+	/* grep's state after the lines printed before the held parts */
+	int64_t lastout = p->f.prev != INT64_MIN ? p->f.prev + 1 : 0;
 	int64_t pending = 0;
+	if (p->f.last_sel != INT64_MIN && p->f.last_sel + p->o.after > p->f.prev)
+		pending = p->f.last_sel + p->o.after - p->f.prev;
+	struct enc e = {p, path, v, n, &text, (const struct mps_span *)spans.data, lastout, false};
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (!v[i].sel)
 			continue;
@@ -160,8 +157,8 @@ int print_encoding_errors(struct mps_printer *p, const char *path, bool ctx,
 	}
 	if (!rc)
 		rc = enc_pending(&e, &pending, INT64_MAX);
-	if (!rc && e.bad && !p->o.binary_skip) /* grep -I leaves them out quietly */
-		rc = print_note_binary(p, path);
+	if (e.bad && !p->o.binary_skip) /* grep -I leaves them out quietly */
+		p->f.note_due = true; /* "binary file matches", at the file's end */
 	free(v);
 	mps_buf_release(&text);
 	mps_buf_release(&spans);

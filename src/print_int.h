@@ -11,13 +11,14 @@
 #include <stdio.h>
 
 #include "mpsearch/print.h"
+#include "util.h"
 
 #define OUTBUF (1u << 16)
 
-/* A part of the file being assembled: its block is in `held`, in the
- * spill file (when held parts pass SPILL_AT bytes, so that memory stays
- * bounded however much a split file prints), or, for a whole file, still
- * in the caller's buffer. */
+/* A part held back (only once grep's encoding-error rule has triggered in
+ * a file, see struct print_file): its block is in `held`, or in the spill
+ * file when held parts pass SPILL_AT bytes, so that memory stays bounded;
+ * or it is the part being printed, still in the caller's buffer (ext). */
 struct part {
 	struct mps_unit_summary sum;
 	size_t off, len;
@@ -27,45 +28,10 @@ struct part {
 
 #define SPILL_AT (32u << 20)
 
-struct mps_printer {
-	struct mps_print_opts o;
-	struct mps_diag d;
-	int fd;
-	struct mps_buf out;   /* pending output */
-	int werr;             /* first write error */
-	bool printed_any;     /* something was printed (for "--") */
-	struct mps_totals t;
-	/* the file being assembled */
-	uint64_t file;
-	bool in_file;
-	char *path;
-	struct mps_buf held;
-	struct part *parts;
-	size_t nparts, partcap;
-	struct mps_span *spans;
-	size_t spcap;
-	struct mps_buf json; /* one file's JSON messages */
-	FILE *spill;         /* unlinked temporary file, made when first needed */
-	uint64_t spill_len;
-	struct mps_buf back; /* a spilled part read back */
-	bool quiet_done;
-	int width;           /* -T: numbers are padded to this width */
-	const char *head_path; /* --heading: printed before the file's first line */
-	bool headed;         /* --heading: a file's path was printed */
-};
-
-#define C_FILE "\33[35m\33[K"
-#define C_LINE "\33[32m\33[K"
-#define C_SEP "\33[36m\33[K"
-#define C_MATCH "\33[01;31m\33[K"
-#define C_END "\33[m\33[K"
-
-/* ---- the records of a file, in order ---- */
-
-/* Walks the records of the parts of the file being printed: each line once
- * (context shared by two parts comes twice), with absolute line numbers,
- * and -m applied over the whole file (selected lines after the last one
- * allowed become its trailing context, then the walk stops). */
+/* Walks the records of p->parts: each line once (context shared by two
+ * parts comes twice), with absolute line numbers, and -m applied over the
+ * whole file (selected lines after the last one allowed become its
+ * trailing context, then the walk stops).  Carried from part to part. */
 struct print_rec_it {
 	size_t part;
 	bool open;
@@ -75,6 +41,84 @@ struct print_rec_it {
 	uint64_t nsel;
 	bool stopped;
 };
+
+/* What becomes of the rest of the file being printed. */
+enum print_file_state {
+	PRINT_FILE_LIVE,    /* each part (or piece of a stream) is printed as
+			       it comes */
+	PRINT_FILE_HELD,    /* grep's encoding-error rule triggered in a part:
+			       from it on, parts are held and printed at the
+			       file's end (the rule looks ahead) */
+	PRINT_FILE_BINARY,  /* a part saw a NUL byte: from it on nothing is
+			       printed ("binary file matches" once, when a line
+			       is selected there or later) */
+	PRINT_FILE_STOPPED, /* nothing more to print: a part failed (reported),
+			       -l listed the file, or it is skipped */
+};
+
+/* The per-file state carried from one part of a file (or one piece of a
+ * stream) to the next: the one place that says where the file's output
+ * stands.  Opened by the file's first part or piece, closed by its last
+ * part.  A writer of already formatted pieces asks print_file_live()
+ * before writing and updates this state the same way. */
+struct print_file {
+	bool open;
+	uint64_t file;          /* unit->file */
+	char *path;             /* as printed (the label for stdin); owned */
+	enum print_file_state state;
+	bool skipped;           /* MPS_ESKIP: the walk would not search it */
+	int err;                /* the first failed part's error (reported) */
+	bool skip_bin;          /* -I and a NUL was seen: no match, in the end */
+	bool note_due, noted;   /* "binary file matches" owed / said */
+	struct print_rec_it it; /* line base, last line printed, -m state */
+	int64_t prev;           /* the last line printed, for "--" */
+	int64_t last_sel;       /* the last line of the last selected record */
+	uint64_t selected, matches, bytes; /* sums of the parts so far */
+	uint64_t early_sel;     /* selected before the first NUL (-l/-L/-q: grep
+				   stops at the first match) */
+	uint64_t bin_matches;   /* matches from the part with the NUL on */
+	uint64_t printed_matches, sel_lines;
+	uint64_t piece_sel;     /* selected records printed from pieces of the
+				   unit in progress (a stream) */
+	bool begun;             /* a line of it was printed or held */
+	bool in_pieces;         /* its unit in progress came in pieces */
+	bool json_begun;        /* the JSON "begin" message was written */
+	uint64_t json_bytes;    /* JSON bytes written for the file */
+};
+
+/* Is the file in progress still printing its lines (not binary, not
+ * stopped, not held back)? */
+bool print_file_live(const struct mps_printer *p /* in */);
+
+struct mps_printer {
+	struct mps_print_opts o;
+	struct mps_diag d;
+	int fd;
+	struct mps_buf out;   /* pending output */
+	int werr;             /* first write error */
+	bool printed_any;     /* something was printed (for "--") */
+	struct mps_totals t;
+	struct print_file f;  /* the file in progress */
+	struct mps_buf held;  /* held parts (see struct part) */
+	struct part *parts;
+	size_t nparts, partcap;
+	struct mps_span *spans;
+	size_t spcap;
+	struct mps_buf json;  /* one JSON message */
+	FILE *spill;          /* unlinked temporary file, made when first needed */
+	uint64_t spill_len;
+	struct mps_buf back;  /* a spilled part read back */
+	bool quiet_done;
+	int width;            /* -T: numbers are padded to this width */
+	const char *head_path; /* --heading: printed before the file's first line */
+	bool headed;          /* --heading: a file's path was printed */
+};
+
+#define C_FILE "\33[35m\33[K"
+#define C_LINE "\33[32m\33[K"
+#define C_SEP "\33[36m\33[K"
+#define C_MATCH "\33[01;31m\33[K"
+#define C_END "\33[m\33[K"
 
 /* print_fmt.c: the output buffer and the pieces of a line.  Each returns 0
  * or <0 (the first write error, or -ENOMEM). */
@@ -102,20 +146,26 @@ int print_note_binary(struct mps_printer *p /* in, out */, const char *path /* i
 /* Is s[0, n) UTF-8?  Strictly (RFC 3629) or, with glibc, as glibc's
  * mbrlen reads it in C.UTF-8 (grep's view). */
 bool print_utf8_ok(const unsigned char *s /* in */, size_t n, bool glibc);
-/* A "match" or "context" message into p->json. */
+/* A "match" or "context" message, after the file's "begin" message when
+ * it is the first (p->f says). */
 int print_json_line(struct mps_printer *p /* in, out */, const char *path /* in */,
 		    const struct mps_line *l /* in */, int64_t lineno, bool selected);
-/* The file's messages: "begin", those in p->json, then "end". */
-int print_json_file(struct mps_printer *p /* in, out */, const char *path /* in */,
-		    uint64_t selected, uint64_t bytes, uint64_t matches);
+/* The file's "end" message (after its "begin": p->f.json_begun). */
+int print_json_end(struct mps_printer *p /* in, out */, const char *path /* in */,
+		   uint64_t selected, uint64_t bytes, uint64_t matches);
 /* The "summary" message. */
 int print_json_summary(struct mps_printer *p /* in, out */, double elapsed);
 
 /* print_enc.c: a UTF-8 locale's lines with encoding errors (grep 3.8). */
 bool print_line_bad(const struct mps_printer *p /* in */, const struct mps_line *l /* in */,
 		    bool sel);
+/* The records of the held parts p->parts[from, nparts), from the walk's
+ * state it0, after lines printed up to p->f.prev (the last selected one
+ * ending at p->f.last_sel), the way grep does when a line has an
+ * encoding error. */
 int print_encoding_errors(struct mps_printer *p /* in, out */, const char *path /* in */,
-			  bool ctx, uint64_t *printed_matches /* in, out */);
+			  bool ctx, const struct print_rec_it *it0 /* in */,
+			  uint64_t *printed_matches /* in, out */);
 
 /* print.c */
 /* The lines a record holds after its first (with --multiline). */
