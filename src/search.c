@@ -479,8 +479,9 @@ static int search_owned(struct run *r, size_t stop)
 	return rc;
 }
 
-/* After the owned lines: trailing context (and, past the range end, lines
- * that are selected there too, exactly as an unsplit search sees them). */
+/* After the owned lines: trailing context, up to a line selected past the
+ * range end (the part that owns it prints it and its own context; reading
+ * on, a part of a file where every line matches would read to the end). */
 static int tail(struct run *r)
 {
 	while (r->after_left > 0 && r->o->emit_lines) {
@@ -499,14 +500,12 @@ static int tail(struct run *r)
 				return m;
 			sel = (m != 0) != r->o->invert;
 		}
-		if (sel) {
-			rc = search_selected(r, ls, le, false);
-		} else {
-			rc = search_flush_after(r, ls);
-			if (!rc)
-				rc = emit(r, MPS_LINE_CONTEXT, ls, le, search_lineno(r, ls), false);
-			r->after_left--;
-		}
+		if (sel)
+			return search_flush_after(r, ls);
+		rc = search_flush_after(r, ls);
+		if (!rc)
+			rc = emit(r, MPS_LINE_CONTEXT, ls, le, search_lineno(r, ls), false);
+		r->after_left--;
 		if (rc == STOP)
 			return 0;
 		if (rc)
