@@ -566,6 +566,11 @@ int mps_printer_unit(struct mps_printer *p, const struct mps_unit *u, const unsi
 	return p->werr;
 }
 
+int mps_printer_flush(struct mps_printer *p)
+{
+	return print_flush(p);
+}
+
 void mps_printer_tally(struct mps_printer *p, uint64_t files, uint64_t bytes)
 {
 	p->t.files += files;

@@ -282,6 +282,8 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 		return rc;
 	}
 	res->mpi = mpi;
+	r.matcher = m; /* a local run searches streams itself */
+	r.so = so;
 #if MPSEARCH_MPI
 	rc = mpi ? mps_dist_run(&r, env_rank, argc, argv, res) : mps_run_local(&r, res);
 #else

@@ -76,6 +76,12 @@ struct mps_searcher *mps_searcher_new(const struct mps_matcher *m, const struct 
 	return s;
 }
 
+void mps_searcher_set_wait(struct mps_searcher *s, int (*wait)(void *ctx), void *ctx)
+{
+	s->wait = wait;
+	s->wait_ctx = ctx;
+}
+
 void mps_searcher_free(struct mps_searcher *s)
 {
 	if (!s)
@@ -176,6 +182,11 @@ int search_read(struct run *r)
 	ssize_t n;
 	size_t want = s->cap - r->len;
 	uint64_t pos = r->boff + r->len;
+	if (s->wait && (r->rd ? r->rd->stream : !r->regular)) {
+		int rc = s->wait(s->wait_ctx); /* a stream may make us wait */
+		if (rc)
+			return rc;
+	}
 	if (!r->seq && r->end != UINT64_MAX) {
 		/* a range reads what it owns, then small steps to end its last line */
 		uint64_t need = pos < r->end ? r->end - pos + 4096 : 65536;

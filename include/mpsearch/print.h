@@ -86,6 +86,8 @@ int mps_printer_unit(struct mps_printer *p /* in, out */, const struct mps_unit 
  * summary.  Returns as mps_printer_unit. */
 int mps_printer_piece(struct mps_printer *p /* in, out */, const struct mps_unit *u /* in */,
 		      const unsigned char *block /* in */, size_t len);
+/* Write out what is pending (before waiting for a stream).  0 or -errno. */
+int mps_printer_flush(struct mps_printer *p /* in, out */);
 /* Files searched elsewhere that had nothing to print (no selected line,
  * no error, not split): they count in the totals only. */
 void mps_printer_tally(struct mps_printer *p /* in, out */, uint64_t files, uint64_t bytes);
