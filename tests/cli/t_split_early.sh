@@ -87,4 +87,21 @@ for m in "-n" "-n -A1" "-c" "-l" "-L" "-I -n" "-I -l" "-I -L" "-q" "-I -q"; do
 	done
 done
 
+# ---- --line-buffered writes each line at once, in every mode ----
+# (counted as the write calls to standard output, when strace can trace)
+printf 'needle 1\nx\nneedle 2\nneedle 3\n' > lb1.txt
+cp lb1.txt lb2.txt
+if strace -qq -e trace=write -o /dev/null true 2> /dev/null; then
+	for m in "-n" "-o" "-c" "-l" "-L x" "-n -A1" "--json" "-n --chunk-size 4"; do
+		strace -f -qq -e trace=write -o tr "$MPS" --line-buffered $m needle lb1.txt lb2.txt > out
+		w=$(grep -c 'write(1,' tr)
+		# a "--" goes out with the line after it, JSON's "begin" with the
+		# file's first match
+		want=$(grep -vc -e '^--$' -e '"type":"begin"' out)
+		[ "$w" = "$want" ] && ok || fail "--line-buffered $m: $w writes for $want lines"
+	done
+else
+	echo "# strace cannot trace here: --line-buffered write counts skipped"
+fi
+
 done_testing
