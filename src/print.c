@@ -228,6 +228,7 @@ static bool group_seps(const struct mps_printer *p)
 static int file_open(struct mps_printer *p, const struct mps_unit *u)
 {
 	free(p->f.path);
+	p->head_path = NULL; /* (it pointed into the path just freed) */
 	p->f = (struct print_file){
 		.open = true, .file = u->file, .state = PRINT_FILE_LIVE,
 		.it = {.last = INT64_MIN, .mline = -1}, .prev = INT64_MIN, .last_sel = INT64_MIN,
@@ -315,7 +316,7 @@ static int hold_part(struct mps_printer *p, const unsigned char *block, size_t l
 	struct part *pt = &p->parts[p->nparts++];
 	*pt = (struct part){.sum = *sum, .off = p->held.len, .len = len};
 	if (p->held.len + len <= SPILL_AT)
-		return mps_buf_append(&p->held, block, len);
+		return len ? mps_buf_append(&p->held, block, len) : 0;
 	if (!p->spill && !(p->spill = spill_open()))
 		return print_spill_failed(p, errno);
 	pt->spilled = true;

@@ -72,6 +72,21 @@ for loc in C C.UTF-8; do
 	done
 done
 
+# ---- a line with an encoding error in a later part (grep's rule in a
+# UTF-8 locale: the parts before are printed at once, the rest held) ----
+{ head -n 3000 a.txt; printf 'needle \377 bad\nline\nneedle after\n'; tail -n 3000 a.txt; } > enc.txt
+for loc in C C.UTF-8; do
+	for m in "-n" "-n -A2" "-n -C1" "-o -n" "-c"; do
+		LC_ALL=$loc grep $m needle enc.txt > want 2> gerr
+		sed 's/^grep:/mpsearch:/' gerr > want.err
+		for cs in 100 1K; do
+			LC_ALL=$loc "$MPS" -j 2 --chunk-size $cs $m needle enc.txt > out 2> err
+			check_same "$loc encoding error $m --chunk-size $cs as grep" want out
+			check_same "$loc encoding error $m --chunk-size $cs: stderr as grep" want.err err
+		done
+	done
+done
+
 # ---- a NUL byte late in a split file: output stops there, as grep's ----
 { cat a.txt; awk 'BEGIN { for (i = 0; i < 20000; i++) print "filler" }'; printf 'z\0z\n'; cat a.txt; } > late.bin
 for m in "-n" "-n -A1" "-c" "-l" "-L" "-I -n" "-I -l" "-I -L" "-q" "-I -q"; do
