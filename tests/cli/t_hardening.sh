@@ -854,19 +854,23 @@ for d in range(10):
 	[ -z "$(ls odir)" ] && ok || fail "--output: temporary files left: $(ls odir)"
 }
 
-# changed_alone LABEL PATH: the background search ($pid) ended with exit 2,
-# the one message "PATH: changed while searched", and printed nothing
-# (one version per file: no line of either version)
+# changed_alone LABEL PATH [LINES]: the background search ($pid) ended with
+# exit 2 and the one message "PATH: changed while searched"; it printed the
+# start of LINES (the parts before the change), or nothing
 changed_alone() {
 	wait $pid
 	local st=$?
 	status "$1 exit" $st 2
 	has "$1 message" err "mpsearch: $2: changed while searched"
 	[ "$(wc -l <err)" = 1 ] && ok || fail "$1: one message: $(cat err)"
-	# the parts printed before the one that saw the change stay; nothing
-	# after it (no line of another version)
-	head -n "$(wc -l <out)" "$3" | cmp -s - out && ok ||
-		fail "$1: what was printed is not the start of the file's lines"
+	if [ $# -ge 3 ]; then
+		# the parts printed before the one that saw the change stay;
+		# nothing after it (no line of another version)
+		head -n "$(wc -l <out)" "$3" | cmp -s - out && ok ||
+			fail "$1: what was printed is not the start of the file's lines"
+	else
+		empty "$1: nothing printed" out # (-c: no count of a changed file)
+	fi
 }
 
 # ---------------------------------------------------------------------------
