@@ -351,7 +351,7 @@ static int lines_part(struct mps_printer *p, const unsigned char *block, size_t 
 		return 0;
 	bool enc = p->o.output == MPS_OUT_LINES && p->o.utf8 && !p->o.text && sum->nonascii;
 	p->nparts = f->state == PRINT_FILE_HELD ? p->nparts : 0;
-	if (f->state == PRINT_FILE_LIVE) {
+	if (print_file_live(p)) {
 		p->parts[0] = (struct part){.sum = *sum, .len = len, .ext = block ? block : (const unsigned char *)""};
 		p->nparts = 1;
 		int bad = enc ? part_has_bad(p) : 0;

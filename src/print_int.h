@@ -69,7 +69,7 @@ struct print_file {
 	bool skipped;           /* MPS_ESKIP: the walk would not search it */
 	int err;                /* the first failed part's error (reported) */
 	bool skip_bin;          /* -I and a NUL was seen: no match, in the end */
-	bool note_due, noted;   /* "binary file matches" owed / said */
+	bool note_due;          /* "binary file matches" owed (said at its end) */
 	struct print_rec_it it; /* line base, last line printed, -m state */
 	int64_t prev;           /* the last line printed, for "--" */
 	int64_t last_sel;       /* the last line of the last selected record */
