@@ -9,9 +9,8 @@
  * applied over the whole file.  As grep does, output stops at the part
  * where a NUL byte is found ("binary file matches" follows if a line is
  * selected from there on); grep's rule for lines with encoding errors
- * holds the parts from the one where it triggers to the file's end. */
+ * (print_enc.c) applies from the part where it triggers. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,11 +75,8 @@ void mps_printer_free(struct mps_printer *p)
 	if (!p)
 		return;
 	mps_buf_release(&p->out);
-	mps_buf_release(&p->held);
 	mps_buf_release(&p->json);
-	mps_buf_release(&p->back);
-	if (p->spill)
-		fclose(p->spill);
+	print_enc_release(&p->f.enc);
 	free(p->parts);
 	free(p->spans);
 	free(p->f.path);
@@ -115,19 +111,9 @@ int print_rec_next(struct mps_printer *p, struct print_rec_it *it, struct mps_li
 			if (it->part >= p->nparts)
 				return 0;
 			struct part *pt = &p->parts[it->part];
-			it->blk = pt->ext ? pt->ext : p->held.data + pt->off;
+			it->blk = pt->ext;
 			it->len = pt->len;
 			it->pos = 0;
-			if (pt->spilled) {
-				p->back.len = 0;
-				int rc = mps_buf_reserve(&p->back, it->len ? it->len : 1);
-				if (rc)
-					return rc;
-				if (fseeko(p->spill, (off_t)pt->off, SEEK_SET) ||
-				    fread(p->back.data, 1, it->len, p->spill) != it->len)
-					return print_spill_failed(p, ferror(p->spill) && errno ? errno : EIO);
-				it->blk = p->back.data;
-			}
 			it->open = true;
 		}
 		int r = mps_block_next(it->blk, it->len, &it->pos, l, &p->spans, &p->spcap);
@@ -161,52 +147,6 @@ int print_rec_next(struct mps_printer *p, struct print_rec_it *it, struct mps_li
 	return 0;
 }
 
-/* ---- the spill file ---- */
-
-static const char *spill_dir(void)
-{
-	const char *dir = getenv("TMPDIR");
-	return dir && *dir ? dir : "/tmp";
-}
-
-/* An unnamed temporary file in $TMPDIR (else /tmp); NULL with errno. */
-static FILE *spill_open(void)
-{
-	const char *dir = spill_dir();
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		/* no O_TMPFILE there: a named file, removed at once */
-		size_t n = strlen(dir) + 32;
-		char *name = malloc(n);
-		if (!name)
-			return NULL;
-		snprintf(name, n, "%s/mpsearch-XXXXXX", dir);
-		fd = mkostemp(name, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(name);
-		free(name);
-	}
-	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
-	if (fd >= 0 && !f) {
-		int e = errno;
-		close(fd);
-		errno = e;
-	}
-	return f;
-}
-
-/* Report a failed spill file by its directory; MPS_ETEMP. */
-int print_spill_failed(struct mps_printer *p, int err)
-{
-	if (p->d.message) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "cannot write a temporary file in '%s': %s", spill_dir(),
-			 strerror(err));
-		p->d.message(p->d.ctx, msg);
-	}
-	return MPS_ETEMP;
-}
-
 /* ---- the file in progress ---- */
 
 bool print_file_live(const struct mps_printer *p)
@@ -228,13 +168,13 @@ static bool group_seps(const struct mps_printer *p)
 static int file_open(struct mps_printer *p, const struct mps_unit *u)
 {
 	free(p->f.path);
+	print_enc_release(&p->f.enc);
 	p->head_path = NULL; /* (it pointed into the path just freed) */
 	p->f = (struct print_file){
 		.open = true, .file = u->file, .state = PRINT_FILE_LIVE,
 		.it = {.last = INT64_MIN, .mline = -1}, .prev = INT64_MIN, .last_sel = INT64_MIN,
 	};
 	p->nparts = 0;
-	p->held.len = 0;
 	p->f.path = strdup(display_path(p, u));
 	if (!p->f.path)
 		return -ENOMEM;
@@ -268,10 +208,6 @@ static int print_part(struct mps_printer *p)
 	f->it.open = false;
 	while (!rc && (r = print_rec_next(p, &f->it, &l, &abs, &sel)) == 1) {
 		file_begin_lines(p);
-		if (!json && ctx && p->printed_any && abs != f->prev + 1)
-			rc = print_group_sep(p);
-		if (rc)
-			break;
 		int64_t end = abs + print_rec_extra(p, &l);
 		if (sel) {
 			f->printed_matches += l.nspans;
@@ -279,7 +215,15 @@ static int print_part(struct mps_printer *p)
 			f->last_sel = end;
 			f->piece_sel++;
 		}
-		rc = json ? print_json_line(p, f->path, &l, abs, sel) : print_line(p, f->path, &l, abs, sel);
+		if (f->enc.on) {
+			rc = print_enc_record(p, &l, abs, sel, ctx);
+		} else {
+			if (!json && ctx && p->printed_any && abs != f->prev + 1)
+				rc = print_group_sep(p);
+			if (!rc)
+				rc = json ? print_json_line(p, f->path, &l, abs, sel) :
+					    print_line(p, f->path, &l, abs, sel);
+		}
 		f->prev = end;
 		if (!rc && p->o.line_buffered)
 			rc = print_flush(p);
@@ -302,29 +246,6 @@ static int part_has_bad(struct mps_printer *p)
 		if (print_line_bad(p, &l, sel))
 			return 1;
 	return r;
-}
-
-/* Keep a part until the file's end (in memory, or in the spill file). */
-static int hold_part(struct mps_printer *p, const unsigned char *block, size_t len,
-		     const struct mps_unit_summary *sum)
-{
-	if (p->nparts == p->partcap) {
-		int rc = MPS_GROW(p->parts, p->nparts + 1, p->partcap);
-		if (rc)
-			return rc;
-	}
-	struct part *pt = &p->parts[p->nparts++];
-	*pt = (struct part){.sum = *sum, .off = p->held.len, .len = len};
-	if (p->held.len + len <= SPILL_AT)
-		return len ? mps_buf_append(&p->held, block, len) : 0;
-	if (!p->spill && !(p->spill = spill_open()))
-		return print_spill_failed(p, errno);
-	pt->spilled = true;
-	pt->off = p->spill_len;
-	if (fseeko(p->spill, (off_t)p->spill_len, SEEK_SET) || fwrite(block, 1, len, p->spill) != len)
-		return print_spill_failed(p, errno ? errno : EIO);
-	p->spill_len += len;
-	return 0;
 }
 
 /* -m was reached: nothing of the rest is selected. */
@@ -350,25 +271,18 @@ static int lines_part(struct mps_printer *p, const unsigned char *block, size_t 
 	if (f->state == PRINT_FILE_STOPPED)
 		return 0;
 	bool enc = p->o.output == MPS_OUT_LINES && p->o.utf8 && !p->o.text && sum->nonascii;
-	p->nparts = f->state == PRINT_FILE_HELD ? p->nparts : 0;
-	if (print_file_live(p)) {
-		p->parts[0] = (struct part){.sum = *sum, .len = len, .ext = block ? block : (const unsigned char *)""};
-		p->nparts = 1;
-		int bad = enc ? part_has_bad(p) : 0;
-		if (bad < 0)
-			return bad;
-		p->nparts = 0;
-		if (bad) {
-			file_begin_lines(p);
-			f->state = PRINT_FILE_HELD; /* from this part on */
-		} else {
-			p->nparts = 1;
-			int rc = print_part(p);
-			p->nparts = 0;
-			return rc;
-		}
+	p->parts[0] = (struct part){.sum = *sum, .len = len, .ext = block ? block : (const unsigned char *)""};
+	p->nparts = 1;
+	int rc = 0;
+	if (print_file_live(p) && enc && (rc = part_has_bad(p)) == 1) {
+		file_begin_lines(p);
+		f->state = PRINT_FILE_ENC; /* from this part on */
+		print_enc_start(p);
 	}
-	return hold_part(p, block, len, sum);
+	if (rc >= 0)
+		rc = print_part(p);
+	p->nparts = 0;
+	return rc;
 }
 
 /* What a part (or piece) says, taken in.  1: -q is done. */
@@ -458,7 +372,7 @@ static int print_count_or_without(struct mps_printer *p, uint64_t selected, uint
 	return rc;
 }
 
-/* The held parts, then the totals and the end of the file's output. */
+/* The totals and the end of the file's output. */
 static int file_close(struct mps_printer *p, const struct mps_unit *u)
 {
 	struct print_file *f = &p->f;
@@ -467,12 +381,7 @@ static int file_close(struct mps_printer *p, const struct mps_unit *u)
 		goto out;
 	p->t.files++;
 	p->t.bytes += f->bytes;
-	if (p->nparts) {
-		struct print_rec_it it = f->it;
-		it.part = 0;
-		it.open = false;
-		rc = print_encoding_errors(p, f->path, group_seps(p), &it, &f->printed_matches);
-	}
+	rc = print_enc_end(p);
 	bool first_match = p->o.output == MPS_OUT_QUIET || p->o.output == MPS_OUT_FILES_WITH ||
 			   p->o.output == MPS_OUT_FILES_WITHOUT;
 	uint64_t selected = !f->skip_bin ? f->selected : first_match ? f->early_sel : 0;
@@ -504,14 +413,7 @@ out:
 	p->head_path = NULL;
 	f->open = false;
 	p->nparts = 0;
-	p->held.len = 0;
-	if (p->spill) {
-		fclose(p->spill);
-		p->spill = NULL;
-		p->spill_len = 0;
-	}
-	if (p->held.alloc > (64u << 20))
-		mps_buf_release(&p->held);
+	print_enc_release(&f->enc);
 	return rc;
 }
 

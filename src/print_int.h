@@ -15,18 +15,31 @@
 
 #define OUTBUF (1u << 16)
 
-/* A part held back (only once grep's encoding-error rule has triggered in
- * a file, see struct print_file): its block is in `held`, or in the spill
- * file when held parts pass SPILL_AT bytes, so that memory stays bounded;
- * or it is the part being printed, still in the caller's buffer (ext). */
+/* The part (or piece) being printed: its block, in the caller's buffer. */
 struct part {
 	struct mps_unit_summary sum;
-	size_t off, len;
-	bool spilled;
+	size_t len;
 	const unsigned char *ext;
 };
 
-#define SPILL_AT (32u << 20)
+/* A record kept for grep's encoding-error rule (text and spans owned). */
+struct print_erec {
+	int64_t abs;
+	bool sel;
+	struct mps_line l;
+};
+
+/* grep's state under that rule (print_enc.c). */
+struct print_enc {
+	bool on;              /* the rule is in force for the rest of the file */
+	struct print_erec *v; /* the records a later try may need, by line */
+	size_t n, cap;
+	int64_t lastout;      /* the line after the last one printed; 0: none */
+	int64_t pending;      /* after-context still owed */
+	bool run_open;        /* a prtext's selected lines may go on (-v) */
+	int64_t run_last;
+	bool bad;             /* a line was left out */
+};
 
 /* Walks the records of p->parts: each line once (context shared by two
  * parts comes twice), with absolute line numbers, and -m applied over the
@@ -46,9 +59,8 @@ struct print_rec_it {
 enum print_file_state {
 	PRINT_FILE_LIVE,    /* each part (or piece of a stream) is printed as
 			       it comes */
-	PRINT_FILE_HELD,    /* grep's encoding-error rule triggered in a part:
-			       from it on, parts are held and printed at the
-			       file's end (the rule looks ahead) */
+	PRINT_FILE_ENC,     /* grep's encoding-error rule triggered in a part:
+			       from it on, records go through print_enc.c */
 	PRINT_FILE_BINARY,  /* a part saw a NUL byte: from it on nothing is
 			       printed ("binary file matches" once, when a line
 			       is selected there or later) */
@@ -84,10 +96,11 @@ struct print_file {
 	bool in_pieces;         /* its unit in progress came in pieces */
 	bool json_begun;        /* the JSON "begin" message was written */
 	uint64_t json_bytes;    /* JSON bytes written for the file */
+	struct print_enc enc;   /* grep's encoding-error rule, once in force */
 };
 
-/* Is the file in progress still printing its lines (not binary, not
- * stopped, not held back)? */
+/* Is the file in progress still printing its lines the usual way (not
+ * binary, not stopped, not under grep's encoding-error rule)? */
 bool print_file_live(const struct mps_printer *p /* in */);
 
 struct mps_printer {
@@ -99,15 +112,11 @@ struct mps_printer {
 	bool printed_any;     /* something was printed (for "--") */
 	struct mps_totals t;
 	struct print_file f;  /* the file in progress */
-	struct mps_buf held;  /* held parts (see struct part) */
-	struct part *parts;
+	struct part *parts;   /* the part being printed (see struct part) */
 	size_t nparts, partcap;
 	struct mps_span *spans;
 	size_t spcap;
 	struct mps_buf json;  /* one JSON message */
-	FILE *spill;          /* unlinked temporary file, made when first needed */
-	uint64_t spill_len;
-	struct mps_buf back;  /* a spilled part read back */
 	bool quiet_done;
 	int width;            /* -T: numbers are padded to this width */
 	const char *head_path; /* --heading: printed before the file's first line */
@@ -159,13 +168,15 @@ int print_json_summary(struct mps_printer *p /* in, out */, double elapsed);
 /* print_enc.c: a UTF-8 locale's lines with encoding errors (grep 3.8). */
 bool print_line_bad(const struct mps_printer *p /* in */, const struct mps_line *l /* in */,
 		    bool sel);
-/* The records of the held parts p->parts[from, nparts), from the walk's
- * state it0, after lines printed up to p->f.prev (the last selected one
- * ending at p->f.last_sel), the way grep does when a line has an
- * encoding error. */
-int print_encoding_errors(struct mps_printer *p /* in, out */, const char *path /* in */,
-			  bool ctx, const struct print_rec_it *it0 /* in */,
-			  uint64_t *printed_matches /* in, out */);
+/* Put grep's rule in force from the next record on (after the lines
+ * printed up to p->f.prev, the last selected one ending at p->f.last_sel). */
+void print_enc_start(struct mps_printer *p /* in, out */);
+/* One record under the rule (ctx: groups get "--"). */
+int print_enc_record(struct mps_printer *p /* in, out */, const struct mps_line *l /* in */,
+		     int64_t abs, bool sel, bool ctx);
+/* The file's end: the after-context owed, the note owed. */
+int print_enc_end(struct mps_printer *p /* in, out */);
+void print_enc_release(struct print_enc *e /* in, out */);
 
 /* print.c */
 /* The lines a record holds after its first (with --multiline). */
@@ -173,7 +184,5 @@ int64_t print_rec_extra(const struct mps_printer *p /* in */, const struct mps_l
 /* 1 and the next record, 0 at the end, or <0. */
 int print_rec_next(struct mps_printer *p /* in, out */, struct print_rec_it *it /* in, out */,
 		   struct mps_line *l /* out */, int64_t *abs /* out */, bool *sel /* out */);
-/* Report a failed spill file by its directory; MPS_ETEMP. */
-int print_spill_failed(struct mps_printer *p /* in */, int err);
 
 #endif
