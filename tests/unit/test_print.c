@@ -1001,8 +1001,8 @@ static void test_pieces(void **state)
 	}
 }
 
-/* Parts whose blocks add up to more than the printer keeps in memory
- * (it spills them to a temporary file): the output is still exact. */
+/* Parts whose blocks add up to far more than 32 MB (each is printed as it
+ * comes, none kept): the output is still exact. */
 static void test_split_big_blocks(void **state)
 {
 	(void)state;
