@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Lines with encoding errors in a UTF-8 locale, printed as grep 3.8 does. */
+/* Lines with encoding errors in a UTF-8 locale, printed as grep 3.8 does,
+ * record by record as they come (so that a file's output stays early). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "print_int.h"
-
-/* ---- lines with encoding errors (a UTF-8 locale) ---- */
 
 /* Index of the first match of a selected line that grep would not print
  * with -o, or l->nspans. */
@@ -28,33 +27,61 @@ bool print_line_bad(const struct mps_printer *p, const struct mps_line *l, bool 
 	return !print_utf8_ok((const unsigned char *)l->text, l->len, true);
 }
 
-/* A file with such lines is printed the way grep 3.8 does it (its prtext
- * and prpending): a line is "tried"; one with an encoding error is not
- * printed (with -o, the matches before the bad one are) and, unlike the
- * others, does not move `lastout`, the line after the last one printed,
- * so the after-context that follows tries it again; group separators
- * compare with lastout.  Lines grep would then try that are no record of
- * ours (outside every context) are skipped.  At the end, "FILE: binary
- * file matches". */
-struct erec {
-	int64_t abs;
-	bool sel;
-	struct mps_line l; /* text and spans are offsets until printing */
-};
+/* Such a file is printed the way grep 3.8 does it (its prtext and
+ * prpending): a line is "tried"; one with an encoding error is not printed
+ * (with -o, the matches before the bad one are) and, unlike the others,
+ * does not move `lastout`, the line after the last one printed, so the
+ * after-context that follows tries it again; group separators compare
+ * with lastout.  Lines grep would then try that are no record of ours
+ * (outside every context) are skipped.  At the end, "FILE: binary file
+ * matches" (owed through p->f.note_due).  The records that a later try
+ * may need (the last `before` lines, and those from lastout on) are kept,
+ * copied, in p->f.enc.v. */
 
-struct enc {
-	struct mps_printer *p;
-	const char *path;
-	struct erec *v;
-	size_t n;
-	const struct mps_buf *text;
-	const struct mps_span *spans;
-	int64_t lastout; /* 0: none yet */
-	bool bad;        /* a line was left out */
-};
-
-static int enc_try(struct enc *e, int64_t line, bool sel)
+static void erec_free(struct print_erec *r)
 {
+	free((char *)r->l.text);
+	free((struct mps_span *)r->l.spans);
+}
+
+/* Keep a copy of record l (line abs). */
+static int enc_keep(struct print_enc *e, const struct mps_line *l, int64_t abs, bool sel)
+{
+	int rc = e->n == e->cap ? MPS_GROW(e->v, e->n + 1, e->cap) : 0;
+	if (rc)
+		return rc;
+	struct print_erec r = {.abs = abs, .sel = sel, .l = *l};
+	char *t = malloc(l->len + 1);
+	struct mps_span *sp = l->nspans ? malloc(l->nspans * sizeof(*sp)) : NULL;
+	if (!t || (l->nspans && !sp)) {
+		free(t);
+		free(sp);
+		return -ENOMEM;
+	}
+	memcpy(t, l->text, l->len);
+	if (l->nspans)
+		memcpy(sp, l->spans, l->nspans * sizeof(*sp));
+	r.l.text = t;
+	r.l.spans = sp;
+	e->v[e->n++] = r;
+	return 0;
+}
+
+/* Forget the records no later try can need. */
+static void enc_prune(struct print_enc *e, int64_t keep_from)
+{
+	size_t k = 0;
+	while (k < e->n && e->v[k].abs < keep_from)
+		erec_free(&e->v[k++]);
+	if (k) {
+		memmove(e->v, e->v + k, (e->n - k) * sizeof(*e->v));
+		e->n -= k;
+	}
+}
+
+static int enc_try(struct mps_printer *p, int64_t line, bool sel)
+{
+	struct print_enc *e = &p->f.enc;
 	size_t lo = 0, hi = e->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -66,15 +93,13 @@ static int enc_try(struct enc *e, int64_t line, bool sel)
 	if (lo == e->n || e->v[lo].abs != line)
 		return 0;
 	struct mps_line l = e->v[lo].l;
-	l.text = (const char *)e->text->data + (size_t)(uintptr_t)l.text;
-	l.spans = e->spans + (size_t)(uintptr_t)l.spans;
 	bool ok;
-	if (e->p->o.only_matching) {
+	if (p->o.only_matching) {
 		size_t k = sel ? first_bad_span(&l) : l.nspans;
 		ok = k == l.nspans;
 		l.nspans = k;
 		if (!ok && k) {
-			int rc = print_line(e->p, e->path, &l, line, sel);
+			int rc = print_line(p, p->f.path, &l, line, sel);
 			if (rc)
 				return rc;
 		}
@@ -86,84 +111,97 @@ static int enc_try(struct enc *e, int64_t line, bool sel)
 		return 0;
 	}
 	e->lastout = line + 1;
-	return print_line(e->p, e->path, &l, line, sel);
+	return print_line(p, p->f.path, &l, line, sel);
 }
 
 /* grep's prpending: the after-context still owed, tried from lastout. */
-static int enc_pending(struct enc *e, int64_t *pending, int64_t lim)
+static int enc_pending(struct mps_printer *p, int64_t lim)
 {
+	struct print_enc *e = &p->f.enc;
 	int rc = 0;
-	if (*pending > 0 && !e->lastout)
+	if (e->pending > 0 && !e->lastout)
 		e->lastout = 1;
-	for (; !rc && *pending > 0 && e->lastout < lim; (*pending)--)
-		rc = enc_try(e, e->lastout, false);
+	for (; !rc && e->pending > 0 && e->lastout < lim; e->pending--)
+		rc = enc_try(p, e->lastout, false);
 	return rc;
 }
 
-int print_encoding_errors(struct mps_printer *p, const char *path, bool ctx,
-				 uint64_t *printed_matches)
+/* The selected lines of one prtext (a line, or with -v a run) are all in:
+ * after-context is owed from here. */
+static void enc_close_run(struct mps_printer *p)
 {
-	struct print_rec_it it = {.last = INT64_MIN, .mline = -1};
-	struct mps_buf text = {0}, spans = {0};
-	struct erec *v = NULL;
-	size_t n = 0, cap = 0;
-	struct mps_line l;
-	int64_t abs;
-	bool sel;
-	int rc = 0, r;
-	while (!rc && (r = print_rec_next(p, &it, &l, &abs, &sel)) == 1) {
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 64;
-			struct erec *nv = realloc(v, nc * sizeof(*nv));
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[n] = (struct erec){.abs = abs, .sel = sel, .l = l};
-		v[n].l.text = (const char *)(uintptr_t)text.len;
-		v[n].l.spans = (const struct mps_span *)(uintptr_t)(spans.len / sizeof(*l.spans));
-		rc = mps_buf_append(&text, l.text, l.len);
-		if (!rc && l.nspans)
-			rc = mps_buf_append(&spans, l.spans, l.nspans * sizeof(*l.spans));
-		if (sel)
-			*printed_matches += l.nspans;
-		n++;
+	struct print_enc *e = &p->f.enc;
+	if (!e->run_open)
+		return;
+	e->run_open = false;
+	e->pending = p->o.after;
+	p->printed_any = true;
+}
+
+void print_enc_start(struct mps_printer *p)
+{
+	struct print_file *f = &p->f;
+	struct print_enc *e = &f->enc;
+	e->on = true;
+	/* grep's state after the lines printed the usual way */
+	e->lastout = f->prev != INT64_MIN ? f->prev + 1 : 0;
+	e->pending = 0;
+	if (f->last_sel != INT64_MIN && f->last_sel + p->o.after > f->prev)
+		e->pending = f->last_sel + p->o.after - f->prev;
+}
+
+int print_enc_record(struct mps_printer *p, const struct mps_line *l, int64_t abs, bool sel,
+		     bool ctx)
+{
+	struct print_enc *e = &p->f.enc;
+	int rc = enc_keep(e, l, abs, sel);
+	if (rc)
+		return rc;
+	if (sel && e->run_open && p->o.invert && abs == e->run_last + 1) {
+		e->run_last = abs; /* -v: the run goes on */
+		return enc_try(p, abs, true);
 	}
-	if (!rc && r < 0)
-		rc = r;
-	struct enc e = {p, path, v, n, &text, (const struct mps_span *)spans.data, 0, false};
-	int64_t pending = 0;
-	for (size_t i = 0; !rc && i < n; i++) {
-		if (!v[i].sel)
-			continue;
-		/* one prtext: a selected line, or with -v a run of them */
-		size_t j = i;
-		while (p->o.invert && j + 1 < n && v[j + 1].sel && v[j + 1].abs == v[j].abs + 1)
-			j++;
-		int64_t s = v[i].abs, q = s;
-		rc = enc_pending(&e, &pending, s);
-		int64_t bp = e.lastout ? e.lastout : 1;
+	enc_close_run(p);
+	if (!sel) {
+		rc = enc_pending(p, abs + 1);
+	} else {
+		/* one prtext: the context before, "--", the line */
+		rc = enc_pending(p, abs);
+		int64_t bp = e->lastout ? e->lastout : 1, q = abs;
 		for (int64_t k = 0; k < p->o.before && q > bp; k++)
 			q--;
-		if (!rc && ctx && p->printed_any && q != e.lastout)
+		if (!rc && ctx && p->printed_any && q != e->lastout)
 			rc = print_group_sep(p);
-		for (; !rc && q < s; q++)
-			rc = enc_try(&e, q, false);
-		for (size_t k = i; !rc && k <= j; k++)
-			rc = enc_try(&e, v[k].abs, true);
-		pending = p->o.after;
-		p->printed_any = true;
-		i = j;
+		for (; !rc && q < abs; q++)
+			rc = enc_try(p, q, false);
+		if (!rc)
+			rc = enc_try(p, abs, true);
+		e->run_open = true;
+		e->run_last = abs;
 	}
-	if (!rc)
-		rc = enc_pending(&e, &pending, INT64_MAX);
-	if (!rc && e.bad && !p->o.binary_skip) /* grep -I leaves them out quietly */
-		rc = print_note_binary(p, path);
-	free(v);
-	mps_buf_release(&text);
-	mps_buf_release(&spans);
+	/* a later try starts at lastout at the earliest (it lags only while
+	 * the lines tried are left out), or at the before-context */
+	int64_t keep = abs + 1 - p->o.before, from = e->lastout ? e->lastout : 1;
+	enc_prune(e, from < keep ? from : keep);
 	return rc;
+}
+
+int print_enc_end(struct mps_printer *p)
+{
+	struct print_enc *e = &p->f.enc;
+	if (!e->on)
+		return 0;
+	enc_close_run(p);
+	int rc = enc_pending(p, INT64_MAX);
+	if (e->bad && !p->o.binary_skip) /* grep -I leaves them out quietly */
+		p->f.note_due = true;
+	print_enc_release(e);
+	return rc;
+}
+
+void print_enc_release(struct print_enc *e)
+{
+	enc_prune(e, INT64_MAX);
+	free(e->v);
+	*e = (struct print_enc){0};
 }

@@ -113,13 +113,35 @@ static int jprintf(struct mps_buf *b, const char *fmt, unsigned long long a, uns
 	return mps_buf_append(b, tmp, (size_t)n);
 }
 
+/* The file's "begin" message. */
+static int json_begin(struct mps_printer *p, const char *path)
+{
+	struct mps_buf *b = &p->json;
+	b->len = 0;
+	int rc = mps_buf_append(b, "{\"type\":\"begin\",\"data\":{\"path\":",
+				strlen("{\"type\":\"begin\",\"data\":{\"path\":"));
+	if (!rc)
+		rc = mps_json_data(b, path, strlen(path));
+	if (!rc)
+		rc = mps_buf_append(b, "}}\n", strlen("}}\n"));
+	if (!rc)
+		rc = print_put(p, b->data, b->len);
+	p->f.json_bytes += b->len;
+	p->f.json_begun = true;
+	return rc;
+}
+
 int print_json_line(struct mps_printer *p, const char *path, const struct mps_line *l,
 		     int64_t lineno, bool selected)
 {
+	int rc = p->f.json_begun ? 0 : json_begin(p, path);
+	if (rc)
+		return rc;
 	struct mps_buf *b = &p->json;
+	b->len = 0;
 	const char *head = selected ? "{\"type\":\"match\",\"data\":{\"path\":" :
 				      "{\"type\":\"context\",\"data\":{\"path\":";
-	int rc = mps_buf_append(b, head, strlen(head));
+	rc = mps_buf_append(b, head, strlen(head));
 	if (!rc)
 		rc = mps_json_data(b, path, strlen(path));
 	if (!rc)
@@ -156,29 +178,18 @@ int print_json_line(struct mps_printer *p, const char *path, const struct mps_li
 	}
 	if (!rc)
 		rc = mps_buf_append(b, "]}}\n", strlen("]}}\n"));
+	if (!rc)
+		rc = print_put(p, b->data, b->len);
+	p->f.json_bytes += b->len;
 	return rc;
 }
 
-int print_json_file(struct mps_printer *p, const char *path, uint64_t selected, uint64_t bytes,
-		    uint64_t matches)
+int print_json_end(struct mps_printer *p, const char *path, uint64_t selected, uint64_t bytes,
+		   uint64_t matches)
 {
-	struct mps_buf head = {0};
-	int rc = mps_buf_append(&head, "{\"type\":\"begin\",\"data\":{\"path\":",
-				strlen("{\"type\":\"begin\",\"data\":{\"path\":"));
-	if (!rc)
-		rc = mps_json_data(&head, path, strlen(path));
-	if (!rc)
-		rc = mps_buf_append(&head, "}}\n", strlen("}}\n"));
-	if (!rc)
-		rc = print_put(p, head.data, head.len);
-	if (!rc)
-		rc = print_put(p, p->json.data, p->json.len);
-	unsigned long long printed = head.len + p->json.len;
-	mps_buf_release(&head);
 	char e[1024];
 	int n = snprintf(e, sizeof(e), "{\"type\":\"end\",\"data\":{\"path\":");
-	if (!rc)
-		rc = print_put(p, e, (size_t)n);
+	int rc = print_put(p, e, (size_t)n);
 	struct mps_buf pj = {0};
 	if (!rc)
 		rc = mps_json_data(&pj, path, strlen(path));
@@ -190,8 +201,9 @@ int print_json_file(struct mps_printer *p, const char *path, uint64_t selected, 
 		     "\"nanos\":0,\"human\":\"0.000000s\"},\"searches\":1,"
 		     "\"searches_with_match\":%d,\"bytes_searched\":%llu,"
 		     "\"bytes_printed\":%llu,\"matched_lines\":%llu,\"matches\":%llu}}}\n",
-		     selected ? 1 : 0, (unsigned long long)bytes, printed,
-		     (unsigned long long)selected, (unsigned long long)matches);
+		     selected ? 1 : 0, (unsigned long long)bytes,
+		     (unsigned long long)p->f.json_bytes, (unsigned long long)selected,
+		     (unsigned long long)matches);
 	if (!rc)
 		rc = print_put(p, e, (size_t)n);
 	return rc;

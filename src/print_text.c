@@ -99,28 +99,16 @@ bool mps_text_sink_done(const struct mps_text_sink *ts)
 	return !ts->failed && !s->err && !s->binary;
 }
 
-int mps_printer_text(struct mps_printer *p, const struct mps_unit *u,
-		     const struct mps_unit_summary *sum, uint64_t printed, struct mps_oring *ring,
-		     uint64_t off, uint64_t len)
+/* Write the text [off, off + len) of ring: small ones into the output
+ * buffer (few writes for many small files), big ones from the ring. */
+static int write_text(struct mps_printer *p, struct mps_oring *ring, uint64_t off, uint64_t len)
 {
-	(void)u;
-	if (p->quiet_done)
-		return 1;
-	p->t.files++;
-	p->t.bytes += sum->bytes;
-	if (sum->selected)
-		p->t.files_matched++;
-	p->t.selected += sum->selected;
-	p->t.matches += p->o.only_matching || p->o.color ? printed : sum->matches;
-	if (len)
-		p->printed_any = true;
 	if (len <= COPY_MAX) {
 		if (p->out.len + len > OUTBUF && print_flush(p))
 			return p->werr;
 		int rc = mps_buf_reserve(&p->out, len);
-		if (rc)
-			return rc;
-		rc = mps_oring_copy(ring, p->out.data + p->out.len, off, len);
+		if (!rc)
+			rc = mps_oring_copy(ring, p->out.data + p->out.len, off, len);
 		if (rc)
 			return rc;
 		p->out.len += len;
@@ -132,4 +120,51 @@ int mps_printer_text(struct mps_printer *p, const struct mps_unit *u,
 	if (rc && !p->werr)
 		p->werr = rc;
 	return p->werr;
+}
+
+/* A formatted unit is a whole file or a part of one that was clean (no
+ * error, no NUL byte, no line the encoding rule leaves out), printed in
+ * the standard format without context, -m or --heading: it moves the
+ * file's carried state (print_int.h) the way its records would have. */
+int mps_printer_text(struct mps_printer *p, const struct mps_unit *u,
+		     const struct mps_unit_summary *sum, uint64_t printed, struct mps_oring *ring,
+		     uint64_t off, uint64_t len)
+{
+	if (p->quiet_done)
+		return 1;
+	int rc = print_file_enter(p, u);
+	if (rc)
+		return rc;
+	struct print_file *f = &p->f;
+	f->bytes += sum->bytes;
+	f->selected += sum->selected;
+	f->matches += sum->matches;
+	if (f->state == PRINT_FILE_BINARY) {
+		/* a NUL byte in a part before: grep prints nothing after it,
+		 * and notes a line selected there or later */
+		f->bin_matches += sum->matches;
+		if (!p->o.binary_skip && sum->selected)
+			f->note_due = true;
+	} else if (f->state == PRINT_FILE_LIVE || f->state == PRINT_FILE_ENC) {
+		/* (after a line grep's encoding rule left out, the rule only
+		 * matters for context, which a formatted part has not) */
+		f->early_sel += sum->selected;
+		if (len) {
+			print_file_begin_lines(p);
+			p->printed_any = true;
+		}
+		f->printed_matches += printed;
+		f->it.base += (int64_t)sum->lines; /* the parts after it count on */
+		f->it.nsel += sum->selected;
+		rc = write_text(p, ring, off, len);
+	} else {
+		f->early_sel += sum->selected; /* stopped: not printed */
+	}
+	f->in_pieces = false;
+	f->piece_sel = 0;
+	if (rc >= 0 && u->part + 1 == u->nparts) {
+		int crc = print_file_close(p, u);
+		rc = crc ? crc : rc;
+	}
+	return rc < 0 ? rc : p->werr;
 }

@@ -286,7 +286,7 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
 		.stall_timeout = o->stall_timeout, .stall = stalled, .stall_ctx = &r,
 		.text = text,
-		.text_parts = getenv("MPSEARCH_TEST_TEXT_PARTS") != NULL,
+		.text_parts = text,
 		.print = r.po,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */
@@ -299,6 +299,8 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 		return rc;
 	}
 	res->mpi = mpi;
+	r.matcher = m; /* a local run searches streams itself */
+	r.so = so;
 #if MPSEARCH_MPI
 	rc = mpi ? mps_dist_run(&r, env_rank, argc, argv, res) : mps_run_local(&r, res);
 #else

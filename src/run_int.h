@@ -40,6 +40,8 @@ struct run {
 	atomic_int errors;
 	atomic_int stop;
 	struct mps_pool *pool;
+	const struct mps_matcher *matcher; /* the workers' (NULL: not known here) */
+	struct mps_search_opts so;         /* the workers' search options */
 	run_put_fn put;       /* the walk's sink */
 	void *put_ctx;
 	uint64_t next_id, next_file;

@@ -76,6 +76,12 @@ struct mps_searcher *mps_searcher_new(const struct mps_matcher *m, const struct 
 	return s;
 }
 
+void mps_searcher_set_wait(struct mps_searcher *s, int (*wait)(void *ctx), void *ctx)
+{
+	s->wait = wait;
+	s->wait_ctx = ctx;
+}
+
 void mps_searcher_free(struct mps_searcher *s)
 {
 	if (!s)
@@ -176,6 +182,11 @@ int search_read(struct run *r)
 	ssize_t n;
 	size_t want = s->cap - r->len;
 	uint64_t pos = r->boff + r->len;
+	if (s->wait && (r->rd ? r->rd->stream : !r->regular)) {
+		int rc = s->wait(s->wait_ctx); /* a stream may make us wait */
+		if (rc)
+			return rc;
+	}
 	if (!r->seq && r->end != UINT64_MAX) {
 		/* a range reads what it owns, then small steps to end its last line */
 		uint64_t need = pos < r->end ? r->end - pos + 4096 : 65536;
@@ -479,8 +490,9 @@ static int search_owned(struct run *r, size_t stop)
 	return rc;
 }
 
-/* After the owned lines: trailing context (and, past the range end, lines
- * that are selected there too, exactly as an unsplit search sees them). */
+/* After the owned lines: trailing context, up to a line selected past the
+ * range end (the part that owns it prints it and its own context; reading
+ * on, a part of a file where every line matches would read to the end). */
 static int tail(struct run *r)
 {
 	while (r->after_left > 0 && r->o->emit_lines) {
@@ -499,14 +511,12 @@ static int tail(struct run *r)
 				return m;
 			sel = (m != 0) != r->o->invert;
 		}
-		if (sel) {
-			rc = search_selected(r, ls, le, false);
-		} else {
-			rc = search_flush_after(r, ls);
-			if (!rc)
-				rc = emit(r, MPS_LINE_CONTEXT, ls, le, search_lineno(r, ls), false);
-			r->after_left--;
-		}
+		if (sel)
+			return search_flush_after(r, ls);
+		rc = search_flush_after(r, ls);
+		if (!rc)
+			rc = emit(r, MPS_LINE_CONTEXT, ls, le, search_lineno(r, ls), false);
+		r->after_left--;
 		if (rc == STOP)
 			return 0;
 		if (rc)

@@ -20,6 +20,8 @@ struct mps_searcher {
 	size_t spcap;
 	char *zbuf; /* -z: a line with its bytes swapped back */
 	size_t zcap;
+	int (*wait)(void *ctx); /* mps_searcher_set_wait */
+	void *wait_ctx;
 };
 
 enum mode { M_OWNED, M_TAIL, M_DONE };

@@ -95,6 +95,16 @@ static void test_switches(uint64_t id, long abort_unit, long slow_ms)
 			raise(SIGKILL);
 		}
 	}
+	/* MPSEARCH_TEST_SLOW_FROM=ID:MS: each task from id ID on (the later
+	 * parts of a split file) is searched MS milliseconds late */
+	static long from = -2, from_ms;
+	if (from == -2) {
+		const char *v = getenv("MPSEARCH_TEST_SLOW_FROM");
+		if (!v || sscanf(v, "%ld:%ld", &from, &from_ms) != 2)
+			from = -1;
+	}
+	if (from >= 0 && id != UINT64_MAX && id >= (uint64_t)from && from_ms > slow_ms)
+		slow_ms = from_ms;
 	if (slow_ms > 0) {
 		struct timespec ts = {slow_ms / 1000, (slow_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Print: the sinks of the pipeline's end.  A printer receives units in
- * output order (a whole file, or the parts of a split file one after
- * another), with their result blocks and summaries, and writes standard,
- * count, files-with/without-matches, quiet or JSON output.  It holds back the
- * parts of a split file until the last part is in (a NUL byte in any part
- * drops the whole file), merges line numbers and context across parts, and
- * applies -m over the whole file. */
+ * output order (a whole file, the parts of a split file one after another,
+ * or a stream in pieces), with their result blocks and summaries, and
+ * writes standard, count, files-with/without-matches, quiet or JSON output.
+ * It prints each part as it comes, merges line numbers and context across
+ * parts, and applies -m over the whole file; as grep, it stops printing a
+ * file at the part where a NUL byte is found. */
 #ifndef MPSEARCH_PRINT_H
 #define MPSEARCH_PRINT_H
 
@@ -39,7 +39,8 @@ struct mps_print_opts {
 	bool byte_offset;     /* -b */
 	bool initial_tab;     /* -T */
 	bool null_data;       /* -z: lines end with NUL */
-	bool line_buffered;   /* write out after each file */
+	bool line_buffered;   /* write out after each line (set when fd is a
+				 terminal) */
 	bool utf8;            /* a UTF-8 locale: as grep 3.8, a line (with -o, a
 				 match) with an encoding error is not printed, and
 				 "FILE: binary file matches" follows (unless text);
@@ -72,11 +73,21 @@ struct mps_printer;
 /* Write to fd (borrowed).  NULL with errno on failure. */
 struct mps_printer *mps_printer_new(const struct mps_print_opts *o /* in */, int fd,
 				    const struct mps_diag *d /* in */);
-/* Returns 0, 1 when nothing more is needed (-q found a line), or <0
- * (-errno of a failed write, MPS_ECORRUPT for a bad block). */
+/* A unit's result: its block of records and its summary.  The parts of a
+ * split file come one after another; each is printed at once.  Returns 0,
+ * 1 when nothing more is needed (-q found a line), or <0 (-errno of a
+ * failed write, MPS_ECORRUPT for a bad block). */
 int mps_printer_unit(struct mps_printer *p /* in, out */, const struct mps_unit *u /* in */,
 		     const unsigned char *block /* in */, size_t len,
 		     const struct mps_unit_summary *sum /* in */);
+/* A piece of a unit still being searched (a stream): the records found
+ * since its last piece, printed at once (written out with line_buffered).
+ * The unit ends with mps_printer_unit, with its last records and its
+ * summary.  Returns as mps_printer_unit. */
+int mps_printer_piece(struct mps_printer *p /* in, out */, const struct mps_unit *u /* in */,
+		      const unsigned char *block /* in */, size_t len);
+/* Write out what is pending (before waiting for a stream).  0 or -errno. */
+int mps_printer_flush(struct mps_printer *p /* in, out */);
 /* Files searched elsewhere that had nothing to print (no selected line,
  * no error, not split): they count in the totals only. */
 void mps_printer_tally(struct mps_printer *p /* in, out */, uint64_t files, uint64_t bytes);

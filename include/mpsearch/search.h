@@ -50,6 +50,11 @@ struct mps_searcher;
 struct mps_searcher *mps_searcher_new(const struct mps_matcher *m /* in */,
 				      const struct mps_search_opts *o /* in */);
 void mps_searcher_free(struct mps_searcher *s);
+/* Call wait(ctx) before each read of the input that may wait for more (a
+ * pipe, a FIFO, a terminal), so that what was found so far can be passed
+ * on (a stream's output appears as it is found).  A nonzero return ends
+ * the search with that code.  wait NULL: none. */
+void mps_searcher_set_wait(struct mps_searcher *s /* in, out */, int (*wait)(void *ctx), void *ctx);
 
 /* Flags for mps_searcher_run. */
 enum {

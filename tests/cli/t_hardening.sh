@@ -430,10 +430,12 @@ open(d + "/empty-lines", "wb").write(b"\n" * 5000 + b"foo\n" + b"\n" * 5000)' ln
 	printf '1:foo\r\n' >want
 	check_same "CRLF -x with \\r" want out
 
-	# NUL bytes: the whole file is binary, in every mode (grep 3.8): no
-	# line is printed but "FILE: binary file matches" goes to stderr; -c,
-	# -l and the exit status count its matches (each NUL ends a line, so -v
-	# selects the pieces without foo); -a searches it as text
+	# NUL bytes (grep 3.8): output stops where binary data is found, and
+	# "FILE: binary file matches" goes to stderr.  A whole file is binary
+	# from its start; a split file prints the parts before the one with the
+	# NUL (grep prints the lines before it).  -c, -l and the exit status
+	# count its matches (each NUL ends a line, so -v selects the pieces
+	# without foo); -a searches it as text
 	python3 -c 'import sys
 d = sys.argv[1]
 base = b"".join(b"line %d foo bar\n" % i for i in range(70000))   # 1.3 MB
@@ -462,6 +464,8 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 			ms+=("-n -A1")
 		fi
 		for mode in "${modes[@]}"; do
+			local split=0
+			case "$mode" in *chunk-size*) [ $f = small ] || split=1 ;; esac
 			for m in "${ms[@]}"; do
 				run out err $mode $m foo "ln/$f"
 				st=$?
@@ -470,7 +474,19 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 					grep -v '"type":"summary"' out >out2
 					mv out2 out
 				fi
-				empty "NUL $f $m [$mode] output" out
+				if [ $split = 0 ] || [ $f = start ]; then
+					empty "NUL $f $m [$mode] output" out
+				elif [ "$m" = "--json" ]; then
+					# the lines before, in one begin ... end
+					[ "$(head -c 15 out)" = '{"type":"begin"' ] &&
+						tail -n 1 out | grep -q '"type":"end"' && ok ||
+						fail "NUL $f --json [$mode]: not begin ... end"
+				else
+					# the start of what grep -a prints
+					[ -s out ] || [ "$m" = -v ] && ok || fail "NUL $f $m [$mode]: nothing printed"
+					grep -a $m foo "ln/$f" | head -n "$(wc -l <out)" | cmp -s - out && ok ||
+						fail "NUL $f $m [$mode]: not the lines before the NUL"
+				fi
 				printf 'mpsearch: ln/%s: binary file matches\n' "$f" >want
 				check_same "NUL $f $m [$mode] stderr" want err
 			done
@@ -482,8 +498,16 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 				empty "NUL $f $m [$mode] stderr" err
 			done
 			run out err $mode -I -l foo "ln/$f"
-			status "NUL $f -I -l [$mode] exit" $? 1
-			empty "NUL $f -I -l [$mode] output" out
+			st=$?
+			if [ $split = 1 ]; then
+				# grep -I -l stops at the first match, before the NUL
+				grep -I -l foo "ln/$f" >want
+				status "NUL $f -I -l [$mode] exit as grep" $st $?
+				check_same "NUL $f -I -l [$mode] output as grep" want out
+			else
+				status "NUL $f -I -l [$mode] exit" $st 1
+				empty "NUL $f -I -l [$mode] output" out
+			fi
 			run out err $mode -q foo "ln/$f"
 			status "NUL $f -q [$mode] exit" $? 0
 			# -L is grep's: a binary file with a match is not listed
@@ -504,7 +528,9 @@ w("onechunk", mb[:k] + b"\0" + mb[k + 1:])' ln
 		run out err $mode -n foo nul-mixed
 		status "NUL mixed [$mode] exit" $? 0
 		printf 'nul-mixed/clean.txt:1:foo clean\n' >want
-		check_same "NUL mixed [$mode] only the text file" want out
+		# (a split onechunk prints its lines before the NUL)
+		grep -v '^nul-mixed/onechunk:' out >out2
+		check_same "NUL mixed [$mode] only the text file" want out2
 		printf 'mpsearch: nul-mixed/%s: binary file matches\n' onechunk small >want
 		check_same "NUL mixed [$mode] notes on stderr" want err
 		run out err $mode -L foo nul-mixed
@@ -828,16 +854,23 @@ for d in range(10):
 	[ -z "$(ls odir)" ] && ok || fail "--output: temporary files left: $(ls odir)"
 }
 
-# changed_alone LABEL PATH: the background search ($pid) ended with exit 2,
-# the one message "PATH: changed while searched", and printed nothing
-# (one version per file: no line of either version)
+# changed_alone LABEL PATH [LINES]: the background search ($pid) ended with
+# exit 2 and the one message "PATH: changed while searched"; it printed the
+# start of LINES (the parts before the change), or nothing
 changed_alone() {
 	wait $pid
 	local st=$?
 	status "$1 exit" $st 2
 	has "$1 message" err "mpsearch: $2: changed while searched"
 	[ "$(wc -l <err)" = 1 ] && ok || fail "$1: one message: $(cat err)"
-	empty "$1: nothing printed" out
+	if [ $# -ge 3 ]; then
+		# the parts printed before the one that saw the change stay;
+		# nothing after it (no line of another version)
+		head -n "$(wc -l <out)" "$3" | cmp -s - out && ok ||
+			fail "$1: what was printed is not the start of the file's lines"
+	else
+		empty "$1: nothing printed" out # (-c: no count of a changed file)
+	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -872,9 +905,9 @@ case_changing() {
 		slow_bg "$TAG.t" 200 $mode --chunk-size 64K -n foo ch/big
 		sleep 0.5
 		truncate -s 300000 ch/big
-		# one version per file: the parts after the cut say so, and no
-		# line of the file is printed
-		changed_alone "truncated [$mode]" ch/big
+		# one version per file: the parts after the cut say so, and the
+		# file's output stops there
+		changed_alone "truncated [$mode]" ch/big orig
 
 		# shrinking to nothing before the file is opened
 		seq 1 2000 | sed 's/$/ foo/' >ch/small
@@ -887,12 +920,12 @@ case_changing() {
 		empty "truncated to 0 [$mode] output" out
 
 		# growing while its parts are searched: one version per file,
-		# so the parts that see it grown say so and nothing is printed
+		# so the parts that see it grown say so and the output stops there
 		cp ch/orig ch/grow
 		slow_bg "$TAG.g" 200 $mode --chunk-size 64K -n foo ch/grow
 		sleep 0.5
 		seq 100001 101000 | sed 's/$/ bar foo/' >>ch/grow
-		changed_alone "growing [$mode]" ch/grow
+		changed_alone "growing [$mode]" ch/grow orig
 	done
 }
 
@@ -1167,22 +1200,24 @@ sys.stdout.write("".join("foo %d\n" % i for i in range(20000)))' >of/many
 }
 
 # ---------------------------------------------------------------------------
-# 15. The printer's spill file (a split file printing more than 32 MB) is
-# made in TMPDIR, and a failure names it
+# 15. The printer holds no part of a split file: a file printing more than
+# 32 MB needs no temporary file, nor does one under grep's encoding-error
+# rule (a UTF-8 locale), which is applied line by line as parts come
 case_spill() {
 	mkdir -p sp
 	yes 'foo foo foo foo foo foo foo foo' | head -c 40M >sp/big
-	local st
 	TMPDIR=$T/sp/missing run out err --chunk-size 1M foo sp/big
-	st=$?
-	status "spill in a missing TMPDIR exit" $st 2
-	has "spill in a missing TMPDIR names it" err "mpsearch: cannot write a temporary file in '$T/sp/missing': No such file or directory"
-	[ "$(wc -l <err)" = 1 ] && ok || fail "spill in a missing TMPDIR: one message: $(cat err)"
-	mkdir -p sp/tmp
-	TMPDIR=$T/sp/tmp run out err --chunk-size 1M foo sp/big
-	status "spill in TMPDIR exit" $? 0
-	[ "$(wc -l <out)" = "$(grep -c foo sp/big)" ] && ok || fail "spill in TMPDIR: $(wc -l <out) lines"
-	rm -f sp/big
+	status "no temporary file: exit" $? 0
+	[ "$(wc -l <out)" = "$(grep -c foo sp/big)" ] && ok || fail "no temporary file: $(wc -l <out) lines"
+	empty "no temporary file: stderr" err
+	{ printf 'foo \377\n'; cat sp/big; } >sp/bad
+	LC_ALL=C.UTF-8 TMPDIR=$T/sp/missing run out err --chunk-size 1M -n foo sp/bad
+	status "encoding error, no temporary file: exit" $? 0
+	LC_ALL=C.UTF-8 grep -n foo sp/bad 2>/dev/null | cmp -s - out && ok ||
+		fail "encoding error, no temporary file: $(wc -l <out) lines, not grep's"
+	echo "mpsearch: sp/bad: binary file matches" >want
+	check_same "encoding error, no temporary file: the note" want err
+	rm -f sp/big sp/bad
 }
 
 # ---------------------------------------------------------------------------

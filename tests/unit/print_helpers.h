@@ -187,6 +187,18 @@ static inline char *cap_close(struct cap *c, size_t *n, struct mps_totals *t)
 	return s;
 }
 
+/* What the printer has written so far (NUL-terminated, length in *n). */
+static inline char *cap_peek(struct cap *c, size_t *n)
+{
+	struct stat st;
+	assert_int_equal(fstat(fileno(c->f), &st), 0);
+	char *s = malloc((size_t)st.st_size + 1);
+	assert_int_equal(pread(fileno(c->f), s, (size_t)st.st_size, 0), st.st_size);
+	s[st.st_size] = 0;
+	*n = (size_t)st.st_size;
+	return s;
+}
+
 static inline void show(const char *what, const char *s, size_t n)
 {
 	fprintf(stderr, "%s (%zu bytes): \"", what, n);

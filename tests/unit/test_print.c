@@ -430,11 +430,13 @@ static void test_quiet(void **state)
 	assert_int_equal(t.selected, 1);
 	assert_int_equal(t.files_matched, 1);
 
-	/* a split file: -q answers at its last part */
+	/* a split file: -q answers at its first part with a selected line */
 	cap_open(&c, &o);
-	struct mps_unit p0 = unit(0, 0, "big", 0, 2), p1 = unit(1, 0, "big", 1, 2);
-	assert_int_equal(mps_printer_unit(c.p, &p0, NULL, 0, &hit), 0);
-	assert_int_equal(mps_printer_unit(c.p, &p1, NULL, 0, &miss), 1);
+	struct mps_unit p0 = unit(0, 0, "big", 0, 3), p1 = unit(1, 0, "big", 1, 3),
+			p2 = unit(2, 0, "big", 2, 3);
+	assert_int_equal(mps_printer_unit(c.p, &p0, NULL, 0, &miss), 0);
+	assert_int_equal(mps_printer_unit(c.p, &p1, NULL, 0, &hit), 1);
+	assert_int_equal(mps_printer_unit(c.p, &p2, NULL, 0, &miss), 1);
 	s = cap_close(&c, &n, NULL);
 	expect_bytes(s, n, "");
 	free(s);
@@ -523,7 +525,8 @@ static void test_error_reported_once(void **state)
 	assert_string_equal(c.errpath[0], "locked");
 	assert_int_equal(c.errs[0], -EACCES);
 
-	/* a split file whose parts 0 and 2 failed: one report, the first error */
+	/* a split file whose parts 0 and 2 failed: one report, the first
+	 * error, at once; nothing of the file is printed after it */
 	struct blk b;
 	blk_init(&b);
 	add_spec(&b, file_a, NL(file_a), 2, "S3");
@@ -532,8 +535,8 @@ static void test_error_reported_once(void **state)
 	struct mps_unit_summary s0 = {.lines = 2, .err = -EIO}, s1 = {.lines = 2, .selected = 1},
 				s2 = {.err = MPS_ETRUNC};
 	assert_int_equal(mps_printer_unit(c.p, &p0, NULL, 0, &s0), 0);
+	assert_int_equal(c.nerr, 2); /* at the failed part */
 	assert_int_equal(mps_printer_unit(c.p, &p1, b.buf.data, b.buf.len, &s1), 0);
-	assert_int_equal(c.nerr, 1); /* nothing before the last part */
 	assert_int_equal(mps_printer_unit(c.p, &p2, NULL, 0, &s2), 0);
 	blk_release(&b);
 	assert_int_equal(c.nerr, 2);
@@ -875,18 +878,21 @@ static void test_max_count_zero(void **state)
 	free(s);
 }
 
+/* A NUL byte in part k of a split file: the parts before it are printed
+ * as they come (grep prints the lines before the binary data), nothing
+ * from part k on, then "binary file matches" (a line is selected there). */
 static void test_split_binary_last(void **state)
 {
 	(void)state;
 	enum mps_output modes[] = {MPS_OUT_LINES, MPS_OUT_COUNT, MPS_OUT_FILES_WITH, MPS_OUT_JSON};
-	for (size_t m = 0; m < 4 * sizeof(modes) / sizeof(*modes); m++) {
+	static const char *const lines_out[] = {"", "S:1:foo a\n", "S:1:foo a\nS:5:foo e\n"};
+	for (size_t m = 0; m < 3 * 4; m++) {
 		struct mps_print_opts o = lines_opts();
 		o.output = modes[m % 4];
 		o.with_filename = true;
 		struct partspec ps[] = {{"S1", 3, 1, 0}, {"S2", 3, 1, 0}, {"S3", 0, 1, 0}};
-		/* the NUL in the last part (the case that matters: the parts before
-		 * are held back), then in each other part */
-		ps[m < 4 ? 2 : m / 4 - 1].binary = 1;
+		size_t k = m / 4; /* the part with the NUL byte */
+		ps[k].binary = 1;
 		struct cap c;
 		cap_open(&c, &o);
 		assert_int_equal(feed_split(&c, 0, 0, "S", file_s, NL(file_s), ps, 3, 3), 0);
@@ -895,25 +901,108 @@ static void test_split_binary_last(void **state)
 		size_t n;
 		struct mps_totals t;
 		char *s = cap_close(&c, &n, &t);
-		/* a binary file prints no line, but its selected lines count */
-		assert_null(strstr(s, "\"S\""));
-		if (modes[m % 4] == MPS_OUT_LINES)
-			expect_bytes(s, n, "B:2:foo b\n");
-		else if (modes[m % 4] == MPS_OUT_COUNT)
+		char want[256];
+		if (modes[m % 4] == MPS_OUT_LINES) {
+			snprintf(want, sizeof(want), "%sB:2:foo b\n", lines_out[k]);
+			expect_bytes_n(s, n, want, strlen(want), __LINE__);
+		} else if (modes[m % 4] == MPS_OUT_COUNT) {
 			expect_bytes(s, n, "S:3\nB:1\n");
-		else if (modes[m % 4] == MPS_OUT_FILES_WITH)
+		} else if (modes[m % 4] == MPS_OUT_FILES_WITH) {
 			expect_bytes(s, n, "S\nB\n");
+		} else {
+			/* JSON: the lines before, in one begin ... end */
+			size_t nmatch = 0;
+			for (const char *q = s; (q = strstr(q, "\"type\":\"match\"")); q++)
+				nmatch++;
+			assert_int_equal(nmatch, k + 1);
+			assert_int_equal(strstr(s, "\"type\":\"begin\",\"data\":{\"path\":{\"text\":\"S\"") != NULL,
+					 k > 0);
+		}
 		bool noted = modes[m % 4] == MPS_OUT_LINES || modes[m % 4] == MPS_OUT_JSON;
 		assert_int_equal(c.nmsg, noted ? 1 : 0);
 		assert_int_equal(t.files, 2);
 		assert_int_equal(t.files_matched, 2);
-		assert_int_equal(t.selected, 4);
+		/* -l: a file is done at its first selected line */
+		assert_int_equal(t.selected, modes[m % 4] == MPS_OUT_FILES_WITH ? 2 : 4);
 		free(s);
 	}
 }
 
-/* Parts whose blocks add up to more than the printer keeps in memory
- * (it spills them to a temporary file): the output is still exact. */
+/* -I: the lines before the NUL byte are printed, but in the end the file
+ * has no match (grep -I: exit status 1, -c 0); -l lists it at its first
+ * selected line and -L does not (grep stops at the first match). */
+static void test_split_binary_skip(void **state)
+{
+	(void)state;
+	enum mps_output modes[] = {MPS_OUT_LINES, MPS_OUT_COUNT, MPS_OUT_FILES_WITH,
+				   MPS_OUT_FILES_WITHOUT};
+	static const char *const want[] = {"1:foo a\n", "", "S\n", ""};
+	for (size_t m = 0; m < 4; m++) {
+		struct mps_print_opts o = lines_opts();
+		o.output = modes[m];
+		o.binary_skip = true;
+		struct partspec ps[] = {{"S1", 3, 1, 0}, {"", 3, 1, 1}, {"", 0, 1, 0}};
+		size_t n;
+		struct mps_totals t;
+		struct cap c;
+		cap_open(&c, &o);
+		assert_int_equal(feed_split(&c, 0, 0, "S", file_s, NL(file_s), ps, 3, 3), 0);
+		char *s = cap_close(&c, &n, &t);
+		expect_bytes_n(s, n, want[m], strlen(want[m]), __LINE__);
+		assert_int_equal(c.nmsg, 0);
+		bool first_match = m >= 2;
+		assert_int_equal(t.files_matched, first_match ? 1 : 0);
+		free(s);
+	}
+}
+
+/* A stream in pieces: each piece prints at once, line numbers run on, a
+ * NUL byte found later gives the note after the lines printed, and the
+ * file's JSON messages are one begin ... end. */
+static void test_pieces(void **state)
+{
+	(void)state;
+	for (int json = 0; json < 2; json++) {
+		struct mps_print_opts o = lines_opts();
+		o.line_buffered = true;
+		if (json)
+			o.output = MPS_OUT_JSON;
+		struct cap c;
+		cap_open(&c, &o);
+		struct mps_unit u = unit(0, 0, "-", 0, 1);
+		struct blk b;
+		blk_init(&b);
+		add_spec(&b, file_s, NL(file_s), 0, "S1");
+		assert_int_equal(mps_printer_piece(c.p, &u, b.buf.data, b.buf.len), 0);
+		blk_release(&b);
+		blk_init(&b);
+		add_spec(&b, file_s, NL(file_s), 0, "S5");
+		assert_int_equal(mps_printer_piece(c.p, &u, b.buf.data, b.buf.len), 0);
+		blk_release(&b);
+		if (!json) { /* both lines are out before the unit ends */
+			size_t n0;
+			char *s0 = cap_peek(&c, &n0);
+			expect_bytes(s0, n0, "1:foo a\n5:foo e\n");
+			free(s0);
+		}
+		/* the end: a NUL byte came after, with a selected line */
+		struct mps_unit_summary sum = {.lines = 9, .selected = 3, .binary = 1};
+		assert_int_equal(mps_printer_unit(c.p, &u, NULL, 0, &sum), 0);
+		size_t n;
+		struct mps_totals t;
+		char *s = cap_close(&c, &n, &t);
+		if (!json)
+			expect_bytes(s, n, "1:foo a\n5:foo e\n");
+		else
+			assert_non_null(strstr(s, "\"type\":\"end\""));
+		assert_int_equal(c.nmsg, 1);
+		assert_int_equal(t.files, 1);
+		free(s);
+	}
+}
+
+/* Parts whose blocks add up to far more than 32 MB (each is printed as it
+ * comes, none kept): the output is still exact. */
 static void test_split_big_blocks(void **state)
 {
 	(void)state;
@@ -1185,9 +1274,8 @@ static void test_corrupt_block(void **state)
 	struct blk b2;
 	blk_init(&b2);
 	add_spec(&b2, file_a, NL(file_a), 0, "S1 S5");
-	struct mps_unit p0 = unit(1, 1, "S", 0, 2), p1 = unit(2, 1, "S", 1, 2);
-	assert_int_equal(mps_printer_unit(c.p, &p0, b2.buf.data, b2.buf.len - 3, &sum), 0);
-	assert_int_equal(mps_printer_unit(c.p, &p1, NULL, 0, &sum), MPS_ECORRUPT);
+	struct mps_unit p0 = unit(1, 1, "S", 0, 2);
+	assert_int_equal(mps_printer_unit(c.p, &p0, b2.buf.data, b2.buf.len - 3, &sum), MPS_ECORRUPT);
 	blk_release(&b);
 	blk_release(&b2);
 	mps_printer_free(c.p);
@@ -1295,6 +1383,8 @@ int main(void)
 		cmocka_unit_test(test_split_max_count),
 		cmocka_unit_test(test_max_count_zero),
 		cmocka_unit_test(test_split_binary_last),
+		cmocka_unit_test(test_split_binary_skip),
+		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_split_big_blocks),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_data),
