@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -94,6 +95,12 @@ int main(int argc, char **argv)
 	 * it with a read-only descriptor, so that writing fails with EBADF. */
 	if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF)
 		open("/dev/null", O_RDONLY);
+	/* Results into a pipe: a bigger pipe (1 MB, when the system allows
+	 * it) wakes the reader and the writer less often */
+	struct stat ost;
+	if (!fstat(STDOUT_FILENO, &ost) && S_ISFIFO(ost.st_mode) &&
+	    fcntl(STDOUT_FILENO, F_GETPIPE_SZ) < (1 << 20))
+		fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 	/* the bar: see progress.h; the results that share its terminal are
 	 * relayed (from here on standard output may be a pipe) */
 	bool shared = mps_progress_shared_tty();

@@ -76,6 +76,7 @@ void mps_printer_free(struct mps_printer *p)
 		return;
 	mps_buf_release(&p->out);
 	mps_buf_release(&p->json);
+	mps_buf_release(&p->pfx);
 	print_enc_release(&p->f.enc);
 	free(p->parts);
 	free(p->spans);
@@ -167,6 +168,7 @@ static bool group_seps(const struct mps_printer *p)
 /* Start the file of unit u: the carried state is reset. */
 static int file_open(struct mps_printer *p, const struct mps_unit *u)
 {
+	p->pfx_path = NULL;
 	free(p->f.path);
 	print_enc_release(&p->f.enc);
 	p->head_path = NULL; /* (it pointed into the path just freed) */

@@ -96,6 +96,10 @@ int print_number(struct mps_printer *p, uint64_t v, char sep)
 	while ((v /= 10) != 0);
 	while (e - q < p->width && q > n)
 		*--q = ' ';
+	if (!p->o.color) { /* the number and its separator in one piece */
+		*e = sep;
+		return print_put(p, q, (size_t)(e - q) + 1);
+	}
 	int rc = print_colored(p, C_LINE, q);
 	return rc ? rc : print_sep(p, sep);
 }
@@ -108,7 +112,18 @@ int print_prefix(struct mps_printer *p, const char *path, int64_t lineno, uint64
 {
 	int rc = 0;
 	if (p->o.with_filename && !p->o.heading) {
-		rc = print_path(p, path);
+		if (path != p->pfx_path) { /* a file's first line */
+			p->pfx.len = 0;
+			if (p->o.color)
+				rc = mps_buf_append(&p->pfx, C_FILE, sizeof(C_FILE) - 1);
+			if (!rc)
+				rc = mps_buf_append(&p->pfx, path, strlen(path));
+			if (!rc && p->o.color)
+				rc = mps_buf_append(&p->pfx, C_END, sizeof(C_END) - 1);
+			p->pfx_path = rc ? NULL : path;
+		}
+		if (!rc)
+			rc = print_put(p, p->pfx.data, p->pfx.len);
 		if (!rc)
 			rc = p->o.null ? print_put(p, "", 1) : print_sep(p, sep);
 	}

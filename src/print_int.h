@@ -132,6 +132,10 @@ struct mps_printer {
 	bool fixed;
 	int (*more)(void *ctx, struct mps_buf *out, size_t need);
 	void *more_ctx;
+	/* the path as printed before each line (in color), kept for the
+	 * lines of one file: pfx_path is cleared when a file starts */
+	const char *pfx_path;
+	struct mps_buf pfx;
 };
 
 #define C_FILE "\33[35m\33[K"

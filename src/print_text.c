@@ -12,7 +12,7 @@
 
 /* texts up to this size are copied into the output buffer (few writes
  * for many small files); bigger ones are written from the ring */
-#define COPY_MAX (64u << 10)
+#define COPY_MAX (4u << 10)
 
 bool mps_print_text_ok(const struct mps_print_opts *o)
 {
@@ -68,6 +68,7 @@ void mps_text_sink_init(struct mps_text_sink *ts, struct mps_printer *p, const c
 	*ts = (struct mps_text_sink){.base = {.line = text_line, .finish = text_finish}, .p = p,
 				     .path = path};
 	p->out = (struct mps_buf){.data = mem, .alloc = room};
+	p->pfx_path = NULL; /* (the path's memory is the task message's) */
 	p->more = more;
 	p->more_ctx = ctx;
 }
