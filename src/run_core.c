@@ -45,6 +45,12 @@ static int add_file(void *ctx, const struct mps_walk_file *f)
 		return 1;
 	bool nosize = f->regular && f->size == MPS_WALK_NOSIZE;
 	uint32_t n = f->regular && !nosize ? mps_plan_nparts(f->size, r->o->chunk_size) : 1;
+	/* a walked file is cut only where a worker that does not know its
+	 * size would cut it (it fills the search's first read: search.h), so
+	 * that a run that stats the files it walks (under MPI) cuts the same
+	 * ones: a part before a NUL byte prints its lines, a whole file not */
+	if (f->walked && f->size < MPS_SEARCH_BUF)
+		n = 1;
 	struct mps_walk_file g = *f;
 	if (w->in_tree)
 		g.root = w->tree_root;

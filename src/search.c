@@ -24,7 +24,7 @@
 #include "util.h"
 #include "search_int.h"
 
-#define DEFAULT_BUF (1u << 20)
+#define DEFAULT_BUF MPS_SEARCH_BUF
 
 size_t mps_count_newlines(const char *p, size_t n)
 {

@@ -56,6 +56,11 @@ void mps_searcher_free(struct mps_searcher *s);
  * the search with that code.  wait NULL: none. */
 void mps_searcher_set_wait(struct mps_searcher *s /* in, out */, int (*wait)(void *ctx), void *ctx);
 
+/* The searcher's read buffer when search_opts.bufsize is 0.  A file whose
+ * size was not known when planned (MPS_SEARCH_SPLIT_BIG) is cut into parts
+ * only when its first read fills it. */
+#define MPS_SEARCH_BUF (1u << 20)
+
 /* Flags for mps_searcher_run. */
 enum {
 	MPS_SEARCH_COUNT_LINES = 1, /* fill summary.lines (a part other than the last) */
