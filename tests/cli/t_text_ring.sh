@@ -7,7 +7,8 @@
 # the workers format and in those they leave to the printer, at -j 1 and
 # -j 2, with rings so small that units wait for room and fall back
 # (MPSEARCH_TEST_RING_KB), with split files, binary files, lines that are
-# not UTF-8, and a worker that dies mid-batch; and the rings are used.
+# not UTF-8, and a worker that dies mid-batch; the rings are used; and the
+# parts are cut as README says (8M when formatting, walked files from 1 MB).
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 
@@ -72,6 +73,22 @@ check_same "--stats totals" ref got
 [ "$(cat formatted)" -gt 100 ] && ok || fail "only $(cat formatted) units formatted by the workers"
 MPSEARCH_TEST_NO_TEXT=1 "$MPS" --stats e d 2>&1 >/dev/null | grep -c ' formatted 0$' > none
 [ "$(cat none)" -ge 1 ] && ok || fail "the records path formats in the workers"
+
+# units: parts are at most 8M when the workers format the lines (a 17 MB
+# file: 3 parts), the default 64M when they do not (-c: 1); a file found
+# while walking is cut only from 1 MB on, a named one at the chunk size
+units() {
+	"$MPS" --stats "$@" 2>&1 >/dev/null | sed -n 's/^worker [0-9]*: .* units \([0-9]*\) .*/\1/p' |
+		awk '{ n += $1 } END { print n }'
+}
+mkdir big
+yes 'a line with e in it' | head -c 17M > big/f
+[ "$(units e big/f)" = 3 ] && ok || fail "17 MB formatted: $(units e big/f) units, not 3"
+[ "$(units -c e big/f)" = 1 ] && ok || fail "17 MB counted: $(units -c e big/f) units, not 1"
+mkdir small
+head -c 900K big/f > small/f
+[ "$(units --chunk-size 4K e small)" = 1 ] && ok || fail "900 KB walked: $(units --chunk-size 4K e small) units"
+[ "$(units --chunk-size 4K e small/f)" -gt 100 ] && ok || fail "900 KB named: $(units --chunk-size 4K e small/f) units"
 
 # a worker that dies mid-batch (once): its units are redone, and what it
 # had formatted and sent is printed once
