@@ -26,7 +26,6 @@
 /* spawn requests in flight at once: their replies (a message and a
  * descriptor each) always fit in the socket's buffer */
 #define SPAWN_WINDOW 16
-#define LEAN_FROM MPS_POOL_LEAN_FROM
 
 /* Ask the zygote for worker idx; the answer comes to mps_pool_zygote_msg.
  * Without a zygote the worker is wanted until one is back. */
@@ -162,9 +161,8 @@ int mps_pool_zygote_start(struct mps_pool *p)
 	struct mps_zygote_conf zc = {
 		.worker = {.matcher = p->o.matcher, .search = &p->o.search, .deref = p->o.deref,
 			   .cores = p->o.pin ? p->topo : NULL, .core = -1, .tasks = p->tq_child,
-			   .out = -1, .lean = p->nworkers > LEAN_FROM, .ring = -1,
-			   .print = p->ring_size ? &p->o.print : NULL,
-			   .text_parts = p->o.text_parts},
+			   .out = -1, .lean = p->nworkers > MPS_POOL_LEAN_FROM, .ring = -1,
+			   .print = p->ring_size ? &p->o.print : NULL},
 		.life = p->life[0],
 	};
 	fflush(NULL);

@@ -2,9 +2,11 @@
 /* Results written once: a worker formats the lines of a unit itself, into
  * memory it is given (its output ring, outring.h), and the pool's consumer
  * writes that text as it is, in order (mps_printer_text).  Only a unit
- * whose text depends on nothing before it is formatted so: a whole file
- * (not standard input), printed line by line (not JSON, -c, -l, -q), with
- * no context, no -m, no --heading, no -T and no --multiline.  A unit found
+ * whose text depends on nothing before it but its line number base is
+ * formatted so: a whole file or a part of one (not standard input), printed
+ * line by line (not JSON, -c, -l, -q), with no context, no -m, no
+ * --heading, no -T, no --vimgrep, no --multiline and no --line-buffered
+ * (mps_print_text_ok).  A unit found
  * binary, with a line grep would not print (an encoding error), with an
  * error, or with more text than the room goes the usual way (records), so
  * that every answer stays the printer's.  Private to src/. */

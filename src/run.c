@@ -286,7 +286,6 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 		.matcher = m, .search = so, .chunk_size = o->chunk_size, .deref = o->deref,
 		.stall_timeout = o->stall_timeout, .stall = stalled, .stall_ctx = &r,
 		.text = text,
-		.text_parts = text,
 		.print = r.po,
 	};
 	/* Workers are forked before MPI_Init, and never call MPI. */

@@ -736,9 +736,9 @@ static void run_unit(struct worker *w, size_t k)
 	int pre = prefetched(w, k);
 	struct mps_unit_summary sum;
 	bool text = w->tp && mps_print_text_unit(th->flags) && ring_roomy(w);
-	if (text && th->nparts > 1 && w->c->text_parts)
+	if (text && th->nparts > 1)
 		run_part(w, k, &sum);
-	else if (!text || th->nparts > 1 || !run_text(w, k, pre, &sum))
+	else if (!text || !run_text(w, k, pre, &sum))
 		run_records(w, k, pre, &sum);
 	th->path[th->pathlen] = save;
 	w->scratch.len = 0;

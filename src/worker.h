@@ -27,7 +27,6 @@ struct mps_worker_conf {
 					* taken as it is used, not ahead */
 	const struct mps_print_opts *print; /* format units into ring (print_text.h) */
 	int ring;                      /* the output ring's memfd, -1 none */
-	bool text_parts;               /* parts of split files too */
 };
 
 /* How a worker ends: its exit status. */

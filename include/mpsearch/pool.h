@@ -43,7 +43,7 @@ struct mps_pool_opts {
 	void *stall_ctx;
 	/* results written once: the workers format the units they can (see
 	 * src/print_text.h) under these options into output rings */
-	bool text, text_parts; /* text_parts: parts of split files too */
+	bool text;
 	struct mps_print_opts print;
 };
 
