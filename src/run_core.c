@@ -25,6 +25,8 @@ void mps_run_message(struct run *r, const char *fmt, const char *a, const char *
 
 /* One walk: the operands' (its ids and failure are the run's) or a tree
  * item's (its own: under MPI rank 0 walks one while it walks the operands). */
+#define WALK_SAMPLES 15
+
 struct walk_ctx {
 	struct run *r;
 	run_put_fn put;
@@ -34,6 +36,8 @@ struct walk_ctx {
 	int *submit_err;
 	uint64_t ids[2];      /* a tree walk's next_id, next_file */
 	int err;              /* a tree walk's submit_err */
+	double listed[WALK_SAMPLES]; /* the first listings' times, seconds */
+	unsigned nlisted;
 };
 
 /* Units of one file, in order, to the walk's sink. */
@@ -144,6 +148,34 @@ static void walk_dir(void *ctx)
 	}
 }
 
+/* After each directory listing: its time, kept for the first few. */
+static void walk_listed(void *ctx, double seconds)
+{
+	struct walk_ctx *w = ctx;
+	if (w->nlisted < WALK_SAMPLES)
+		w->listed[w->nlisted++] = seconds;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Is listing a directory slow here?  The median of the first listings'
+ * times: a metadata server's latency is paid by every listing, while a
+ * walker thread that lost its core for a while (ranks and MPI's progress
+ * polling on few cores) makes only some listings slow. */
+static bool listing_slow(const struct walk_ctx *w)
+{
+	if (!w->nlisted)
+		return false;
+	double t[WALK_SAMPLES];
+	memcpy(t, w->listed, w->nlisted * sizeof(*t));
+	qsort(t, w->nlisted, sizeof(*t), cmp_double);
+	return t[w->nlisted / 2] >= TREE_SLOW_DIR_S;
+}
+
 /* The directory path as a tree item, to the walk's sink; 1 (the walk
  * does not enter it). */
 static int put_item(struct walk_ctx *w, const char *path, size_t pathlen, size_t root)
@@ -177,9 +209,7 @@ static int walk_descend(void *ctx, const char *path, size_t pathlen, size_t root
 		 * listing is slow (a parallel file system's metadata server) is
 		 * the walk worth spreading; on a fast one rank 0 lists as fast
 		 * as the ranks search, and it searches too */
-		uint64_t dirs = atomic_load(&r->dirs);
-		double per_dir = (mps_now() - r->walk_t0) / (double)(dirs ? dirs : 1);
-		r->tree_slow = per_dir >= TREE_SLOW_DIR_S;
+		r->tree_slow = listing_slow(w);
 	}
 	if (!r->tree_slow)
 		return 0;
@@ -227,10 +257,8 @@ static int walk_paths(struct walk_ctx *w, char *const *paths, size_t npaths, boo
 	};
 	mps_files_walk_opts(&wo, o);
 	struct mps_walk_cb cb = {.file = add_file, .error = count_walk_error, .dir = walk_dir,
-				 .descend = descend, .ctx = w};
+				 .listed = walk_listed, .descend = descend, .ctx = w};
 	double t0 = mps_now();
-	if (!tree)
-		r->walk_t0 = t0;
 	int rc = mps_walk_run(&wo, paths, npaths, &cb);
 	if (tree && !descend)
 		r->tree_walk_s += mps_now() - t0; /* a feeder's */

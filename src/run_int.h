@@ -52,8 +52,8 @@ struct run {
 	bool walk_sizes;      /* stat every file met (sizes balance the ranks) */
 	size_t tree_depth;    /* > 0: directories this deep are handed out whole */
 	int tree_slow;        /* -1: not known yet; 1: listing a directory took
-			       * TREE_SLOW_DIR_S or more, so they are handed out */
-	double walk_t0;       /* when the walk of the operands started */
+			       * TREE_SLOW_DIR_S or more (the median of the
+			       * first listings), so they are handed out */
 	double tree_walk_s;   /* walking tree items (the feeder thread only) */
 	/* files the walk leaves out: the output file */
 	const struct mps_file_id *avoid;

@@ -349,6 +349,7 @@ static int level_read(struct walk *w, struct walk_level *L)
 		mps_ign_list_release(&L->ign[k]);
 		L->ign_seen[k] = 0;
 	}
+	double t0 = w->cb->listed ? mps_now() : 0;
 	if (w->cb->dir)
 		w->cb->dir(w->cb->ctx);
 #ifdef WALK_GETDENTS
@@ -398,6 +399,8 @@ static int level_read(struct walk *w, struct walk_level *L)
 	if (d)
 		closedir(d);
 #endif
+	if (w->cb->listed)
+		w->cb->listed(w->cb->ctx, mps_now() - t0);
 	for (size_t i = 0; i < L->nents; i++)
 		L->ents[i].name = L->names + L->ents[i].off;
 	if (w->o->ignore_files || w->o->no_hidden) {

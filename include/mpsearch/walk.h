@@ -77,6 +77,9 @@ struct mps_walk_cb {
 	void (*error)(void *ctx, const char *path /* in */, int err);
 	/* May be NULL: called before each directory is listed. */
 	void (*dir)(void *ctx);
+	/* May be NULL: called after each directory is listed, with the
+	 * seconds the listing took (cb->dir's own time included). */
+	void (*listed)(void *ctx, double seconds);
 	/* May be NULL: called before descending into a directory met while
 	 * walking (path, in output order; root as for files; depth 1 for an
 	 * operand's entries).  Nonzero: the callee takes the directory as a

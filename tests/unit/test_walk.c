@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -276,6 +277,65 @@ static void test_sizes(void **state)
 	assert_int_equal(sr.n, 2);
 	assert_int_equal(sr.s[0], 0);
 	assert_int_equal(sr.s[1], 5);
+}
+
+/* dir is called before each listing, listed after it with the listing's
+ * time, cb->dir's included (a metadata server's latency, or the test
+ * switch's sleep there, must count). */
+struct listings {
+	int dirs, listed, unpaired;
+	double min_s;
+};
+
+static void listings_dir(void *ctx)
+{
+	struct listings *l = ctx;
+	if (l->dirs != l->listed)
+		l->unpaired++;
+	l->dirs++;
+	struct timespec ts = {0, 3 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+static void listings_listed(void *ctx, double seconds)
+{
+	struct listings *l = ctx;
+	l->listed++;
+	if (l->listed != l->dirs)
+		l->unpaired++;
+	if (l->min_s < 0 || seconds < l->min_s)
+		l->min_s = seconds;
+}
+
+static void listings_error(void *ctx, const char *path, int err)
+{
+	(void)ctx;
+	fail_msg("%s: error %d", path, err);
+}
+
+static int listings_file(void *ctx, const struct mps_walk_file *f)
+{
+	(void)ctx;
+	(void)f;
+	return 0;
+}
+
+static void test_listing_times(void **state)
+{
+	(void)state;
+	mk("lt/a/f", "x\n");
+	mk("lt/b/c/f", "x\n");
+	mk("lt/g", "x\n");
+	struct listings l = {.min_s = -1};
+	struct mps_walk_opts o = {0};
+	struct mps_walk_cb cb = {.file = listings_file, .error = listings_error, .dir = listings_dir,
+				 .listed = listings_listed, .ctx = &l};
+	char *p = "lt";
+	assert_int_equal(mps_walk_run(&o, &p, 1, &cb), 0);
+	assert_int_equal(l.dirs, 4); /* lt, lt/a, lt/b, lt/b/c */
+	assert_int_equal(l.listed, 4);
+	assert_int_equal(l.unpaired, 0);
+	assert_true(l.min_s >= 0.003);
 }
 
 static void test_symlinks(void **state)
@@ -846,6 +906,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_tricky_names),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_listing_times),
 		cmocka_unit_test(test_symlinks),
 		cmocka_unit_test(test_deref_loops),
 		cmocka_unit_test(test_dangling),
