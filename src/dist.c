@@ -14,7 +14,8 @@
 #include "mpsearch/error.h"
 #include "util.h"
 
-enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS, TAG_ROUND, TAG_ROUND_END, TAG_NEED };
+enum { TAG_COUNT = 101, TAG_DATA, TAG_END, TAG_STOP, TAG_PROGRESS, TAG_ROUND, TAG_ROUND_END, TAG_NEED,
+       TAG_BATON };
 #define MSG_LIMIT (1u << 20)
 #define SEND_BUDGET ((size_t)64 << 20)
 
@@ -224,19 +225,47 @@ static int pump(struct mps_dist_sender *s, bool wait)
 	return 0;
 }
 
+static struct mps_dist_msg *msg_new(int tag, const void *data, size_t len)
+{
+	struct mps_dist_msg *m = malloc(sizeof(*m) + len);
+	if (!m)
+		return NULL;
+	m->next = NULL;
+	m->tag = tag;
+	m->len = len;
+	if (len)
+		memcpy(m->data, data, len);
+	return m;
+}
+
+/* Queue m for rank 0 and start sending; over budget, wait. */
+static int queue_send(struct mps_dist_sender *s, struct mps_dist_msg *m);
+static int deliver(const unsigned char *p, size_t n, mps_dist_result_fn fn, void *ctx);
+
 static int flush_send(struct mps_dist_sender *s, int tag)
 {
 	if (s->buf.len > INT_MAX)
 		return -EOVERFLOW;
-	struct mps_dist_msg *m = malloc(sizeof(*m) + s->buf.len);
+	struct mps_dist_msg *m = msg_new(tag, s->buf.data, s->buf.len);
 	if (!m)
 		return -ENOMEM;
-	m->next = NULL;
-	m->tag = tag;
-	m->len = s->buf.len;
-	if (s->buf.len)
-		memcpy(m->data, s->buf.data, s->buf.len);
 	s->buf.len = 0;
+	if (s->local && tag != TAG_END) {
+		/* kept for this rank's printer */
+		if (s->ltail)
+			s->ltail->next = m;
+		else
+			s->lhead = m;
+		s->ltail = m;
+		s->lqueued += m->len;
+		s->lmsgs++;
+		return 0;
+	}
+	return queue_send(s, m);
+}
+
+static int queue_send(struct mps_dist_sender *s, struct mps_dist_msg *m)
+{
 	if (s->tail)
 		s->tail->next = m;
 	else
@@ -278,9 +307,94 @@ int mps_dist_sender_round_end(struct mps_dist_sender *s)
 	return rc ? rc : flush_send(s, TAG_ROUND_END);
 }
 
+void mps_dist_sender_local(struct mps_dist_sender *s)
+{
+	s->local = true;
+	s->keep_empty = true;
+}
+
+int mps_dist_local_take(struct mps_dist_sender *s, mps_dist_result_fn fn, void *ctx)
+{
+	int rc = s->buf.len ? flush_send(s, TAG_DATA) : 0;
+	while (!rc && s->lhead) {
+		struct mps_dist_msg *m = s->lhead;
+		s->lhead = m->next;
+		if (!s->lhead)
+			s->ltail = NULL;
+		s->lqueued -= m->len;
+		s->lmsgs--;
+		if (m->tag == TAG_ROUND_END)
+			rc = 1;
+		else
+			rc = deliver(m->data, m->len, fn, ctx);
+		free(m);
+		if (rc)
+			return rc;
+	}
+	return rc;
+}
+
+int mps_dist_sender_progress(struct mps_dist_sender *s)
+{
+	return s->pending ? pump(s, false) : 0;
+}
+
+size_t mps_dist_local_kept(const struct mps_dist_sender *s)
+{
+	return s->lqueued + s->buf.len + s->lmsgs;
+}
+
+int mps_dist_baton_send(MPI_Comm comm, int rank, const struct mps_buf *b)
+{
+	if (b->len > INT_MAX)
+		return -EOVERFLOW;
+	MPI_Request req;
+	if (MPI_Isend(b->data, (int)b->len, MPI_BYTE, rank, TAG_BATON, comm, &req) != MPI_SUCCESS)
+		return MPS_EPEER;
+	return mps_dist_wait(&req);
+}
+
+int mps_dist_baton_poll(MPI_Comm comm, struct mps_buf *b)
+{
+	int flag = 0, n;
+	MPI_Status st;
+	if (MPI_Iprobe(0, TAG_BATON, comm, &flag, &st) != MPI_SUCCESS)
+		return MPS_EPEER;
+	if (!flag)
+		return 0;
+	if (MPI_Get_count(&st, MPI_BYTE, &n) != MPI_SUCCESS || n < 0)
+		return MPS_EPEER;
+	b->len = 0;
+	if (mps_buf_reserve(b, n ? (size_t)n : 1))
+		return -ENOMEM;
+	if (MPI_Recv(b->data, n, MPI_BYTE, 0, TAG_BATON, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+		return MPS_EPEER;
+	b->len = (size_t)n;
+	return 1;
+}
+
+int mps_dist_baton_return(struct mps_dist_sender *s, const struct mps_buf *b)
+{
+	if (b->len > INT_MAX)
+		return -EOVERFLOW;
+	struct mps_dist_msg *m = msg_new(TAG_ROUND_END, b->data, b->len);
+	return m ? queue_send(s, m) : -ENOMEM;
+}
+
 int mps_dist_sender_finish(struct mps_dist_sender *s)
 {
 	int rc = 0;
+	if (s->local) {
+		/* what was kept and not printed (a stop) is dropped */
+		s->buf.len = 0;
+		while (s->lhead) {
+			struct mps_dist_msg *m = s->lhead;
+			s->lhead = m->next;
+			free(m);
+		}
+		s->ltail = NULL;
+		s->lqueued = s->lmsgs = 0;
+	}
 	if (s->buf.len)
 		rc = flush_send(s, TAG_DATA);
 	if (!rc)
@@ -443,9 +557,16 @@ int mps_dist_receive_step(MPI_Comm comm, int rank, mps_dist_result_fn fn,
 		free(b);
 		return MPS_EPEER;
 	}
-	in->recv_bytes += (uint64_t)n;
+	if (st.MPI_TAG == TAG_DATA)
+		in->recv_bytes += (uint64_t)n;
 	if (st.MPI_TAG == TAG_ROUND_END) {
 		rc = MPS_DIST_ROUND_END;
+		in->baton_got = n > 0;
+		if (n > 0 && in->baton) {
+			in->baton->len = 0;
+			if (mps_buf_append(in->baton, b, (size_t)n))
+				rc = -ENOMEM;
+		}
 	} else if (st.MPI_TAG == TAG_END) {
 		uint64_t files, bytes;
 		rc = mps_dist_unpack_tally(b, (size_t)n, &files, &bytes);

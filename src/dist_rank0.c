@@ -698,14 +698,29 @@ static int idle(struct mpi_run *m, long *ns)
 	return rc;
 }
 
-/* Rank q's part of the current round, to its end (or its stream's). */
+/* Rank q's part of the current round, to its end (or its stream's).
+ * With --output written by every rank, q prints it: the baton (where the
+ * file stands, the printer's state) goes to q, and comes back with the
+ * round's end. */
 static int print_remote_round(struct mpi_run *m, int q)
 {
 	long ns = 20000;
+	if (m->wrote && !m->ended[q]) {
+		int rc = mps_dist_baton_make(m);
+		if (!rc)
+			rc = mps_dist_baton_send(m->comm, q, &m->baton);
+		if (rc)
+			return rc;
+	}
 	while (!m->ended[q]) {
 		int st = mps_dist_receive_step(m->comm, q, print_remote, tally_remote, m, &m->in);
 		if (st < 0)
 			return st;
+		if (st == MPS_DIST_ROUND_END && m->wrote) {
+			int rc = m->in.baton_got ? mps_dist_baton_load(m) : -EPROTO;
+			if (rc)
+				return rc;
+		}
 		if (m->prc) {
 			printer_stopped(m);
 			return 0;
@@ -770,7 +785,8 @@ static int print_own(struct mpi_run *m, const struct mps_round *rd)
 int mps_dist_rank0_loop(struct mpi_run *m)
 {
 	int rc = 0;
-	m->in = (struct mps_dist_inbox){.wants = m->sched.wants, .progress = m->r->rank_bytes};
+	m->in = (struct mps_dist_inbox){.wants = m->sched.wants, .progress = m->r->rank_bytes,
+					.baton = m->wrote ? &m->baton : NULL};
 	while (!rc && !m->prc && !(mps_sched_rounds_left(&m->sched) == 0 && m->last_sent)) {
 		if ((rc = dispatch(m)) || (rc = own_collect(m)))
 			break;
@@ -803,6 +819,11 @@ int mps_dist_rank0_loop(struct mpi_run *m)
 
 int mps_dist_rank0_drain(struct mpi_run *m, int rc)
 {
+	/* a failure: the ranks that keep rounds for the baton stop waiting */
+	if (m->wrote && (rc || m->prc) && !m->stop_sent) {
+		mps_dist_request_stop(m->comm);
+		m->stop_sent = true;
+	}
 	/* an early stop: the other ranks still get every round */
 	if (!m->last_sent) {
 		atomic_store(&m->r->stop, 1);

@@ -10,6 +10,7 @@
  * totals are reduced and the ranks' figures gathered as packed bytes, and
  * every rank returns the same totals.selected, errors and write_err. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "dist_run.h"
+#include "mpsearch/codec.h"
 #include "util.h"
 
 #define MAX_WORKERS 1024
@@ -117,6 +119,116 @@ static int patterns_from_rank0(struct mpi_run *m)
 }
 
 
+/* ---- --output written by every rank: the baton ---- */
+
+/* Kept results beyond this wait for the baton: the rank's workers wait. */
+#define KEPT_BUDGET ((size_t)64 << 20)
+
+/* The baton from this rank's printer: where the output stands, the
+ * printer's outcome so far, its state.  0 or <0. */
+int mps_dist_baton_make(struct mpi_run *m)
+{
+	m->baton.len = 0;
+	int frc = mps_printer_flush(m->pr);
+	if (frc && !m->prc)
+		m->prc = frc;
+	off_t off = lseek(m->out_fd, 0, SEEK_CUR);
+	if (off < 0)
+		return -errno;
+	int rc = mps_buf_put_varint(&m->baton, (uint64_t)off);
+	if (!rc)
+		rc = mps_buf_put_varint(&m->baton, (uint64_t)(int64_t)m->prc);
+	if (!rc)
+		rc = mps_printer_save(m->pr, &m->baton);
+	return rc;
+}
+
+/* Go on from the baton in m->baton.  0 or <0. */
+int mps_dist_baton_load(struct mpi_run *m)
+{
+	struct mps_cursor c = {.p = m->baton.data, .len = m->baton.len};
+	uint64_t off = mps_cursor_varint(&c);
+	int prc = (int)(int64_t)mps_cursor_varint(&c);
+	if (c.bad || off > (uint64_t)INT64_MAX)
+		return MPS_ECORRUPT;
+	if (lseek(m->out_fd, (off_t)off, SEEK_SET) < 0)
+		return -errno;
+	if (prc && !m->prc)
+		m->prc = prc;
+	return mps_printer_load(m->pr, c.p + c.pos, c.len - c.pos);
+}
+
+/* --output under MPI: every rank opens the file rank 0 writes under a
+ * name (on a shared file system) and prints its own rounds there; where a
+ * rank cannot open it, rank 0 writes it all, as with standard output.
+ * Collective.  0 or MPS_EPEER. */
+static int share_output(struct mpi_run *m)
+{
+	struct run *r = m->r;
+	struct mps_buf b = {0};
+	if (m->rank == 0 && r->out_name && mps_buf_append(&b, r->out_name, strlen(r->out_name) + 1))
+		b.len = 0;
+	int rc = mps_dist_bcast_bytes(m->comm, &b);
+	if (rc == MPS_EPEER) {
+		mps_buf_release(&b);
+		return rc;
+	}
+	/* MPSEARCH_TEST_NO_SHARE: this rank cannot open it (another host's
+	 * file system) */
+	int bad = rc || b.len == 0 || getenv("MPSEARCH_TEST_NO_SHARE");
+	if (!bad && m->rank != 0) {
+		m->out_fd = open((const char *)b.data, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		bad = m->out_fd < 0;
+	}
+	mps_buf_release(&b);
+	if (mps_dist_agree_max(m->comm, &bad))
+		return MPS_EPEER;
+	if (bad && m->rank != 0 && m->out_fd >= 0) {
+		close(m->out_fd);
+		m->out_fd = -1;
+	}
+	m->wrote = !bad;
+	return 0;
+}
+
+/* A kept result, to this rank's printer. */
+static void print_kept(void *ctx, const struct mps_unit *u, const struct mps_unit_summary *sum,
+		       const unsigned char *block, size_t len)
+{
+	struct mpi_run *m = ctx;
+	if (!m->prc)
+		m->prc = mps_printer_unit(m->pr, u, block, len, sum);
+}
+
+/* A rank > 0: take the baton when it comes, print what is kept up to the
+ * round's end, give the baton back with it.  0 or <0. */
+static int baton_step(struct mpi_run *m, struct mps_dist_sender *snd)
+{
+	int prc = mps_dist_sender_progress(snd);
+	if (prc)
+		return prc;
+	for (;;) {
+		if (!m->holding) {
+			int got = mps_dist_baton_poll(m->comm, &m->baton);
+			if (got <= 0)
+				return got;
+			int rc = mps_dist_baton_load(m);
+			if (rc)
+				return rc;
+			m->holding = true;
+		}
+		int t = mps_dist_local_take(snd, print_kept, m);
+		if (t <= 0)
+			return t;
+		int rc = mps_dist_baton_make(m);
+		if (!rc)
+			rc = mps_dist_baton_return(snd, &m->baton);
+		m->holding = false;
+		if (rc)
+			return rc;
+	}
+}
+
 /* ---- a rank > 0 ---- */
 
 /* A new round from rank 0?  It goes to the feeder.  1 one came, 0 none,
@@ -175,6 +287,18 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 		}
 		if ((rc = mark_ends(m, &e, completed, snd)))
 			break;
+		if (m->wrote) {
+			if ((rc = baton_step(m, snd)))
+				break;
+			if (!m->holding && mps_dist_local_kept(snd) > KEPT_BUDGET) {
+				/* the results wait for the baton: so do the workers */
+				struct timespec ts = {0, 1000000};
+				nanosleep(&ts, NULL);
+				if (mps_dist_stop_requested(m->comm))
+					break;
+				continue;
+			}
+		}
 		/* running low, nothing left to feed: ask rank 0 for more (one
 		 * request at a time) */
 		uint64_t pending = mps_round_ends_pending(&e, completed);
@@ -214,6 +338,17 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 	}
 	if (!rc)
 		rc = mark_ends(m, &e, completed, snd);
+	/* --output written by every rank: the rounds kept wait for the baton */
+	while (!rc && m->wrote && (m->holding || mps_dist_local_kept(snd))) {
+		if ((rc = baton_step(m, snd)))
+			break;
+		if (!m->holding && !mps_dist_local_kept(snd))
+			break;
+		if (mps_dist_stop_requested(m->comm))
+			break;
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
 	int frc = mps_feed_stop(&m->feed);
 	if (!rc)
 		rc = frc;
@@ -238,6 +373,14 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 
 /* ---- start ---- */
 
+/* --output under MPI may be written by every rank (share_output); not
+ * with -f - (the others' workers learn the patterns late, and with them
+ * whether lines print in ripgrep's multiline way). */
+static bool shares_output(const struct mpi_run *m)
+{
+	return m->env_size > 1 && m->r->o->output_file && !m->r->o->patterns_stdin;
+}
+
 /* Before MPI_Init: rank 0 (as the launcher says) opens the output and
  * starts walking.  Returns 0 or the output's failure. */
 static int before_init(struct mpi_run *m, int env_rank)
@@ -248,7 +391,7 @@ static int before_init(struct mpi_run *m, int env_rank)
 	m->pre_open = env_rank == 0;
 	if (env_rank != 0)
 		return 0;
-	int rc = mps_run_out_open(r, &m->out_fd);
+	int rc = mps_run_out_open(r, shares_output(m), &m->out_fd);
 	m->out_open = rc == 0;
 	/* directories two levels below an operand are walked by the rank
 	 * that gets them, when listing is slow (run_core.c: walk_descend;
@@ -297,7 +440,7 @@ static int after_init(struct mpi_run *m, int out_rc)
 	int bad = r->o->patterns_stdin ? patterns_from_rank0(m) : 0;
 	if (m->rank == 0) {
 		if (!m->out_open && !out_rc) {
-			out_rc = mps_run_out_open(r, &m->out_fd);
+			out_rc = mps_run_out_open(r, shares_output(m), &m->out_fd);
 			m->out_open = out_rc == 0;
 		}
 		bad = bad || !m->out_open;
@@ -314,6 +457,10 @@ static int after_init(struct mpi_run *m, int out_rc)
 	}
 	m->pre_n = m->rank == 0 ? pre_n : 0;
 	if (mps_dist_agree_max(m->comm, &bad))
+		bad = 1;
+	/* every rank knows the options: all or none take part */
+	if (!bad && m->size > 1 && r->o->output_file && !r->o->patterns_stdin &&
+	    share_output(m))
 		bad = 1;
 	return bad;
 }
@@ -353,6 +500,7 @@ static int gather(struct mpi_run *m, struct mps_run_result *res, int *errs)
 
 static void release(struct mpi_run *m)
 {
+	mps_buf_release(&m->baton);
 	mps_dist_rank0_stop_walk(m);
 	mps_dist_rank0_release(m);
 	mps_sched_release(&m->sched);
@@ -432,6 +580,12 @@ static int search(struct mpi_run *m, struct mps_dist_sender *snd, bool *started)
 		m->me.gather = mps_now() - m->own_done;
 	} else {
 		mps_dist_sender_init(snd, m->comm, r->o->output == MPS_OUT_FILES_WITHOUT);
+		if (m->wrote) {
+			mps_dist_sender_local(snd);
+			m->pr = mps_printer_new(&r->po, m->out_fd, &r->pd);
+			if (!rc && !m->pr)
+				rc = -ENOMEM;
+		}
 		if (!rc)
 			rc = rank_loop(m, snd);
 		else
@@ -488,6 +642,14 @@ static int finish(struct mpi_run *m, int rc, struct mps_run_result *res)
 	m->me.workers = res->nworkers;
 	m->me.dirs = atomic_load(&r->dirs);
 	m->me.maxrss_kb = mps_run_maxrss_kb();
+	/* a rank that wrote into the output closes it before rank 0 puts it
+	 * in place (after the barrier below): a network file system writes
+	 * back at the latest then */
+	if (m->rank != 0 && m->out_fd >= 0) {
+		if (close(m->out_fd) && !rc)
+			rc = -errno;
+		m->out_fd = -1;
+	}
 	/* ranks that are done sleep here instead of spinning in the
 	 * collectives below while others still search on their cores */
 	double tb = mps_now();

@@ -76,6 +76,12 @@ struct mpi_run {
 	uint64_t printed;              /* own units printed */
 	double own_done;               /* when rank 0's own units were all done */
 	struct mps_feed feed;          /* its feeder (src/dist_feed.c), rank 0's too */
+	/* --output written by every rank: each prints its own rounds into
+	 * the file at the offsets the baton brings (rank 0 gets sizes and
+	 * the printer's state, never result bytes) */
+	bool wrote;
+	bool holding;                  /* a rank > 0 holds the baton */
+	struct mps_buf baton;
 	/* a rank > 0 */
 	uint64_t nrounds_seen;
 	uint64_t feed_units;           /* the feeder's: units of the round it feeds */
@@ -84,6 +90,11 @@ struct mpi_run {
 /* Hand units of the list to our own pool (ids renumbered). */
 int mps_dist_submit_local(struct mpi_run *m /* in, out */, const struct mps_unit *u /* in */);
 void mps_dist_free_units(struct mps_unit *u /* in */, size_t n);
+
+/* The baton in m->baton (src/dist_run.c): made from this rank's printer
+ * and output offset, or loaded into them.  0 or <0. */
+int mps_dist_baton_make(struct mpi_run *m /* in, out */);
+int mps_dist_baton_load(struct mpi_run *m /* in, out */);
 
 /* Rank 0 (src/dist_rank0.c). */
 int mps_dist_rank0_start_walk(struct mpi_run *m /* in, out */);

@@ -71,14 +71,15 @@ static void out_avoid(struct mps_out *out, const struct stat *st)
 }
 
 /* The temporary file in target's directory: O_TMPFILE, else a named one. */
-static int out_temp(struct mps_out *out, mode_t mode)
+static int out_temp(struct mps_out *out, mode_t mode, bool shared)
 {
 	char *slash = strrchr(out->target, '/');
 	char *dir = slash ? strndup(out->target, (size_t)(slash - out->target) + 1) : strdup(".");
 	if (!dir)
 		return -ENOMEM;
-	out->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-	int e = errno;
+	/* shared: the other ranks open it by name */
+	out->fd = shared ? -1 : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	int e = shared ? EOPNOTSUPP : errno;
 	free(dir);
 	if (out->fd >= 0) {
 		out->anon = true;
@@ -103,13 +104,15 @@ static int out_temp(struct mps_out *out, mode_t mode)
 	}
 	if (out->existed || out->tmp)
 		fchmod(out->fd, mode);
+	if (shared && out->tmp)
+		out->shared = realpath(out->tmp, NULL); /* NULL: rank 0 writes it all */
 	struct stat st;
 	if (!fstat(out->fd, &st))
 		out_avoid(out, &st);
 	return 0;
 }
 
-static int out_prepare(struct mps_out *out)
+static int out_prepare(struct mps_out *out, bool shared)
 {
 	const struct mps_opts *o = out->o;
 	*out = (struct mps_out){.fd = STDOUT_FILENO, .o = o, .given = o->output_file};
@@ -162,7 +165,7 @@ static int out_prepare(struct mps_out *out)
 	}
 	mode_t mask = umask(0);
 	umask(mask);
-	int rc = out_temp(out, out->existed ? (st.st_mode & 07777) : (0666 & ~mask));
+	int rc = out_temp(out, out->existed ? (st.st_mode & 07777) : (0666 & ~mask), shared);
 	if (rc) {
 		free(out->target);
 		out->target = NULL;
@@ -245,19 +248,21 @@ int mps_out_close(struct mps_out *out, bool ok)
 		message("cannot write '%s': %s", out->given, strerror(-rc));
 	free(out->tmp);
 	free(out->target);
-	out->tmp = out->target = NULL;
+	free(out->shared);
+	out->tmp = out->target = out->shared = NULL;
 	out->opened = false;
 	return rc;
 }
 
 /* The library asks for the output (struct mps_run_output's open). */
-static int out_open_cb(void *ctx, int *fd, const struct mps_file_id **avoid, size_t *navoid,
-		       bool *avoid_report)
+static int out_open_cb(void *ctx, bool shared, int *fd, const char **name,
+		       const struct mps_file_id **avoid, size_t *navoid, bool *avoid_report)
 {
 	struct mps_out *out = ctx;
-	int rc = out_prepare(out);
+	int rc = out_prepare(out, shared);
 	out->opened = rc == 0;
 	*fd = out->fd;
+	*name = rc ? NULL : out->shared;
 	*avoid = out->avoid;
 	*navoid = rc ? 0 : out->navoid;
 	*avoid_report = !out->given;

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mpsearch: write error: %s\n", strerror(-prc));
 	if (ran) {
 		status = prc ? 2 : mps_exit_status(&o, &res);
-		if (o.stats) {
+		if (o.stats && !res.follower) {
 			char *text = mps_stats_text(&res);
 			if (text)
 				report_stats(NULL, text);

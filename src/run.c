@@ -183,12 +183,18 @@ static struct mps_matcher *matcher(struct run *r, bool later, int env_rank, bool
 	*ok = true;
 	if (later && env_rank != 0)
 		return NULL;
+	/* test switch: rank 0 compiles late (a loaded node), after the
+	 * others have failed */
+	const char *late = env_rank == 0 ? getenv("MPSEARCH_TEST_RANK0_LATE_MS") : NULL;
+	if (late && atoi(late) > 0)
+		nanosleep(&(struct timespec){atoi(late) / 1000, (atoi(late) % 1000) * 1000000L}, NULL);
 	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
 	if (m)
 		return m;
 	/* every rank sees the same argv, so every rank fails here; only the
-	 * first one speaks, and none starts MPI (but with -f -: the others
-	 * learn it from rank 0 after MPI_Init) */
+	 * first one speaks (and exits 2: the others exit 0, mps_run), and
+	 * none starts MPI (but with -f -: the others learn it from rank 0
+	 * after MPI_Init) */
 	if (env_rank == 0)
 		mps_run_message(r, "invalid pattern: %s%s", err[0] ? err : strerror(errno), "");
 	if (later)
@@ -209,7 +215,7 @@ static int run_list(struct run *r, int env_rank, struct mps_run_result *res)
 		return 0;
 	}
 	int fd;
-	int rc = mps_run_out_open(r, &fd);
+	int rc = mps_run_out_open(r, false, &fd);
 	if (rc)
 		return rc;
 	if (!r->o->output_file)
@@ -262,6 +268,12 @@ int mps_run(const struct mps_opts *o, const struct mps_diag *d, const struct mps
 	 * wait for the patterns rank 0 broadcasts after MPI_Init */
 	bool ok;
 	struct mps_matcher *m = matcher(&r, mpi && o->patterns_stdin, env_rank, &ok);
+	if (!ok && mpi && env_rank != 0) {
+		/* rank 0 says so and exits 2; the others end quietly, so that
+		 * the launcher does not kill rank 0 before it has spoken */
+		res->follower = true;
+		return 0;
+	}
 	if (!ok)
 		return MPS_EPATTERN;
 	struct mps_search_opts so;

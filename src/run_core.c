@@ -316,15 +316,17 @@ void mps_run_progress(struct run *r, bool final)
 	r->d->progress(r->d->ctx, done, r->total_bytes, r->done_files);
 }
 
-int mps_run_out_open(struct run *r, int *fd)
+int mps_run_out_open(struct run *r, bool shared, int *fd)
 {
 	*fd = -1;
+	r->out_name = NULL;
 	r->navoid = 0;
 	r->avoid = NULL;
 	r->avoid_report = !r->o->output_file;
 	if (!r->out || !r->out->open)
 		return -EINVAL;
-	return r->out->open(r->out->ctx, fd, &r->avoid, &r->navoid, &r->avoid_report);
+	return r->out->open(r->out->ctx, shared, fd, &r->out_name, &r->avoid, &r->navoid,
+			    &r->avoid_report);
 }
 
 uint64_t mps_run_maxrss_kb(void)

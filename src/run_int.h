@@ -59,6 +59,7 @@ struct run {
 	const struct mps_file_id *avoid;
 	size_t navoid;
 	bool avoid_report; /* as grep: standard output is one of the inputs */
+	const char *out_name; /* the output's shared name (the driver's), or NULL */
 	bool bad_pattern;  /* -f - under MPI, rank 0: the patterns do not compile */
 	struct mps_lister *lister; /* --files: the walk's paths go here */
 };
@@ -85,7 +86,9 @@ void mps_run_message(struct run *r /* in */, const char *fmt /* in */, const cha
 /* d->progress at most ten times a second; final: once more, at 100%. */
 void mps_run_progress(struct run *r /* in, out */, bool final);
 /* Ask the driver for the output (the walk then leaves it out).  0 or -errno. */
-int mps_run_out_open(struct run *r /* in, out */, int *fd /* out */);
+/* The driver's output (shared: see struct mps_run_output; its name in
+ * r->out_name). */
+int mps_run_out_open(struct run *r /* in, out */, bool shared, int *fd /* out */);
 /* This process's peak RSS with its workers, in kB. */
 uint64_t mps_run_maxrss_kb(void);
 

@@ -55,6 +55,10 @@ int mps_dist_round_poll(MPI_Comm comm, struct mps_unit **units /* out */, size_t
  * messages queue here (sent one at a time with MPI_Isend) while the rank
  * goes on searching; past `budget` queued bytes the sender waits. */
 struct mps_dist_msg;
+/* A result of a stream, borrowed until the call returns. */
+typedef void (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
+				   const struct mps_unit_summary *sum /* in */,
+				   const unsigned char *block /* in */, size_t len);
 struct mps_dist_sender {
 	MPI_Comm comm;
 	struct mps_buf buf; /* being filled */
@@ -62,6 +66,12 @@ struct mps_dist_sender {
 	MPI_Request req;
 	bool pending;
 	bool keep_empty;    /* send files with nothing to print too (-L) */
+	/* --output written by every rank: the results are kept here, for the
+	 * rank's own printer, and only the round ends go to rank 0 (with the
+	 * printer's state: the baton) */
+	bool local;
+	struct mps_dist_msg *lhead, *ltail;
+	size_t lqueued, lmsgs;
 	size_t limit, budget, queued;
 	uint64_t tally_files, tally_bytes;
 	double tested;      /* when the request was last tested */
@@ -74,6 +84,28 @@ int mps_dist_send(struct mps_dist_sender *s /* in, out */, const struct mps_unit
 int mps_dist_sender_round_end(struct mps_dist_sender *s /* in, out */);
 /* Flush, send the end mark (with the tally) and wait until all is taken. */
 int mps_dist_sender_finish(struct mps_dist_sender *s /* in, out */);
+/* Keep the stream here instead of sending it (--output written by every
+ * rank; every file is kept, as with keep_empty). */
+void mps_dist_sender_local(struct mps_dist_sender *s /* in, out */);
+/* The kept stream, up to its next round end: fn for each result, in
+ * order.  1: the round end was reached (taken), 0: all that is kept is
+ * taken and the round goes on, <0 (a bad message). */
+int mps_dist_local_take(struct mps_dist_sender *s /* in, out */, mps_dist_result_fn fn,
+			void *ctx);
+/* Let the message in flight complete and start the next (a rank that
+ * sends nothing else for a while).  0 or MPS_EPEER. */
+int mps_dist_sender_progress(struct mps_dist_sender *s /* in, out */);
+/* Bytes kept and not taken yet (a kept round end counts one): 0 when
+ * nothing is. */
+size_t mps_dist_local_kept(const struct mps_dist_sender *s /* in */);
+/* The baton: the printer's state and where the output file stands, sent
+ * by rank 0 to the rank whose round is to be printed, and returned by it
+ * with its round's end (in its stream: rank 0 finds it in in->baton). */
+int mps_dist_baton_send(MPI_Comm comm, int rank, const struct mps_buf *b /* in */);
+/* A rank > 0: has the baton come?  1 (in b, replaced), 0 or <0. */
+int mps_dist_baton_poll(MPI_Comm comm, struct mps_buf *b /* out */);
+/* A rank > 0: the round is printed; its end, with the baton, to rank 0. */
+int mps_dist_baton_return(struct mps_dist_sender *s /* in, out */, const struct mps_buf *b /* in */);
 /* Has rank 0 asked this rank to stop (-q found a line, output closed)? */
 int mps_dist_stop_requested(MPI_Comm comm);
 /* A rank > 0 tells rank 0 how many bytes it has searched (non-blocking,
@@ -102,13 +134,12 @@ void mps_dist_request_stop(MPI_Comm comm);
  * tally (may be NULL) gets the files the rank did not send one by one.
  * Requests for work and progress reports that come meanwhile, from any
  * rank, go into the inbox (none is dropped). */
-typedef void (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
-				   const struct mps_unit_summary *sum /* in */,
-				   const unsigned char *block /* in */, size_t len);
 struct mps_dist_inbox {
 	int *wants;          /* requests per rank (may be NULL) */
 	uint64_t *progress;  /* bytes searched per rank (may be NULL) */
-	uint64_t recv_bytes; /* stream bytes received */
+	uint64_t recv_bytes; /* result bytes received */
+	struct mps_buf *baton; /* a round end's baton goes here (may be NULL) */
+	bool baton_got;      /* the last round end had one */
 };
 /* What a step took (errors are negative). */
 enum mps_dist_step {

@@ -91,6 +91,15 @@ int mps_printer_flush(struct mps_printer *p /* in, out */);
 /* Files searched elsewhere that had nothing to print (no selected line,
  * no error, not split): they count in the totals only. */
 void mps_printer_tally(struct mps_printer *p /* in, out */, uint64_t files, uint64_t bytes);
+/* The printer's state between two units, as bytes (src/print_state.c):
+ * under MPI with --output, the rank that prints the next round goes on
+ * from where the last printer stopped.  Pending output is written out
+ * first.  Appends to b; 0 or <0 (a write error, -ENOMEM). */
+int mps_printer_save(struct mps_printer *p /* in, out */, struct mps_buf *b /* in, out */);
+/* Go on from a saved state (the file in progress is replaced).  0,
+ * MPS_ECORRUPT or -ENOMEM. */
+int mps_printer_load(struct mps_printer *p /* in, out */, const unsigned char *b /* in */,
+		     size_t n);
 /* Flush; with --json print the summary message.  elapsed in seconds. */
 int mps_printer_finish(struct mps_printer *p /* in, out */, double elapsed);
 void mps_printer_totals(const struct mps_printer *p /* in */, struct mps_totals *t /* out */);

@@ -29,8 +29,8 @@ struct mps_run_result {
 	int errors;                     /* files and steps that failed */
 	int write_err;                  /* the output failed: -errno, -EPIPE included */
 	bool mpi;
-	bool follower;                  /* listed nothing for rank 0 (--files under a
-					   launcher, ranks > 0): exit 0, rank 0 decides */
+	bool follower;                  /* a rank > 0 that leaves the outcome to rank 0
+					   (--files, a bad pattern): exit 0, no stats */
 	int rank, nranks;
 	double total_s;                 /* seconds from mps_run's start */
 	struct mps_rank_stats *ranks;   /* nranks entries (rank 0; a local run: 1) */
@@ -45,11 +45,17 @@ struct mps_run_result {
 /* The output, the driver's: asked for by the process that prints (rank 0
  * under MPI) before the walk starts.  open: the descriptor to write to and
  * the files the walk must leave out (borrowed until mps_run returns);
- * 0 or -errno (reported already).  drop: this process does not print
+ * 0 or -errno (reported already).  shared (under MPI): other processes
+ * will write into the file too, so a file put in place at the end is
+ * written under a name they can open, *name (its absolute path, borrowed
+ * until the output is closed; NULL when there is none: standard output, a
+ * device or FIFO, or not shared).  They write only there, at offsets the
+ * library gives, and before it returns.  drop: this process does not print
  * after all (the launcher's rank variable named another rank). */
 struct mps_run_output {
-	int (*open)(void *ctx, int *fd /* out */, const struct mps_file_id **avoid /* out */,
-		    size_t *navoid /* out */, bool *avoid_report /* out */);
+	int (*open)(void *ctx, bool shared, int *fd /* out */, const char **name /* out */,
+		    const struct mps_file_id **avoid /* out */, size_t *navoid /* out */,
+		    bool *avoid_report /* out */);
 	void (*drop)(void *ctx);
 	void *ctx;
 };

@@ -59,11 +59,54 @@ $MPIRUN -np 3 "$MPS" -E 'a(' tree > out 2> err
 rc=$?
 [ "$rc" != 0 ] && ok || fail "bad pattern exit $rc"
 [ "$(grep -c 'invalid pattern' err)" = 1 ] && ok || fail "bad pattern reported $(grep -c 'invalid pattern' err) times"
+# ... even when rank 0 comes to it last (a loaded node): the others do not
+# exit 2 first, which would have the launcher kill rank 0 before it speaks
+env MPSEARCH_TEST_RANK0_LATE_MS=1500 $MPIRUN -x MPSEARCH_TEST_RANK0_LATE_MS -np 3 "$MPS" -E 'a(' tree > out 2> err
+rc=$?
+[ "$rc" = 2 ] && ok || fail "bad pattern, late rank 0: exit $rc"
+[ "$(grep -c 'invalid pattern' err)" = 1 ] && ok || fail "bad pattern, late rank 0: reported $(grep -c 'invalid pattern' err) times"
 
 # --output is written only on success, and equals stdout
 $MPIRUN -np 2 "$MPS" --output result.txt -n PM_RESUME tree
 "$MPS" -n PM_RESUME tree > expect.txt
 check_same "--output" expect.txt result.txt
+[ -z "$(ls | grep mpsearch-)" ] && ok || fail "temporary output left behind"
+
+# --output under mpirun is written by every rank: each prints its own
+# rounds into the file, at the offset the baton brings with the printer's
+# state (the lines, context and -m of a file split across ranks, "--"
+# between files); rank 0 receives no result bytes (recv_bytes=0).  Every
+# mode, on the tree and on the big file in small parts, with tiny rounds
+# too (the parts of one file on several ranks).
+# compare_output NP LABEL CHUNK MODE TARGET [ENV]
+compare_output() {
+	local np=$1 label=$2 chunk=$3 m=$4 target=$5 env=${6:-X=1} extra=""
+	[ "$target" = big.txt ] && extra="--chunk-size $chunk"
+	"$MPS" -j 2 $extra $m $target 2>/dev/null | strip_json > local.out
+	local ls=${PIPESTATUS[0]}
+	rm -f res.out
+	env $env $MPIRUN -x MPSEARCH_TEST_ROUNDS -x MPSEARCH_TEST_NO_SHARE -np $np "$MPS" -j 1 \
+		$extra --stats --output res.out $m $target > /dev/null 2> stats
+	local ms=$?
+	[ -e res.out ] && strip_json < res.out > mpi.out || : > mpi.out
+	check_same "${label}--output np=$np '$m' $target" local.out mpi.out
+	[ "$ls" = "$ms" ] && ok || fail "${label}--output np=$np '$m' $target: exit $ms vs local $ls"
+	recv=$(sed -n 's/^mpsearch-rank: rank=0 .* recv_bytes=\([0-9]*\) .*/\1/p' stats)
+	case $label in
+	shared*) [ "$recv" = 0 ] && ok || fail "${label}np=$np '$m' $target: rank 0 received $recv result bytes" ;;
+	esac
+}
+for m in "${modes[@]}"; do
+	for target in tree big.txt; do
+		compare_output 3 "shared " 64K "$m" $target
+		compare_output 2 "shared rounds " 16K "$m" $target MPSEARCH_TEST_ROUNDS=5,1,7,3
+	done
+done
+# where a rank cannot open the file (another host's file system), rank 0
+# writes it all, from the others' records
+compare_output 3 "not shared " 64K "-n PM_RESUME" tree MPSEARCH_TEST_NO_SHARE=1
+[ "${recv:-0}" -gt 0 ] && ok || fail "not shared: rank 0 received ${recv:-no} result bytes"
+compare_output 3 "not shared " 16K "-C 2 PM_RESUME" big.txt MPSEARCH_TEST_NO_SHARE=1
 [ -z "$(ls | grep mpsearch-)" ] && ok || fail "temporary output left behind"
 
 # --progress: same results on stdout, a bar that reaches 100% on stderr
