@@ -23,6 +23,11 @@ listed by the rank that gets it (rank 0 too), one item per round.
   gather        = out_bytes / gather_rate                      every result line goes through
                                                                rank 0 (it prints while others
                                                                search: overlapped, not added)
+                = out_bytes / output_rate  with --to-file      --output FILE: each rank prints
+                                                               its own rounds into the shared
+                                                               file in turn (the baton), so the
+                                                               printing is serial but no line
+                                                               passes rank 0
 
 Serial parts: startup, walk_top, max_item (no splitting of an item yet) and gather do not
 shrink with N.  A serial part "binds" from the node count where it is as long as the parallel
@@ -35,6 +40,9 @@ directories, page cache; see bench/RESULTS.md "Distributed walk") or ASSUMED for
 import argparse
 import math
 import sys
+
+OUTPUT_RATE = 0.0  # set from bench/RESULTS.md "--output written by every rank"
+OUTPUT_RATE_SRC = "not measured yet"
 
 # name: (value, unit, source)
 MEASURED = {
@@ -54,6 +62,7 @@ MEASURED = {
                          "oversubscribed local ranks)"),
     "gather_rate": (54e6, "B/s", "mpirun -np 2 mpsearch -j 1 -e e linux | cat: 2.67 GB of "
                     "output in 51.2 s, less 1.85 s for the same search with -c"),
+    "output_rate": (OUTPUT_RATE, "B/s", OUTPUT_RATE_SRC),
     "scan_rate": (2.2e9, "B/s", "local -j 2 PM_RESUME on the cached tree: 1.30 GB in 0.59 s "
                   "(a node of 2 cores; a parallel file system is slower: see pfs_bw)"),
     "out_line_bytes": (125, "B", "-e e output: 2.67 GB / 21.4 M lines (path prefix and line)"),
@@ -84,7 +93,7 @@ def parts(p, n, out_bytes):
     c = {"startup": p.startup_base + p.startup_per_rank * n,
          "walk_top": p.top_fraction * dirs * dir_cost,
          "max_item": p.max_item_fraction * dirs * dir_cost,
-         "gather": out_bytes / p.gather_rate}
+         "gather": out_bytes / (p.output_rate if p.to_file else p.gather_rate)}
     items = (1 - p.top_fraction) * dirs * dir_cost + p.files * p.file_cost
     spread = dir_cost + p.files_per_dir * p.file_cost >= p.tree_slow
     c["walk_par"] = items / (n * p.walk_eff) if spread else 0.0
@@ -124,6 +133,10 @@ def main():
     for k, (v, unit, src) in list(MEASURED.items()) + list(ASSUMED.items()):
         ap.add_argument("--" + k.replace("_", "-"), type=float, default=v,
                         help="%s (%s)" % (src, si(v, unit)))
+    ap.add_argument("--to-file", action="store_true",
+                    help="results written with --output FILE (every rank prints its rounds "
+                         "into the file: output_rate) instead of standard output through "
+                         "rank 0 (gather_rate)")
     ap.add_argument("--markdown", default=None, help="also write the output here")
     p = ap.parse_args()
     lats = p.dir_latency or [0.0, 1e-4, 1e-3]
@@ -132,8 +145,9 @@ def main():
 
     lines = []
     out = lines.append
-    out("# mpsearch strong-scaling model: %s in %s files, distributed walk\n"
-        % (si(p.data_bytes, "B"), si(p.files)))
+    out("# mpsearch strong-scaling model: %s in %s files, distributed walk, results %s\n"
+        % (si(p.data_bytes, "B"), si(p.files),
+           "written by every rank (--output)" if p.to_file else "through rank 0 (stdout)"))
     out("| input | value | source |")
     out("|---|---:|---|")
     for table, kind in ((MEASURED, "measured"), (ASSUMED, "assumed")):
@@ -179,7 +193,8 @@ def main():
         "(no stealing from a rank that is listing); walk_top: "
         "rank 0 lists the top two levels alone; walk_rank0: a listing faster than tree_slow "
         "keeps the whole walk on rank 0; gather: every printed line passes rank 0 "
-        "through mpirun's standard output; startup: mpirun and MPI_Init.")
+        "through mpirun's standard output (with --to-file: the ranks print in turn into "
+        "the --output file); startup: mpirun and MPI_Init.")
     text = "\n".join(lines) + "\n"
     print(text)
     if p.markdown:

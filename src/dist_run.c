@@ -375,10 +375,20 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 
 /* --output under MPI may be written by every rank (share_output); not
  * with -f - (the others' workers learn the patterns late, and with them
- * whether lines print in ripgrep's multiline way). */
-static bool shares_output(const struct mpi_run *m)
+ * whether lines print in ripgrep's multiline way).  When the launcher
+ * says every rank is on this host, the file can stay unnamed (no name
+ * is left behind by a SIGKILL); else it needs one. */
+static enum mps_out_share shares_output(const struct mpi_run *m)
 {
-	return m->env_size > 1 && m->r->o->output_file && !m->r->o->patterns_stdin;
+	if (m->env_size < 2 || !m->r->o->output_file || m->r->o->patterns_stdin)
+		return MPS_OUT_ALONE;
+	static const char *const names[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", NULL};
+	for (const char *const *n = names; *n; n++) {
+		const char *v = getenv(*n);
+		if (v && atoi(v) == m->env_size)
+			return MPS_OUT_THIS_HOST;
+	}
+	return MPS_OUT_ANY_HOST;
 }
 
 /* Before MPI_Init: rank 0 (as the launcher says) opens the output and

@@ -71,15 +71,16 @@ static void out_avoid(struct mps_out *out, const struct stat *st)
 }
 
 /* The temporary file in target's directory: O_TMPFILE, else a named one. */
-static int out_temp(struct mps_out *out, mode_t mode, bool shared)
+static int out_temp(struct mps_out *out, mode_t mode, enum mps_out_share share)
 {
 	char *slash = strrchr(out->target, '/');
 	char *dir = slash ? strndup(out->target, (size_t)(slash - out->target) + 1) : strdup(".");
 	if (!dir)
 		return -ENOMEM;
-	/* shared: the other ranks open it by name */
-	out->fd = shared ? -1 : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-	int e = shared ? EOPNOTSUPP : errno;
+	/* written from other hosts too: a name they can open */
+	bool named = share == MPS_OUT_ANY_HOST;
+	out->fd = named ? -1 : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	int e = named ? EOPNOTSUPP : errno;
 	free(dir);
 	if (out->fd >= 0) {
 		out->anon = true;
@@ -104,15 +105,21 @@ static int out_temp(struct mps_out *out, mode_t mode, bool shared)
 	}
 	if (out->existed || out->tmp)
 		fchmod(out->fd, mode);
-	if (shared && out->tmp)
-		out->shared = realpath(out->tmp, NULL); /* NULL: rank 0 writes it all */
+	/* the name others open (none: rank 0 writes it all) */
+	if (share != MPS_OUT_ALONE && out->tmp) {
+		out->shared = realpath(out->tmp, NULL);
+	} else if (share == MPS_OUT_THIS_HOST && out->anon) {
+		out->shared = malloc(64);
+		if (out->shared)
+			snprintf(out->shared, 64, "/proc/%ld/fd/%d", (long)getpid(), out->fd);
+	}
 	struct stat st;
 	if (!fstat(out->fd, &st))
 		out_avoid(out, &st);
 	return 0;
 }
 
-static int out_prepare(struct mps_out *out, bool shared)
+static int out_prepare(struct mps_out *out, enum mps_out_share share)
 {
 	const struct mps_opts *o = out->o;
 	*out = (struct mps_out){.fd = STDOUT_FILENO, .o = o, .given = o->output_file};
@@ -165,7 +172,7 @@ static int out_prepare(struct mps_out *out, bool shared)
 	}
 	mode_t mask = umask(0);
 	umask(mask);
-	int rc = out_temp(out, out->existed ? (st.st_mode & 07777) : (0666 & ~mask), shared);
+	int rc = out_temp(out, out->existed ? (st.st_mode & 07777) : (0666 & ~mask), share);
 	if (rc) {
 		free(out->target);
 		out->target = NULL;
@@ -255,11 +262,11 @@ int mps_out_close(struct mps_out *out, bool ok)
 }
 
 /* The library asks for the output (struct mps_run_output's open). */
-static int out_open_cb(void *ctx, bool shared, int *fd, const char **name,
+static int out_open_cb(void *ctx, enum mps_out_share share, int *fd, const char **name,
 		       const struct mps_file_id **avoid, size_t *navoid, bool *avoid_report)
 {
 	struct mps_out *out = ctx;
-	int rc = out_prepare(out, shared);
+	int rc = out_prepare(out, share);
 	out->opened = rc == 0;
 	*fd = out->fd;
 	*name = rc ? NULL : out->shared;

@@ -18,7 +18,7 @@ struct mps_out {
 	bool opened;
 	char *target;   /* where the result goes on success (resolved) */
 	char *tmp;      /* named temporary file (no O_TMPFILE), or NULL */
-	char *shared;   /* tmp's absolute path, for other ranks to write into */
+	char *shared;   /* the name other ranks open to write into it, or NULL */
 	bool anon;      /* an O_TMPFILE, linked to target on success */
 	bool existed;   /* target existed: replaced through a rename */
 	bool direct;    /* a device, FIFO or unresolvable path, written in place */

@@ -215,7 +215,7 @@ static int run_list(struct run *r, int env_rank, struct mps_run_result *res)
 		return 0;
 	}
 	int fd;
-	int rc = mps_run_out_open(r, false, &fd);
+	int rc = mps_run_out_open(r, MPS_OUT_ALONE, &fd);
 	if (rc)
 		return rc;
 	if (!r->o->output_file)

@@ -316,7 +316,7 @@ void mps_run_progress(struct run *r, bool final)
 	r->d->progress(r->d->ctx, done, r->total_bytes, r->done_files);
 }
 
-int mps_run_out_open(struct run *r, bool shared, int *fd)
+int mps_run_out_open(struct run *r, enum mps_out_share share, int *fd)
 {
 	*fd = -1;
 	r->out_name = NULL;
@@ -325,7 +325,7 @@ int mps_run_out_open(struct run *r, bool shared, int *fd)
 	r->avoid_report = !r->o->output_file;
 	if (!r->out || !r->out->open)
 		return -EINVAL;
-	return r->out->open(r->out->ctx, shared, fd, &r->out_name, &r->avoid, &r->navoid,
+	return r->out->open(r->out->ctx, share, fd, &r->out_name, &r->avoid, &r->navoid,
 			    &r->avoid_report);
 }
 

@@ -86,9 +86,9 @@ void mps_run_message(struct run *r /* in */, const char *fmt /* in */, const cha
 /* d->progress at most ten times a second; final: once more, at 100%. */
 void mps_run_progress(struct run *r /* in, out */, bool final);
 /* Ask the driver for the output (the walk then leaves it out).  0 or -errno. */
-/* The driver's output (shared: see struct mps_run_output; its name in
- * r->out_name). */
-int mps_run_out_open(struct run *r /* in, out */, bool shared, int *fd /* out */);
+/* The driver's output (share: see struct mps_run_output; the name others
+ * open in r->out_name). */
+int mps_run_out_open(struct run *r /* in, out */, enum mps_out_share share, int *fd /* out */);
 /* This process's peak RSS with its workers, in kB. */
 uint64_t mps_run_maxrss_kb(void);
 

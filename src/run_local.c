@@ -225,7 +225,7 @@ static int count_failures(struct run *r, int pool_rc, int frc)
 int mps_run_local(struct run *r, struct mps_run_result *res)
 {
 	int fd;
-	int rc = mps_run_out_open(r, false, &fd);
+	int rc = mps_run_out_open(r, MPS_OUT_ALONE, &fd);
 	if (rc)
 		return rc;
 	r->put = put_pool;

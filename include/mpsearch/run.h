@@ -42,18 +42,26 @@ struct mps_run_result {
 	double rmax[4];                 /* reduced max walk, scatter, search, gather */
 };
 
+/* Who else writes into the output (under MPI, every rank does). */
+enum mps_out_share {
+	MPS_OUT_ALONE,      /* nobody */
+	MPS_OUT_THIS_HOST,  /* processes of this host (/proc/PID/fd/N will do) */
+	MPS_OUT_ANY_HOST,   /* processes on other hosts (a name on the file system) */
+};
+
 /* The output, the driver's: asked for by the process that prints (rank 0
  * under MPI) before the walk starts.  open: the descriptor to write to and
  * the files the walk must leave out (borrowed until mps_run returns);
- * 0 or -errno (reported already).  shared (under MPI): other processes
- * will write into the file too, so a file put in place at the end is
- * written under a name they can open, *name (its absolute path, borrowed
- * until the output is closed; NULL when there is none: standard output, a
- * device or FIFO, or not shared).  They write only there, at offsets the
- * library gives, and before it returns.  drop: this process does not print
- * after all (the launcher's rank variable named another rank). */
+ * 0 or -errno (reported already).  When others write into the file too
+ * (share), a file put in place at the end is one they can open by *name
+ * (borrowed until the output is closed; NULL when there is none: standard
+ * output, a device or FIFO, MPS_OUT_ALONE).  They write only there, at
+ * offsets the library gives, and before mps_run returns.  drop: this
+ * process does not print after all (the launcher's rank variable named
+ * another rank). */
 struct mps_run_output {
-	int (*open)(void *ctx, bool shared, int *fd /* out */, const char **name /* out */,
+	int (*open)(void *ctx, enum mps_out_share share, int *fd /* out */,
+		    const char **name /* out */,
 		    const struct mps_file_id **avoid /* out */, size_t *navoid /* out */,
 		    bool *avoid_report /* out */);
 	void (*drop)(void *ctx);

@@ -35,7 +35,8 @@
 #   b  same on a ~20 MB single-file corpus with --chunk-size 1M (chunk
 #      boundaries placed inside / right around keyword occurrences), in
 #      default, -c and -l modes; extra: -j 2 on the hosts vs -j 1 locally
-#   o  --output FILE from a 3-host run exists and equals local stdout
+#   o  --output FILE from a 3-host run exists and equals local stdout, and
+#      rank 0 received no result bytes (every host wrote its own)
 #   c  fault: mpsearch --output FILE on the big corpus, slowed with
 #      MPSEARCH_TEST_SLOW_MS; ~1 s in, every process in TAG-h3 is killed
 #      (kill -9); mpirun must exit non-zero within 30 s, FILE must not
@@ -515,9 +516,12 @@ output_check() {
     local f="$WORK/out/ok.txt" rc
     rm -rf "$WORK/out"
     mkdir -p "$WORK/out"
-    mpi $NHOSTS "$MPSEARCH" -j 1 --output "$f" "$KEYWORD" "$TREE" \
+    mpi $NHOSTS "$MPSEARCH" -j 1 --stats --output "$f" "$KEYWORD" "$TREE" \
         >"$LOGS/output.out" 2>"$LOGS/output.err"
     rc=$?
+    # every host writes its own results: rank 0 receives none
+    local recv
+    recv=$(sed -n 's/^mpsearch-rank: rank=0 .* recv_bytes=\([0-9]*\) .*/\1/p' "$LOGS/output.err")
     if [ "$rc" != 0 ]; then
         fail "--output: mpirun rc $rc"
         show "$LOGS/output.err"
@@ -525,8 +529,10 @@ output_check() {
         fail "--output: $f not created by a successful run"
     elif ! cmp -s "$f" "$LOGS/tree.local.out"; then
         fail "--output: file differs from the local stdout output"
+    elif [ "$recv" != 0 ]; then
+        fail "--output: rank 0 received ${recv:-no count of} result bytes (every host writes its own)"
     else
-        pass "--output FILE on 3 hosts == local stdout ($(wc -c <"$f") bytes)"
+        pass "--output FILE on 3 hosts == local stdout ($(wc -c <"$f") bytes, written by every host)"
         output_ok=1
     fi
 }
