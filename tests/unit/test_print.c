@@ -648,7 +648,7 @@ static void test_utf8_encoding_errors(void **state)
 static const char *const file_s[] = {"foo a", "b", "c", "d", "foo e", "f", "g", "h", "foo i"};
 
 struct partspec {
-	const char *spec;
+	const char *spec; /* NULL: the part failed (-EIO) */
 	uint64_t lines, selected;
 	uint8_t binary;
 };
@@ -661,13 +661,15 @@ static int feed_part(struct cap *c, uint64_t id, uint64_t file, const char *path
 {
 	struct blk b;
 	blk_init(&b);
-	add_spec(&b, lines, nl, (int64_t)k * per, ps->spec);
+	if (ps->spec)
+		add_spec(&b, lines, nl, (int64_t)k * per, ps->spec);
 	struct mps_unit u = unit(id, file, path, k, np);
 	u.begin = (uint64_t)k * 100;
 	u.end = k + 1 < np ? (uint64_t)(k + 1) * 100 : UINT64_MAX;
 	/* non-ASCII: with utf8, the lines are checked for encoding errors */
 	struct mps_unit_summary sum = {.lines = ps->lines, .selected = ps->selected,
-				       .binary = ps->binary, .nonascii = 1, .bytes = 10};
+				       .matches = ps->selected, .binary = ps->binary,
+				       .nonascii = 1, .bytes = 10, .err = ps->spec ? 0 : -EIO};
 	int rc = mps_printer_unit(c->p, &u, b.buf.data, b.buf.len, &sum);
 	/* borrowed: the caller's buffer may be reused right away */
 	if (b.buf.len)
@@ -1582,6 +1584,24 @@ static void test_relay_binary(void **state)
 	free(relay_check(&rc, want, 1, NULL));
 	rc.ps[1] = (struct partspec){"", 3, 0, 1};
 	free(relay_check(&rc, want, 1, NULL));
+	rc.ps[1] = (struct partspec){"S2", 3, 1, 1};
+	rc.ps[2] = (struct partspec){"", 0, 0, 0};
+	free(relay_check(&rc, want, 1, NULL));
+	/* JSON: the matches from the NUL byte on count in the summary */
+	rc.o.output = MPS_OUT_JSON;
+	rc.ps[2] = (struct partspec){"S3", 0, 1, 0};
+	char *s = relay_check(&rc, NULL, 1, NULL);
+	assert_non_null(strstr(s, "\"matches\":7,"));
+	free(s);
+	/* -I: in the end the file has no match (-c), but -l listed it at its
+	 * first selected line and -L does not list it */
+	rc.o.binary_skip = true;
+	rc.o.output = MPS_OUT_LINES;
+	free(relay_check(&rc, want, 0, NULL));
+	rc.o.output = MPS_OUT_COUNT;
+	free(relay_check(&rc, "A:2\nB:1\n", 0, NULL));
+	rc.o.output = MPS_OUT_FILES_WITHOUT;
+	free(relay_check(&rc, "", 0, NULL));
 }
 
 /* --heading: the blank line between files; a file whose first line was
@@ -1619,6 +1639,15 @@ static void test_relay_counts(void **state)
 	rc.o.max_count = 2;
 	free(relay_check(&rc, "A:2\nS:2\nB:1\n", 0, NULL));
 	rc.o.max_count = -1;
+	/* a failed part: the file's count is not printed, the error counts */
+	rc.ps[1].spec = NULL;
+	struct relay_out one;
+	run_relay(&rc, RELAY_NONE, &one);
+	assert_int_equal(one.t.errors, 1);
+	free(one.s);
+	mps_buf_release(&one.longest);
+	free(relay_check(&rc, "A:2\nB:1\n", 0, NULL));
+	rc.ps[1].spec = "";
 	/* -l: listed at its first selected line (part 1), once */
 	rc.ps[0].selected = 0;
 	rc.o.output = MPS_OUT_FILES_WITH;
@@ -1676,6 +1705,11 @@ static char *relay_utf8(struct mps_buf *state)
 			   1, state);
 }
 
+/* Parts whose blocks end at a selected line, the after-context coming
+ * in the next part (the printer takes context from either). */
+static const char *const file_x[] = {"foo \xff", "b", "foo c", "d", "e", "foo f", "g", "h", "i"};
+static const char *const file_y[] = {"foo a", "b", "foo c", "d", "foo \xff", "f"};
+
 static void test_relay_utf8(void **state)
 {
 	(void)state;
@@ -1683,6 +1717,34 @@ static void test_relay_utf8(void **state)
 	free(relay_utf8(&st));
 	assert_non_null(memmem(st.data, st.len, "foo \xff", 5));
 	mps_buf_release(&st);
+	/* -B1 -A2, the rule in force from line 1: a group open at the end of
+	 * part 0, after-context owed at the end of part 1 (grep 3.8 prints a
+	 * "--" before line 1, left out, and one before line 2) */
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 C2 C3 C4 S5 C6", .spec_b = "C1 S2",
+				.lines = file_x, .nl = NL(file_x), .np = 3, .per = 3,
+				.ps = {{"S1 C2 S3", 3, 2, 0}, {"C1 C2 S3 C4", 3, 1, 0}, {"C2", 0, 0, 0}}};
+	rc.o.utf8 = true;
+	rc.o.before = 1;
+	rc.o.after = 2;
+	free(relay_check(&rc,
+			 "A:1:foo one\nA-2-two\nA-3-three\nA-4-four\nA:5:foo five foo\nA-6-six\n"
+			 "--\n--\nS-2-b\nS:3:foo c\nS-4-d\nS-5-e\nS:6:foo f\nS-7-g\nS-8-h\n--\n"
+			 "B-1-bar\nB:2:foo b\n",
+			 1, NULL));
+	/* the rule comes in force in part 1, with after-context owed from
+	 * part 0's last selected line (-A2 alone) */
+	rc.o.before = 0;
+	rc.spec_a = "S1 C2 C3 S5 C6";
+	rc.spec_b = "S2";
+	rc.lines = file_y;
+	rc.nl = NL(file_y);
+	rc.np = 2;
+	rc.ps[0] = (struct partspec){"S1 C2 S3", 3, 2, 0};
+	rc.ps[1] = (struct partspec){"C1 S2 C3", 0, 1, 0};
+	free(relay_check(&rc,
+			 "A:1:foo one\nA-2-two\nA-3-three\n--\nA:5:foo five foo\nA-6-six\n"
+			 "--\nS:1:foo a\nS-2-b\nS:3:foo c\nS-4-d\n--\nB:2:foo b\n",
+			 1, NULL));
 }
 
 /* A state cut short anywhere, or of another version, is refused; a
