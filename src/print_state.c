@@ -85,11 +85,16 @@ static int load_erec(struct mps_cursor *c, struct print_erec *r)
 		sp[k].start = (size_t)mps_cursor_varint(c);
 		sp[k].end = (size_t)mps_cursor_varint(c);
 	}
+	if (c->bad) { /* cut short in the spans: the record is not kept */
+		free(text);
+		free(sp);
+		return MPS_ECORRUPT;
+	}
 	r->l.text = text;
 	r->l.len = len;
 	r->l.spans = sp;
 	r->l.nspans = nspans;
-	return c->bad ? MPS_ECORRUPT : 0;
+	return 0;
 }
 
 int mps_printer_load(struct mps_printer *p, const unsigned char *b, size_t n)

@@ -648,32 +648,44 @@ static void test_utf8_encoding_errors(void **state)
 static const char *const file_s[] = {"foo a", "b", "c", "d", "foo e", "f", "g", "h", "foo i"};
 
 struct partspec {
-	const char *spec;
+	const char *spec; /* NULL: the part failed (-EIO) */
 	uint64_t lines, selected;
 	uint8_t binary;
 };
 
-/* Feed file_s (or lines) as nparts parts; part k's records are relative
- * to the lines of the parts before (3 each). */
+/* Feed part k of np of a file (lines) cut every per lines: its records
+ * are relative to the lines of the parts before. */
+static int feed_part(struct cap *c, uint64_t id, uint64_t file, const char *path,
+		     const char *const *lines, size_t nl, const struct partspec *ps, uint32_t k,
+		     uint32_t np, int64_t per)
+{
+	struct blk b;
+	blk_init(&b);
+	if (ps->spec)
+		add_spec(&b, lines, nl, (int64_t)k * per, ps->spec);
+	struct mps_unit u = unit(id, file, path, k, np);
+	u.begin = (uint64_t)k * 100;
+	u.end = k + 1 < np ? (uint64_t)(k + 1) * 100 : UINT64_MAX;
+	/* non-ASCII: with utf8, the lines are checked for encoding errors */
+	struct mps_unit_summary sum = {.lines = ps->lines, .selected = ps->selected,
+				       .matches = ps->selected, .binary = ps->binary,
+				       .nonascii = 1, .bytes = 10, .err = ps->spec ? 0 : -EIO};
+	int rc = mps_printer_unit(c->p, &u, b.buf.data, b.buf.len, &sum);
+	/* borrowed: the caller's buffer may be reused right away */
+	if (b.buf.len)
+		memset(b.buf.data, 0x5a, b.buf.len);
+	blk_release(&b);
+	return rc;
+}
+
+/* Feed file_s (or lines) as nparts parts (per lines each). */
 static int feed_split(struct cap *c, uint64_t id0, uint64_t file, const char *path,
 		      const char *const *lines, size_t nl, const struct partspec *ps, uint32_t np,
 		      int64_t per)
 {
 	int rc = 0;
 	for (uint32_t k = 0; k < np; k++) {
-		struct blk b;
-		blk_init(&b);
-		add_spec(&b, lines, nl, (int64_t)k * per, ps[k].spec);
-		struct mps_unit u = unit(id0 + k, file, path, k, np);
-		u.begin = (uint64_t)k * 100;
-		u.end = k + 1 < np ? (uint64_t)(k + 1) * 100 : UINT64_MAX;
-		struct mps_unit_summary sum = {.lines = ps[k].lines, .selected = ps[k].selected,
-					       .binary = ps[k].binary, .bytes = 10};
-		rc = mps_printer_unit(c->p, &u, b.buf.data, b.buf.len, &sum);
-		/* borrowed: the caller's buffer may be reused right away */
-		if (b.buf.len)
-			memset(b.buf.data, 0x5a, b.buf.len);
-		blk_release(&b);
+		rc = feed_part(c, id0 + k, file, path, lines, nl, &ps[k], k, np, per);
 		if (k + 1 < np)
 			assert_int_equal(rc, 0);
 	}
@@ -1361,6 +1373,406 @@ static void test_pipe_output(void **state)
 	unlink(path);
 }
 
+/* ---- the printer's state relayed between printers ---- */
+
+/* Under mpirun with --output, the printer's state after a unit is saved
+ * on one rank and loaded into another rank's printer, which goes on
+ * printing into the same file: the output and totals must be those of one
+ * printer.  Each case is printed by one printer, then relayed after every
+ * unit to a new printer (the old one freed), then between two printers
+ * taking turns (a printer that printed before loads a later state, as a
+ * rank's printer does when its round comes again). */
+
+enum relay_mode { RELAY_NONE, RELAY_FRESH, RELAY_TURNS };
+
+/* A whole file A before (spec_a, 2 selected), a file S cut into parts,
+ * a whole file B after (spec_b, 1 selected); NULL: no such file. */
+struct relay_case {
+	struct mps_print_opts o;
+	const char *spec_a, *spec_b;
+	const char *const *lines;
+	size_t nl;
+	struct partspec ps[3];
+	uint32_t np;
+	int64_t per;
+};
+
+struct relay_out {
+	char *s;
+	size_t n;
+	struct mps_totals t;
+	int nmsg, nerr;
+	char msg[128];
+	unsigned rcs;          /* bit i: unit i returned 1 (-q done) */
+	struct mps_buf longest; /* the longest state saved */
+};
+
+/* Hand c's printer over: save its state, load it into another printer. */
+static void relay(struct cap *c, const struct mps_print_opts *o, enum relay_mode mode,
+		  struct mps_printer **spare, struct mps_buf *longest)
+{
+	if (mode == RELAY_NONE)
+		return;
+	struct mps_buf b = {0};
+	assert_int_equal(mps_printer_save(c->p, &b), 0);
+	if (b.len > longest->len) {
+		longest->len = 0;
+		assert_int_equal(mps_buf_append(longest, b.data, b.len), 0);
+	}
+	struct mps_printer *q = *spare;
+	if (!q) {
+		struct mps_diag d = {.error = on_error, .message = on_message, .ctx = c};
+		q = mps_printer_new(o, fileno(c->f), &d);
+		assert_non_null(q);
+	}
+	assert_int_equal(mps_printer_load(q, b.data, b.len), 0);
+	mps_buf_release(&b);
+	if (mode == RELAY_FRESH) {
+		mps_printer_free(c->p);
+		*spare = NULL;
+	} else {
+		*spare = c->p;
+	}
+	c->p = q;
+}
+
+static void relay_step(struct cap *c, const struct relay_case *rc, enum relay_mode mode,
+		       struct mps_printer **spare, struct relay_out *out, unsigned i, int r)
+{
+	assert_true(r == 0 || r == 1);
+	out->rcs |= (unsigned)r << i;
+	relay(c, &rc->o, mode, spare, &out->longest);
+}
+
+static void run_relay(const struct relay_case *rc, enum relay_mode mode, struct relay_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct cap c;
+	cap_open(&c, &rc->o);
+	struct mps_printer *spare = NULL;
+	unsigned i = 0;
+	if (rc->spec_a)
+		relay_step(&c, rc, mode, &spare, out, i++,
+			   feed_file(&c, 0, "A", file_a, NL(file_a), rc->spec_a, 2));
+	for (uint32_t k = 0; k < rc->np; k++)
+		relay_step(&c, rc, mode, &spare, out, i++,
+			   feed_part(&c, 1 + k, 1, "S", rc->lines, rc->nl, &rc->ps[k], k, rc->np,
+				     rc->per));
+	if (rc->spec_b)
+		relay_step(&c, rc, mode, &spare, out, i++,
+			   feed_file(&c, 9, "B", file_b, NL(file_b), rc->spec_b, 1));
+	mps_printer_free(spare);
+	out->s = cap_close(&c, &out->n, &out->t);
+	out->nmsg = c.nmsg;
+	out->nerr = c.nerr;
+	memcpy(out->msg, c.msg, sizeof(out->msg));
+}
+
+/* Print rc once and relayed both ways; the same bytes, totals and
+ * diagnostics.  want: the output (NULL: not checked); nmsg: the messages
+ * ("binary file matches") expected.  Returns the output (caller frees);
+ * the longest state saved goes to *state if asked (caller releases). */
+static char *relay_check(const struct relay_case *rc, const char *want, int nmsg,
+			 struct mps_buf *state)
+{
+	struct relay_out one, got;
+	run_relay(rc, RELAY_NONE, &one);
+	if (want)
+		expect_bytes_n(one.s, one.n, want, strlen(want), __LINE__);
+	assert_int_equal(one.nmsg, nmsg);
+	for (enum relay_mode m = RELAY_FRESH; m <= RELAY_TURNS; m++) {
+		run_relay(rc, m, &got);
+		expect_bytes_n(got.s, got.n, one.s, one.n, (int)m);
+		assert_int_equal(got.t.files, one.t.files);
+		assert_int_equal(got.t.files_matched, one.t.files_matched);
+		assert_int_equal(got.t.bytes, one.t.bytes);
+		assert_int_equal(got.t.selected, one.t.selected);
+		assert_int_equal(got.t.matches, one.t.matches);
+		assert_int_equal(got.t.errors, one.t.errors);
+		assert_int_equal(got.t.listed, one.t.listed);
+		assert_int_equal(got.nmsg, one.nmsg);
+		assert_int_equal(got.nerr, one.nerr);
+		assert_string_equal(got.msg, one.msg);
+		assert_int_equal(got.rcs, one.rcs);
+		assert_true(got.longest.len > 0);
+		free(got.s);
+		if (state && m == RELAY_FRESH)
+			*state = got.longest;
+		else
+			mps_buf_release(&got.longest);
+	}
+	mps_buf_release(&one.longest);
+	return one.s;
+}
+
+static struct mps_print_opts named_opts(void)
+{
+	struct mps_print_opts o = lines_opts();
+	o.with_filename = true;
+	return o;
+}
+
+static const struct partspec split_plain[3] = {{"S1", 3, 1, 0}, {"S2", 3, 1, 0},
+					       {"S3", 0, 1, 0}};
+
+/* The line base of each part and the path are carried, and -T's width. */
+static void test_relay_line_base(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 S5", .spec_b = "S2",
+				.lines = file_s, .nl = NL(file_s), .np = 3, .per = 3};
+	memcpy(rc.ps, split_plain, sizeof(split_plain));
+	free(relay_check(&rc,
+			 "A:1:foo one\nA:5:foo five foo\nS:1:foo a\nS:5:foo e\nS:9:foo i\n"
+			 "B:2:foo b\n",
+			 0, NULL));
+	rc.o.initial_tab = true; /* no such files: the width of INT64_MAX */
+	char *s = relay_check(&rc, NULL, 0, NULL);
+	assert_non_null(strstr(s, "S:                  9:\tfoo i\n"));
+	free(s);
+}
+
+/* -C2: a group crossing the parts' boundary (line 7 comes in both parts,
+ * printed once, no "--"), and "--" between the files. */
+static void test_relay_context(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 C2 C3 C4 S5 C6", .spec_b = "C1 S2",
+				.lines = file_s, .nl = NL(file_s), .np = 2, .per = 5,
+				.ps = {{"S1 C2 C3 C4 S5 C6 C7", 5, 2, 0}, {"C2 C3 S4", 0, 1, 0}}};
+	rc.o.before = rc.o.after = 2;
+	free(relay_check(&rc,
+			 "A:1:foo one\nA-2-two\nA-3-three\nA-4-four\nA:5:foo five foo\nA-6-six\n"
+			 "--\nS:1:foo a\nS-2-b\nS-3-c\nS-4-d\nS:5:foo e\nS-6-f\nS-7-g\nS-8-h\n"
+			 "S:9:foo i\n--\nB-1-bar\nB:2:foo b\n",
+			 0, NULL));
+}
+
+static const char *const file_m[] = {"foo", "x", "y", "foo", "foo", "z", "foo", "w", "foo"};
+
+/* -m 2 -A2 over parts: the count, the trailing context, the stop. */
+static void test_relay_max_count(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 C2 C3 S5 C6", .spec_b = "S2",
+				.lines = file_m, .nl = NL(file_m), .np = 3, .per = 3,
+				.ps = {{"S1 C2 C3", 3, 1, 0}, {"S1 S2 C3 C4", 3, 2, 0},
+				       {"S1 C2 S3", 0, 2, 0}}};
+	rc.o.max_count = 2;
+	rc.o.after = 2;
+	free(relay_check(&rc,
+			 "A:1:foo one\nA-2-two\nA-3-three\n--\nA:5:foo five foo\nA-6-six\n--\n"
+			 "S:1:foo\nS-2-x\nS-3-y\nS:4:foo\nS-5-foo\nS-6-z\n--\nB:2:foo b\n",
+			 0, NULL));
+	/* part 0 ends at the 2nd selected line, its trailing context comes in
+	 * part 1: where -m's last line was is carried */
+	struct relay_case cut = {.o = rc.o, .lines = file_m, .nl = NL(file_m), .np = 3, .per = 4,
+				 .ps = {{"S1 C2 C3 S4", 4, 2, 0}, {"S1 C2 S3 C4", 4, 2, 0},
+					{"S1", 0, 1, 0}}};
+	free(relay_check(&cut, "S:1:foo\nS-2-x\nS-3-y\nS:4:foo\nS-5-foo\nS-6-z\n", 0, NULL));
+}
+
+/* A NUL byte in the middle part: nothing of the file from there on, the
+ * note once (owed in the middle part, or in the last one). */
+static void test_relay_binary(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 S5", .spec_b = "S2",
+				.lines = file_s, .nl = NL(file_s), .np = 3, .per = 3,
+				.ps = {{"S1", 3, 1, 0}, {"S2", 3, 1, 1}, {"S3", 0, 1, 0}}};
+	const char *want = "A:1:foo one\nA:5:foo five foo\nS:1:foo a\nB:2:foo b\n";
+	free(relay_check(&rc, want, 1, NULL));
+	rc.ps[1] = (struct partspec){"", 3, 0, 1};
+	free(relay_check(&rc, want, 1, NULL));
+	rc.ps[1] = (struct partspec){"S2", 3, 1, 1};
+	rc.ps[2] = (struct partspec){"", 0, 0, 0};
+	free(relay_check(&rc, want, 1, NULL));
+	/* JSON: the matches from the NUL byte on count in the summary */
+	rc.o.output = MPS_OUT_JSON;
+	rc.ps[2] = (struct partspec){"S3", 0, 1, 0};
+	char *s = relay_check(&rc, NULL, 1, NULL);
+	assert_non_null(strstr(s, "\"matches\":7,"));
+	free(s);
+	/* -I: in the end the file has no match (-c), but -l listed it at its
+	 * first selected line and -L does not list it */
+	rc.o.binary_skip = true;
+	rc.o.output = MPS_OUT_LINES;
+	free(relay_check(&rc, want, 0, NULL));
+	rc.o.output = MPS_OUT_COUNT;
+	free(relay_check(&rc, "A:2\nB:1\n", 0, NULL));
+	rc.o.output = MPS_OUT_FILES_WITHOUT;
+	free(relay_check(&rc, "", 0, NULL));
+}
+
+/* --heading: the blank line between files; a file whose first line was
+ * left out (an encoding error) in one part and comes in the next gets its
+ * path there. */
+static const char *const file_h[] = {"foo \xff", "b", "c", "foo d", "e", "f", "foo g", "h", "i"};
+
+static void test_relay_heading(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 S5", .spec_b = "S2",
+				.lines = file_s, .nl = NL(file_s), .np = 3, .per = 3,
+				.ps = {{"", 3, 0, 0}, {"S2", 3, 1, 0}, {"S3", 0, 1, 0}}};
+	rc.o.heading = true;
+	free(relay_check(&rc, "A\n1:foo one\n5:foo five foo\n\nS\n5:foo e\n9:foo i\n\nB\n2:foo b\n",
+			 0, NULL));
+	rc.o.utf8 = true;
+	rc.lines = file_h;
+	rc.ps[0] = (struct partspec){"S1", 3, 1, 0};
+	rc.ps[1] = (struct partspec){"S1", 3, 1, 0};
+	rc.ps[2] = (struct partspec){"S1", 0, 1, 0};
+	free(relay_check(&rc, "A\n1:foo one\n5:foo five foo\n\nS\n4:foo d\n7:foo g\n\nB\n2:foo b\n",
+			 1, NULL));
+}
+
+/* -c, -l, -L and -q over parts. */
+static void test_relay_counts(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = named_opts(), .spec_a = "", .spec_b = "", .lines = file_s,
+				.nl = NL(file_s), .np = 3, .per = 3,
+				.ps = {{"", 3, 1, 0}, {"", 3, 1, 0}, {"", 0, 1, 0}}};
+	rc.o.output = MPS_OUT_COUNT;
+	free(relay_check(&rc, "A:2\nS:3\nB:1\n", 0, NULL));
+	rc.o.max_count = 2;
+	free(relay_check(&rc, "A:2\nS:2\nB:1\n", 0, NULL));
+	rc.o.max_count = -1;
+	/* a failed part: the file's count is not printed, the error counts */
+	rc.ps[1].spec = NULL;
+	struct relay_out one;
+	run_relay(&rc, RELAY_NONE, &one);
+	assert_int_equal(one.t.errors, 1);
+	free(one.s);
+	mps_buf_release(&one.longest);
+	free(relay_check(&rc, "A:2\nB:1\n", 0, NULL));
+	rc.ps[1].spec = "";
+	/* -l: listed at its first selected line (part 1), once */
+	rc.ps[0].selected = 0;
+	rc.o.output = MPS_OUT_FILES_WITH;
+	free(relay_check(&rc, "A\nS\nB\n", 0, NULL));
+	rc.o.output = MPS_OUT_QUIET;
+	free(relay_check(&rc, "", 0, NULL));
+	rc.ps[1].selected = rc.ps[2].selected = 0;
+	rc.o.output = MPS_OUT_FILES_WITHOUT;
+	free(relay_check(&rc, "S\n", 0, NULL));
+}
+
+static size_t count_of(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *q = s; (q = strstr(q, what)); q++)
+		n++;
+	return n;
+}
+
+/* JSON: one begin and one end per file, the totals in the summary. */
+static void test_relay_json(void **state)
+{
+	(void)state;
+	struct relay_case rc = {.o = lines_opts(), .spec_a = "S1 S5", .spec_b = "S2",
+				.lines = file_s, .nl = NL(file_s), .np = 3, .per = 3};
+	memcpy(rc.ps, split_plain, sizeof(split_plain));
+	rc.o.output = MPS_OUT_JSON;
+	char *s = relay_check(&rc, NULL, 0, NULL);
+	assert_int_equal(count_of(s, "\"type\":\"begin\""), 3);
+	assert_int_equal(count_of(s, "\"type\":\"end\""), 3);
+	assert_int_equal(count_of(s, "\"type\":\"match\""), 6);
+	assert_non_null(strstr(s, "\"lines\":{\"text\":\"foo i\\n\"},\"line_number\":9"));
+	assert_non_null(strstr(s, "\"searches\":3,\"searches_with_match\":3"));
+	free(s);
+}
+
+/* An encoding error in part 0 puts grep's rule in force for the rest of
+ * the file (-C1): the records it keeps (line 2, left out, and line 3) are
+ * in the state, and the later parts print from them. */
+static const char *const file_v[] = {"foo a", "foo \xff", "c", "d", "foo e", "f", "g", "h",
+				     "foo i"};
+
+static char *relay_utf8(struct mps_buf *state)
+{
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 C2 C4 S5 C6", .spec_b = "C1 S2",
+				.lines = file_v, .nl = NL(file_v), .np = 3, .per = 3,
+				.ps = {{"S1 S2 C3", 3, 2, 0}, {"C1 S2 C3", 3, 1, 0},
+				       {"C2 S3", 0, 1, 0}}};
+	rc.o.utf8 = true;
+	rc.o.before = rc.o.after = 1;
+	return relay_check(&rc,
+			   "A:1:foo one\nA-2-two\n--\nA-4-four\nA:5:foo five foo\nA-6-six\n--\n"
+			   "S:1:foo a\n--\nS-4-d\nS:5:foo e\nS-6-f\n--\nS-8-h\nS:9:foo i\n--\n"
+			   "B-1-bar\nB:2:foo b\n",
+			   1, state);
+}
+
+/* Parts whose blocks end at a selected line, the after-context coming
+ * in the next part (the printer takes context from either). */
+static const char *const file_x[] = {"foo \xff", "b", "foo c", "d", "e", "foo f", "g", "h", "i"};
+static const char *const file_y[] = {"foo a", "b", "foo c", "d", "foo \xff", "f"};
+
+static void test_relay_utf8(void **state)
+{
+	(void)state;
+	struct mps_buf st = {0};
+	free(relay_utf8(&st));
+	assert_non_null(memmem(st.data, st.len, "foo \xff", 5));
+	mps_buf_release(&st);
+	/* -B1 -A2, the rule in force from line 1: a group open at the end of
+	 * part 0, after-context owed at the end of part 1 (grep 3.8 prints a
+	 * "--" before line 1, left out, and one before line 2) */
+	struct relay_case rc = {.o = named_opts(), .spec_a = "S1 C2 C3 C4 S5 C6", .spec_b = "C1 S2",
+				.lines = file_x, .nl = NL(file_x), .np = 3, .per = 3,
+				.ps = {{"S1 C2 S3", 3, 2, 0}, {"C1 C2 S3 C4", 3, 1, 0}, {"C2", 0, 0, 0}}};
+	rc.o.utf8 = true;
+	rc.o.before = 1;
+	rc.o.after = 2;
+	free(relay_check(&rc,
+			 "A:1:foo one\nA-2-two\nA-3-three\nA-4-four\nA:5:foo five foo\nA-6-six\n"
+			 "--\n--\nS-2-b\nS:3:foo c\nS-4-d\nS-5-e\nS:6:foo f\nS-7-g\nS-8-h\n--\n"
+			 "B-1-bar\nB:2:foo b\n",
+			 1, NULL));
+	/* the rule comes in force in part 1, with after-context owed from
+	 * part 0's last selected line (-A2 alone) */
+	rc.o.before = 0;
+	rc.spec_a = "S1 C2 C3 S5 C6";
+	rc.spec_b = "S2";
+	rc.lines = file_y;
+	rc.nl = NL(file_y);
+	rc.np = 2;
+	rc.ps[0] = (struct partspec){"S1 C2 S3", 3, 2, 0};
+	rc.ps[1] = (struct partspec){"C1 S2 C3", 0, 1, 0};
+	free(relay_check(&rc,
+			 "A:1:foo one\nA-2-two\nA-3-three\n--\nA:5:foo five foo\nA-6-six\n"
+			 "--\nS:1:foo a\nS-2-b\nS:3:foo c\nS-4-d\n--\nB:2:foo b\n",
+			 1, NULL));
+}
+
+/* A state cut short anywhere, or of another version, is refused; a
+ * printer that refused one takes the next. */
+static void test_relay_load_corrupt(void **state)
+{
+	(void)state;
+	struct mps_buf st = {0};
+	free(relay_utf8(&st));
+	struct mps_print_opts o = named_opts();
+	o.utf8 = true;
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	struct mps_printer *p = mps_printer_new(&o, fileno(f), NULL);
+	assert_non_null(p);
+	for (size_t len = 0; len < st.len; len++) {
+		int rc = mps_printer_load(p, st.data, len);
+		if (rc != MPS_ECORRUPT && rc != -ENOMEM)
+			fail_msg("a state cut at %zu of %zu: %d", len, st.len, rc);
+	}
+	assert_int_equal(mps_printer_load(p, st.data, st.len), 0);
+	st.data[0] = 2;
+	assert_int_equal(mps_printer_load(p, st.data, st.len), MPS_ECORRUPT);
+	mps_printer_free(p);
+	fclose(f);
+	mps_buf_release(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1392,6 +1804,15 @@ int main(void)
 		cmocka_unit_test(test_corrupt_block),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_pipe_output),
+		cmocka_unit_test(test_relay_line_base),
+		cmocka_unit_test(test_relay_context),
+		cmocka_unit_test(test_relay_max_count),
+		cmocka_unit_test(test_relay_binary),
+		cmocka_unit_test(test_relay_heading),
+		cmocka_unit_test(test_relay_counts),
+		cmocka_unit_test(test_relay_json),
+		cmocka_unit_test(test_relay_utf8),
+		cmocka_unit_test(test_relay_load_corrupt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
