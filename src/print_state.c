@@ -84,8 +84,10 @@ static int load_erec(struct mps_cursor *c, struct print_erec *r)
 	for (size_t k = 0; k < nspans; k++) {
 		sp[k].start = (size_t)mps_cursor_varint(c);
 		sp[k].end = (size_t)mps_cursor_varint(c);
+		if (sp[k].start > sp[k].end || sp[k].end > len)
+			c->bad = 1; /* the printer would read outside the text */
 	}
-	if (c->bad) { /* cut short in the spans: the record is not kept */
+	if (c->bad) { /* cut short or wrong in the spans: the record is not kept */
 		free(text);
 		free(sp);
 		return MPS_ECORRUPT;
