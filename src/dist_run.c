@@ -11,9 +11,11 @@
  * every rank returns the same totals.selected, errors and write_err. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,8 +168,19 @@ static int share_output(struct mpi_run *m)
 {
 	struct run *r = m->r;
 	struct mps_buf b = {0};
-	if (m->rank == 0 && r->out_name && mps_buf_append(&b, r->out_name, strlen(r->out_name) + 1))
-		b.len = 0;
+	/* the name, rank 0's host, and the file's identity: a /proc/PID/fd/N
+	 * name means something else on another host, so it is opened only on
+	 * rank 0's host and must lead to the same file */
+	struct stat st;
+	if (m->rank == 0 && r->out_name && !fstat(m->out_fd, &st)) {
+		char id[64];
+		snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+		if (mps_buf_append(&b, r->out_name, strlen(r->out_name) + 1) ||
+		    mps_buf_append(&b, m->me.host, strlen(m->me.host) + 1) ||
+		    mps_buf_append(&b, id, strlen(id) + 1))
+			b.len = 0;
+	}
 	int rc = mps_dist_bcast_bytes(m->comm, &b);
 	if (rc == MPS_EPEER) {
 		mps_buf_release(&b);
@@ -175,10 +188,24 @@ static int share_output(struct mpi_run *m)
 	}
 	/* MPSEARCH_TEST_NO_SHARE: this rank cannot open it (another host's
 	 * file system) */
-	int bad = rc || b.len == 0 || getenv("MPSEARCH_TEST_NO_SHARE");
+	int bad = rc || b.len == 0 || b.data[b.len - 1] != 0 || getenv("MPSEARCH_TEST_NO_SHARE");
 	if (!bad && m->rank != 0) {
-		m->out_fd = open((const char *)b.data, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-		bad = m->out_fd < 0;
+		const char *name = (const char *)b.data;
+		const char *host = name + strlen(name) + 1;
+		const char *id = host < (const char *)b.data + b.len ? host + strlen(host) + 1 : NULL;
+		bool proc = !strncmp(name, "/proc/", 6);
+		bad = !id || id >= (const char *)b.data + b.len || (proc && strcmp(host, m->me.host));
+		if (!bad) {
+			m->out_fd = open(name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+			bad = m->out_fd < 0;
+		}
+		if (!bad && proc) {
+			char mine[64];
+			bad = fstat(m->out_fd, &st) != 0;
+			snprintf(mine, sizeof(mine), "%llu:%llu", (unsigned long long)st.st_dev,
+				 (unsigned long long)st.st_ino);
+			bad = bad || strcmp(mine, id);
+		}
 	}
 	mps_buf_release(&b);
 	if (mps_dist_agree_max(m->comm, &bad))
