@@ -157,7 +157,13 @@ int mps_dist_baton_load(struct mpi_run *m)
 		return -errno;
 	if (prc && !m->prc)
 		m->prc = prc;
-	return mps_printer_load(m->pr, c.p + c.pos, c.len - c.pos);
+	struct mps_totals before, after;
+	mps_printer_totals(m->pr, &before);
+	int rc = mps_printer_load(m->pr, c.p + c.pos, c.len - c.pos);
+	mps_printer_totals(m->pr, &after);
+	if (!rc && m->rank == 0 && after.files > before.files)
+		m->r->done_files += after.files - before.files; /* the progress bar's count */
+	return rc;
 }
 
 /* --output under MPI: every rank opens the file rank 0 writes under a

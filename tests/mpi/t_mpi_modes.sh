@@ -113,6 +113,11 @@ compare_output 3 "not shared " 16K "-C 2 PM_RESUME" big.txt MPSEARCH_TEST_NO_SHA
 $MPIRUN -np 3 "$MPS" --progress -n PM_RESUME tree > prog.out 2> prog.err
 check_same "--progress stdout" expect.txt prog.out
 tr '\r' '\n' < prog.err | grep -q '100%' && ok || fail "--progress reaches 100%"
+# ... and counts every file, those the other ranks print into --output too
+$MPIRUN -np 3 "$MPS" --progress -n --output prog.res PM_RESUME tree 2> prog.err
+nfiles=$(find tree -type f | wc -l)
+tr '\r' '\n' < prog.err | grep -q "100%.* $nfiles files" && ok ||
+	fail "--progress with --output counts $nfiles files: $(tr '\r' '\n' < prog.err | grep files | tail -1)"
 "$MPS" --progress -n PM_RESUME tree > prog.out 2> prog.err
 check_same "--progress stdout (local)" expect.txt prog.out
 tr '\r' '\n' < prog.err | grep -q '100%' && ok || fail "--progress reaches 100% (local)"
