@@ -107,6 +107,13 @@ done
 compare_output 3 "not shared " 64K "-n PM_RESUME" tree MPSEARCH_TEST_NO_SHARE=1
 [ "${recv:-0}" -gt 0 ] && ok || fail "not shared: rank 0 received ${recv:-no} result bytes"
 compare_output 3 "not shared " 16K "-C 2 PM_RESUME" big.txt MPSEARCH_TEST_NO_SHARE=1
+# with -f - (the other ranks learn the patterns late) rank 0 writes it all
+"$MPS" -n PM_RESUME tree > local.out
+rm -f res.out
+echo PM_RESUME | $MPIRUN -np 3 "$MPS" -j 1 --stats --output res.out -n -f - tree 2> stats
+check_same "-f - --output np=3" local.out res.out
+recv=$(sed -n 's/^mpsearch-rank: rank=0 .* recv_bytes=\([0-9]*\) .*/\1/p' stats)
+[ "${recv:-0}" -gt 0 ] && ok || fail "-f - --output: rank 0 received ${recv:-no} result bytes"
 [ -z "$(ls | grep mpsearch-)" ] && ok || fail "temporary output left behind"
 
 # --progress: same results on stdout, a bar that reaches 100% on stderr
