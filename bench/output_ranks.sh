@@ -35,7 +35,7 @@ run() {
 		s=$(date +%s.%N)
 		bash -c "$cmd" 2>"$OUT/stats" | cat >/dev/null
 		e=$(date +%s.%N)
-		t+=("$(echo "$e - $s" | bc)")
+		t+=("$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }')")
 	done
 	local recv
 	recv=$(sed -n 's/^mpsearch-rank: rank=0 .* recv_bytes=\([0-9]*\) .*/\1/p' "$OUT/stats")

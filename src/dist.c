@@ -196,6 +196,39 @@ void mps_dist_sender_init(struct mps_dist_sender *s, MPI_Comm comm, bool keep_em
 	s->keep_empty = keep_empty;
 }
 
+static void msgq_push(struct mps_dist_msgq *q, struct mps_dist_msg *m)
+{
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += m->len;
+}
+
+/* The first message, taken off (the caller frees it); NULL when empty. */
+static struct mps_dist_msg *msgq_pop(struct mps_dist_msgq *q)
+{
+	struct mps_dist_msg *m = q->head;
+	if (!m)
+		return NULL;
+	q->head = m->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->bytes -= m->len;
+	return m;
+}
+
+/* Free the messages from m on. */
+static void msg_free_from(struct mps_dist_msg *m)
+{
+	while (m) {
+		struct mps_dist_msg *n = m->next;
+		free(m);
+		m = n;
+	}
+}
+
 /* Retire the message in flight if it has been taken, start the next one.
  * wait: until the one in flight is taken. */
 static int pump(struct mps_dist_sender *s, bool wait)
@@ -207,16 +240,11 @@ static int pump(struct mps_dist_sender *s, bool wait)
 		s->tested = mps_now();
 		if (!done)
 			return 0;
-		struct mps_dist_msg *m = s->head;
-		s->head = m->next;
-		if (!s->head)
-			s->tail = NULL;
-		s->queued -= m->len;
-		free(m);
+		free(msgq_pop(&s->sent));
 		s->pending = false;
 	}
-	if (s->head) {
-		struct mps_dist_msg *m = s->head;
+	if (s->sent.head) {
+		struct mps_dist_msg *m = s->sent.head;
 		if (MPI_Isend(m->data, (int)m->len, MPI_BYTE, 0, m->tag, s->comm, &s->req) !=
 		    MPI_SUCCESS)
 			return MPS_EPEER;
@@ -239,8 +267,15 @@ static struct mps_dist_msg *msg_new(int tag, const void *data, size_t len)
 }
 
 /* Queue m for rank 0 and start sending; over budget, wait. */
-static int queue_send(struct mps_dist_sender *s, struct mps_dist_msg *m);
-static int deliver(const unsigned char *p, size_t n, mps_dist_result_fn fn, void *ctx);
+static int queue_send(struct mps_dist_sender *s, struct mps_dist_msg *m)
+{
+	msgq_push(&s->sent, m);
+	int rc = s->pending ? 0 : pump(s, false);
+	/* over budget: wait (sleeping) until rank 0 takes messages */
+	while (!rc && s->sent.bytes > s->budget && s->pending)
+		rc = pump(s, true);
+	return rc;
+}
 
 static int flush_send(struct mps_dist_sender *s, int tag)
 {
@@ -251,32 +286,10 @@ static int flush_send(struct mps_dist_sender *s, int tag)
 		return -ENOMEM;
 	s->buf.len = 0;
 	if (s->local && tag != TAG_END) {
-		/* kept for this rank's printer */
-		if (s->ltail)
-			s->ltail->next = m;
-		else
-			s->lhead = m;
-		s->ltail = m;
-		s->lqueued += m->len;
-		s->lmsgs++;
+		msgq_push(&s->kept, m); /* for this rank's printer */
 		return 0;
 	}
 	return queue_send(s, m);
-}
-
-static int queue_send(struct mps_dist_sender *s, struct mps_dist_msg *m)
-{
-	if (s->tail)
-		s->tail->next = m;
-	else
-		s->head = m;
-	s->tail = m;
-	s->queued += m->len;
-	int rc = s->pending ? 0 : pump(s, false);
-	/* over budget: wait (sleeping) until rank 0 takes messages */
-	while (!rc && s->queued > s->budget && s->pending)
-		rc = pump(s, true);
-	return rc;
 }
 
 int mps_dist_send(struct mps_dist_sender *s, const struct mps_unit *u,
@@ -313,23 +326,18 @@ void mps_dist_sender_local(struct mps_dist_sender *s)
 	s->keep_empty = true;
 }
 
+static int deliver(const unsigned char *p, size_t n, mps_dist_result_fn fn, void *ctx);
+
 int mps_dist_local_take(struct mps_dist_sender *s, mps_dist_result_fn fn, void *ctx)
 {
 	int rc = s->buf.len ? flush_send(s, TAG_DATA) : 0;
-	while (!rc && s->lhead) {
-		struct mps_dist_msg *m = s->lhead;
-		s->lhead = m->next;
-		if (!s->lhead)
-			s->ltail = NULL;
-		s->lqueued -= m->len;
-		s->lmsgs--;
+	struct mps_dist_msg *m;
+	while (!rc && (m = msgq_pop(&s->kept))) {
 		if (m->tag == TAG_ROUND_END)
 			rc = 1;
 		else
 			rc = deliver(m->data, m->len, fn, ctx);
 		free(m);
-		if (rc)
-			return rc;
 	}
 	return rc;
 }
@@ -341,7 +349,7 @@ int mps_dist_sender_progress(struct mps_dist_sender *s)
 
 size_t mps_dist_local_kept(const struct mps_dist_sender *s)
 {
-	return s->lqueued + s->buf.len + s->lmsgs;
+	return s->kept.bytes + s->buf.len + (s->kept.head != NULL);
 }
 
 int mps_dist_baton_send(MPI_Comm comm, int rank, const struct mps_buf *b)
@@ -387,13 +395,8 @@ int mps_dist_sender_finish(struct mps_dist_sender *s)
 	if (s->local) {
 		/* what was kept and not printed (a stop) is dropped */
 		s->buf.len = 0;
-		while (s->lhead) {
-			struct mps_dist_msg *m = s->lhead;
-			s->lhead = m->next;
-			free(m);
-		}
-		s->ltail = NULL;
-		s->lqueued = s->lmsgs = 0;
+		msg_free_from(s->kept.head);
+		s->kept = (struct mps_dist_msgq){0};
 	}
 	if (s->buf.len)
 		rc = flush_send(s, TAG_DATA);
@@ -405,15 +408,11 @@ int mps_dist_sender_finish(struct mps_dist_sender *s)
 		rc = pump(s, true);
 	/* after a failure: a message still in flight stays allocated (MPI
 	 * may read it until the job ends) */
-	struct mps_dist_msg *m = s->pending && s->head ? s->head->next : s->head;
-	while (m) {
-		struct mps_dist_msg *n = m->next;
-		free(m);
-		m = n;
-	}
-	if (s->pending && s->head)
-		s->head->next = NULL;
-	s->head = s->tail = NULL;
+	struct mps_dist_msgq *q = &s->sent;
+	msg_free_from(s->pending && q->head ? q->head->next : q->head);
+	if (s->pending && q->head)
+		q->head->next = NULL;
+	q->head = q->tail = NULL;
 	mps_buf_release(&s->buf);
 	return rc;
 }

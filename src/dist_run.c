@@ -11,7 +11,6 @@
  * every rank returns the same totals.selected, errors and write_err. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,13 +371,8 @@ static int rank_loop(struct mpi_run *m, struct mps_dist_sender *snd)
 	if (!rc)
 		rc = mark_ends(m, &e, completed, snd);
 	/* --output written by every rank: the rounds kept wait for the baton */
-	while (!rc && m->wrote && (m->holding || mps_dist_local_kept(snd))) {
-		if ((rc = baton_step(m, snd)))
-			break;
-		if (!m->holding && !mps_dist_local_kept(snd))
-			break;
-		if (mps_dist_stop_requested(m->comm))
-			break;
+	while (!rc && m->wrote && !(rc = baton_step(m, snd)) &&
+	       (m->holding || mps_dist_local_kept(snd)) && !mps_dist_stop_requested(m->comm)) {
 		struct timespec ts = {0, 200000};
 		nanosleep(&ts, NULL);
 	}

@@ -70,7 +70,9 @@ static void out_avoid(struct mps_out *out, const struct stat *st)
 							 .ino = (uint64_t)st->st_ino};
 }
 
-/* The temporary file in target's directory: O_TMPFILE, else a named one. */
+/* The temporary file in target's directory: O_TMPFILE, else (or when
+ * ranks on other hosts write into it too) a named one; out->shared: the
+ * name other ranks open, per share. */
 static int out_temp(struct mps_out *out, mode_t mode, enum mps_out_share share)
 {
 	char *slash = strrchr(out->target, '/');

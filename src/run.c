@@ -186,8 +186,9 @@ static struct mps_matcher *matcher(struct run *r, bool later, int env_rank, bool
 	/* test switch: rank 0 compiles late (a loaded node), after the
 	 * others have failed */
 	const char *late = env_rank == 0 ? getenv("MPSEARCH_TEST_RANK0_LATE_MS") : NULL;
-	if (late && atoi(late) > 0)
-		nanosleep(&(struct timespec){atoi(late) / 1000, (atoi(late) % 1000) * 1000000L}, NULL);
+	int late_ms = late ? atoi(late) : 0;
+	if (late_ms > 0)
+		nanosleep(&(struct timespec){late_ms / 1000, (late_ms % 1000) * 1000000L}, NULL);
 	struct mps_matcher *m = mps_matcher_new(&mo, err, sizeof(err));
 	if (m)
 		return m;

@@ -23,10 +23,10 @@ void mps_run_message(struct run *r, const char *fmt, const char *a, const char *
 		r->d->message(r->d->ctx, msg);
 }
 
+#define WALK_SAMPLES 15 /* listings timed to tell a slow file system */
+
 /* One walk: the operands' (its ids and failure are the run's) or a tree
  * item's (its own: under MPI rank 0 walks one while it walks the operands). */
-#define WALK_SAMPLES 15
-
 struct walk_ctx {
 	struct run *r;
 	run_put_fn put;

@@ -59,10 +59,15 @@ struct mps_dist_msg;
 typedef void (*mps_dist_result_fn)(void *ctx, const struct mps_unit *u /* in */,
 				   const struct mps_unit_summary *sum /* in */,
 				   const unsigned char *block /* in */, size_t len);
+/* Filled messages in order, and their bytes. */
+struct mps_dist_msgq {
+	struct mps_dist_msg *head, *tail;
+	size_t bytes;
+};
 struct mps_dist_sender {
 	MPI_Comm comm;
 	struct mps_buf buf; /* being filled */
-	struct mps_dist_msg *head, *tail; /* filled, head in flight when pending */
+	struct mps_dist_msgq sent; /* head in flight when pending */
 	MPI_Request req;
 	bool pending;
 	bool keep_empty;    /* send files with nothing to print too (-L) */
@@ -70,9 +75,8 @@ struct mps_dist_sender {
 	 * rank's own printer, and only the round ends go to rank 0 (with the
 	 * printer's state: the baton) */
 	bool local;
-	struct mps_dist_msg *lhead, *ltail;
-	size_t lqueued, lmsgs;
-	size_t limit, budget, queued;
+	struct mps_dist_msgq kept;
+	size_t limit, budget;
 	uint64_t tally_files, tally_bytes;
 	double tested;      /* when the request was last tested */
 };
